@@ -1,0 +1,35 @@
+-- Cluster-level setup, run as a superuser against the application database by the
+-- bootstrap step (and by `graphile-migrate reset`). Idempotent: safe on every start.
+-- Passwords are never set here; the bootstrap sets them from the environment.
+
+do $$
+begin
+  -- PostgREST connects as authenticator and switches to anon/authenticated per request.
+  if not exists (select from pg_roles where rolname = 'anon') then
+    create role anon nologin;
+  end if;
+  if not exists (select from pg_roles where rolname = 'authenticated') then
+    create role authenticated nologin;
+  end if;
+  if not exists (select from pg_roles where rolname = 'authenticator') then
+    create role authenticator login noinherit;
+  end if;
+  -- The gateway and worker may only EXECUTE the security definer functions granted to them.
+  if not exists (select from pg_roles where rolname = 'switchboard_gateway') then
+    create role switchboard_gateway login;
+  end if;
+  if not exists (select from pg_roles where rolname = 'switchboard_worker') then
+    create role switchboard_worker login;
+  end if;
+end
+$$;
+
+alter role authenticator noinherit;
+grant anon, authenticated to authenticator;
+
+create extension if not exists pgcrypto with schema public;
+create extension if not exists citext with schema public;
+create extension if not exists btree_gist with schema public;
+
+-- Nobody but the owner creates objects in public.
+revoke create on schema public from public;

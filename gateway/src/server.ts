@@ -1,0 +1,44 @@
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import type { GatewayConfig } from './config.ts';
+import type { Db } from './db.ts';
+import { TokenIssuer } from './jwt.ts';
+import { registerErrorHandling } from './plugins/errors.ts';
+import { registerMetrics } from './plugins/metrics.ts';
+import { authRoutes } from './routes/auth.ts';
+import { healthRoutes } from './routes/health.ts';
+
+/** Paths pino must never write: credentials, tokens and signatures. */
+export const redactPaths = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-signature"]',
+  'req.headers["webhook-signature"]',
+  'req.headers["x-smartlead-signature"]',
+  'req.headers["x-replyio-signature"]',
+  'body.password',
+  'body.refresh_token',
+  'body.totp_code',
+];
+
+export async function buildServer(config: GatewayConfig, db: Db): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.logLevel, redact: { paths: redactPaths, censor: '[redacted]' } },
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? crypto.randomUUID(),
+    bodyLimit: 256 * 1024,
+    trustProxy: process.env.TRUST_PROXY === 'true',
+  });
+  registerErrorHandling(app);
+  registerMetrics(app);
+  await app.register(rateLimit, { global: false });
+
+  const tokens = new TokenIssuer(config.jwtSecret, config.accessTokenTtlSeconds);
+  await app.register(healthRoutes, {
+    db,
+    postgrestUrl: config.postgrestUrl,
+    workerHeartbeatMaxAgeSeconds: config.workerHeartbeatMaxAgeSeconds,
+  });
+  await app.register(authRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute });
+  return app;
+}

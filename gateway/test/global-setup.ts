@@ -1,0 +1,33 @@
+import type { TestProject } from 'vitest/node';
+import { resolveConfig } from '../../scripts/lib/config.ts';
+import { freePort } from '../../scripts/lib/ports.ts';
+import { type Service, startServices, stopServices } from '../../scripts/lib/services.ts';
+
+/**
+ * Starts the real PostgREST, gateway and worker against the cluster npm test created
+ * (its coordinates arrive in the environment), on free ports.
+ */
+let services: Service[] = [];
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  if (!process.env.LOCAL_PG_PORT && !process.env.DATABASE_URL) {
+    throw new Error('run the suites with `npm test`: it creates the test cluster vitest runs against');
+  }
+  const env = { ...process.env, PORT: String(await freePort()), PGRST_PORT: String(await freePort()), LOG_LEVEL: 'warn' };
+  const config = resolveConfig(env);
+  services = await startServices(config, { env, quiet: true });
+  project.provide('stack', {
+    gatewayUrl: `http://127.0.0.1:${config.gatewayPort}`,
+    postgrestUrl: `http://127.0.0.1:${config.pgrstPort}`,
+    env: env as Record<string, string>,
+  });
+  return async () => {
+    await stopServices(services);
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stack: { gatewayUrl: string; postgrestUrl: string; env: Record<string, string> };
+  }
+}

@@ -1,0 +1,133 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureOsPackage } from './os-packages.ts';
+
+/** Finds the PostgreSQL server binaries: pg_config first, then /usr/lib/postgresql/<newest>/bin. */
+export function postgresBinDir(): string | undefined {
+  try {
+    const dir = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    if (existsSync(join(dir, 'initdb'))) return dir;
+  } catch {
+    /* no pg_config on PATH */
+  }
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return undefined;
+  const majors = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb')));
+  majors.sort((a, b) => Number(b) - Number(a));
+  return majors.length ? join(root, majors[0], 'bin') : undefined;
+}
+
+export function requirePostgres(): string {
+  let bin = postgresBinDir();
+  if (!bin) {
+    ensureOsPackage('postgresql', 'the PostgreSQL server (initdb, pg_ctl)');
+    bin = postgresBinDir();
+  }
+  if (!bin) throw new Error('PostgreSQL binaries not found even after installing postgresql');
+  return bin;
+}
+
+export function postgresMajor(bin: string): number {
+  const out = execFileSync(join(bin, 'pg_ctl'), ['--version'], { encoding: 'utf8' });
+  return Number(/(\d+)/.exec(out)?.[1]);
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+/** initdb refuses root, so as root the cluster belongs to and runs as the postgres OS user. */
+function asOwner(command: string, args: string[]): [string, string[]] {
+  return isRoot() ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+}
+
+function runAsOwner(command: string, args: string[]): void {
+  const result = spawnSync(...asOwner(command, args), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args[0] ?? ''} failed: ${(result.stderr || result.stdout || '').trim()}`);
+  }
+}
+
+function giveToPostgres(path: string): void {
+  if (!isRoot()) return;
+  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+  chownSync(path, uid, gid);
+}
+
+export interface ClusterOptions {
+  dataDir: string;
+  port: number;
+  superuserPassword: string;
+  /** Throwaway test clusters trade durability for speed; never set for real data. */
+  ephemeral?: boolean;
+}
+
+export class LocalCluster {
+  readonly bin = requirePostgres();
+  constructor(readonly options: ClusterOptions) {}
+
+  get pgdata(): string {
+    return join(this.options.dataDir, 'pg');
+  }
+
+  get logFile(): string {
+    return join(this.options.dataDir, 'postgres.log');
+  }
+
+  isInitialized(): boolean {
+    return existsSync(join(this.pgdata, 'PG_VERSION'));
+  }
+
+  init(): void {
+    const { dataDir, port, superuserPassword, ephemeral } = this.options;
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    giveToPostgres(dataDir);
+    const pwfile = join(dataDir, '.pwfile');
+    writeFileSync(pwfile, superuserPassword + '\n', { mode: 0o600 });
+    giveToPostgres(pwfile);
+    try {
+      runAsOwner(join(this.bin, 'initdb'), [
+        '-D', this.pgdata, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`,
+        '--encoding=UTF8', '--locale=C.UTF-8',
+      ]);
+    } finally {
+      rmSync(pwfile, { force: true });
+    }
+    const settings = [
+      `port = ${port}`,
+      `listen_addresses = '127.0.0.1'`,
+      `unix_socket_directories = '${this.pgdata}'`,
+      'max_connections = 300',
+      'shared_buffers = 256MB',
+      ...(ephemeral ? ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off'] : []),
+    ];
+    writeFileSync(join(this.pgdata, 'switchboard.conf'), settings.join('\n') + '\n');
+    giveToPostgres(join(this.pgdata, 'switchboard.conf'));
+    appendFileSync(join(this.pgdata, 'postgresql.conf'), "\ninclude 'switchboard.conf'\n");
+  }
+
+  isRunning(): boolean {
+    const status = spawnSync(...asOwner(join(this.bin, 'pg_ctl'), ['status', '-D', this.pgdata]), { stdio: 'ignore' });
+    return status.status === 0;
+  }
+
+  start(): void {
+    if (!this.isInitialized()) this.init();
+    if (this.isRunning()) return;
+    if (!existsSync(this.logFile)) {
+      writeFileSync(this.logFile, '');
+      giveToPostgres(this.logFile);
+    }
+    runAsOwner(join(this.bin, 'pg_ctl'), ['start', '-D', this.pgdata, '-l', this.logFile, '-w', '-t', '60']);
+  }
+
+  stop(): void {
+    if (!this.isRunning()) return;
+    runAsOwner(join(this.bin, 'pg_ctl'), ['stop', '-D', this.pgdata, '-m', 'fast', '-w', '-t', '60']);
+  }
+
+  destroy(): void {
+    this.stop();
+    rmSync(this.options.dataDir, { recursive: true, force: true });
+  }
+}

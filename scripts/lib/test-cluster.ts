@@ -1,0 +1,38 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { LocalCluster } from './cluster.ts';
+import { LOCAL_DATABASE, resolveConfig, type StackConfig } from './config.ts';
+import { bootstrap, migrate } from './database.ts';
+import { freePort } from './ports.ts';
+
+/**
+ * A throwaway cluster for tests: its own data dir and port, migrated like production.
+ * Returns the environment that makes resolveConfig() point at it.
+ */
+export async function createTestCluster(): Promise<{ cluster: LocalCluster; env: Record<string, string>; config: StackConfig }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
+  const port = await freePort();
+  const secret = () => randomBytes(16).toString('hex');
+  const superuserPassword = secret();
+  const cluster = new LocalCluster({ dataDir, port, superuserPassword, ephemeral: true });
+  cluster.start();
+  const env: Record<string, string> = {
+    SWITCHBOARD_HOME: dataDir,
+    LOCAL_PG_PORT: String(port),
+    LOCAL_PG_SUPERUSER_PASSWORD: superuserPassword,
+    OWNER_DB_PASSWORD: secret(),
+    AUTHENTICATOR_DB_PASSWORD: secret(),
+    GATEWAY_DB_PASSWORD: secret(),
+    WORKER_DB_PASSWORD: secret(),
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+  };
+  const config = resolveConfig(env);
+  await bootstrap(config, env);
+  await migrate(config);
+  return { cluster, env, config };
+}
+
+export const testDatabase = LOCAL_DATABASE;

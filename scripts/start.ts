@@ -1,0 +1,57 @@
+import { LocalCluster } from './lib/cluster.ts';
+import { ensureDevSecrets, resolveConfig } from './lib/config.ts';
+import { bootstrap, migrate } from './lib/database.ts';
+import { type Service, startServices, stopServices } from './lib/services.ts';
+
+/**
+ * npm start: prepare what is missing (local cluster, dev secrets), migrate, then run
+ * PostgREST, the gateway and the worker until Ctrl-C / SIGTERM.
+ */
+let services: Service[] = [];
+let cluster: LocalCluster | undefined;
+let stopping = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    console.log('\nStopping Switchboard…');
+    await stopServices(services);
+    cluster?.stop();
+    console.log('Stopped.');
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+  await ensureDevSecrets();
+  const config = resolveConfig();
+  if (config.local) {
+    cluster = new LocalCluster({ ...config.local, dataDir: config.local.dataDir });
+    const fresh = !cluster.isInitialized();
+    console.log(fresh ? `Creating a PostgreSQL cluster in ${config.local.dataDir}…` : 'Starting the local PostgreSQL cluster…');
+    cluster.start();
+  }
+  await bootstrap(config);
+  await migrate(config);
+  if (stopping) process.exit(0);
+  services = await startServices(config);
+  console.log(`
+Switchboard is running:
+  REST API (PostgREST)  http://127.0.0.1:${config.pgrstPort}
+  Gateway               http://127.0.0.1:${config.gatewayPort}   (/health, /ready, /auth/login)
+  Worker                graphile-worker, heartbeat every 10 s
+Press Ctrl-C to stop.`);
+  for (const service of services) {
+    service.child.on('exit', () => {
+      if (!stopping) {
+        console.error(`${service.name} stopped unexpectedly; shutting down.`);
+        void shutdown(1);
+      }
+    });
+  }
+} catch (error) {
+  console.error(`npm start failed: ${(error as Error).message}`);
+  await shutdown(1);
+}

@@ -1,0 +1,54 @@
+import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import pino from 'pino';
+import { Logger, parseCrontab, run } from 'graphile-worker';
+import { taskList } from '../tasks/index.ts';
+import { loadEnvFile, resolveConfig } from './lib/config.ts';
+import { projectRoot } from './lib/paths.ts';
+
+/** The worker: graphile-worker with our task list and crontab, plus a heartbeat for /ready. */
+loadEnvFile();
+const config = resolveConfig();
+const log = pino({ name: 'worker', level: process.env.LOG_LEVEL ?? 'info' });
+const workerId = `${hostname()}:${process.pid}`;
+
+const pool = new pg.Pool({ connectionString: config.workerUrl, max: Number(process.env.WORKER_CONCURRENCY ?? 4) + 2 });
+pool.on('error', (err) => log.warn({ err: err.message }, 'idle database connection lost'));
+
+const runner = await run({
+  pgPool: pool,
+  concurrency: Number(process.env.WORKER_CONCURRENCY ?? 4),
+  pollInterval: Number(process.env.WORKER_POLL_INTERVAL_MS ?? 1000),
+  noHandleSignals: true,
+  taskList,
+  parsedCronItems: parseCrontab(readFileSync(join(projectRoot, 'tasks/crontab'), 'utf8')),
+  logger: new Logger((scope) => (level, message, meta) => {
+    const method = level === 'warning' ? 'warn' : level === 'error' ? 'error' : level === 'debug' ? 'debug' : 'info';
+    log[method]({ ...scope, ...meta }, message);
+  }),
+});
+
+async function beat(): Promise<void> {
+  try {
+    await pool.query('select app_private.record_worker_heartbeat($1)', [workerId]);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'heartbeat failed');
+  }
+}
+await beat();
+const heartbeat = setInterval(beat, Number(process.env.WORKER_HEARTBEAT_MS ?? 10_000));
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'worker stopping; letting running jobs finish');
+  clearInterval(heartbeat);
+  await runner.stop();
+  await pool.end();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
