@@ -1,7 +1,7 @@
 import { LocalCluster } from './lib/cluster.ts';
 import { ensureDevSecrets, resolveConfig } from './lib/config.ts';
 import { bootstrap, migrate } from './lib/database.ts';
-import { type Service, startServices, stopServices } from './lib/services.ts';
+import { type Service, launchServices, stopServices, waitUntilReady } from './lib/services.ts';
 
 /**
  * npm start: prepare what is missing (local cluster, dev secrets), migrate, then run
@@ -36,7 +36,9 @@ try {
   await bootstrap(config);
   await migrate(config);
   if (stopping) process.exit(0);
-  services = await startServices(config);
+  // Kept before waiting, so a signal during start-up stops them too.
+  services = launchServices(config);
+  await waitUntilReady(config, services);
   console.log(`
 Switchboard is running:
   REST API (PostgREST)  http://127.0.0.1:${config.pgrstPort}
@@ -52,6 +54,7 @@ Press Ctrl-C to stop.`);
     });
   }
 } catch (error) {
+  if (stopping) await new Promise(() => {}); // a signal arrived mid-start; shutdown() exits
   console.error(`npm start failed: ${(error as Error).message}`);
   await shutdown(1);
 }

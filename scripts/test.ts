@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import pg from 'pg';
 import { postgresMajor } from './lib/cluster.ts';
@@ -58,8 +58,7 @@ try {
   passes = results.reduce((n, r) => n + r.passed, 0) + vitestPassed;
   failures = results.reduce((n, r) => n + r.failed + (r.ok ? 0 : r.failed ? 0 : 1), 0) + vitestFailed;
 } finally {
-  cluster.stop();
-  rmSync(env.SWITCHBOARD_HOME, { recursive: true, force: true });
+  cluster.destroy();
 }
 console.log(`\ntook ${Math.round((Date.now() - started) / 1000)} s`);
 console.log(`${passes} passed, ${failures} failed`);

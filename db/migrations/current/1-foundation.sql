@@ -1,4 +1,4 @@
---! Foundation: schemas, tenancy, audit log, sessions, health.
+-- Foundation: schemas, tenancy, audit log, sessions, health.
 
 create schema app_public;
 create schema app_private;
@@ -15,7 +15,8 @@ grant usage on schema app_private to anon, authenticated, switchboard_gateway, s
 
 grant execute on function
   app_public.current_claims(), app_public.current_user_id(), app_public.current_org_id(),
-  app_public.current_org_role(), app_public.current_session_id(), app_public.current_user_is_admin()
+  app_public.current_org_role(), app_public.current_session_id(), app_public.current_user_is_admin(),
+  app_private.is_valid_timezone(text)
   to authenticated;
 
 ------------------------------------------------------------------------------------------
