@@ -1,0 +1,388 @@
+-- Appointments: conflict-free bookings. The invariant is the exclusion constraint
+-- appointments_no_overlap; these functions only add validation, idempotency, stable
+-- errors and pipeline events around it.
+--
+-- Errors (PostgREST maps PTxyz to HTTP xyz; `hint` carries the stable code):
+--   PT409 slot_taken            details: {"resource_id","starts_at","ends_at"} of the conflicting booking
+--   PT404 appointment_not_found | resource_not_found | contact_not_found
+--   22023 invalid_time_range | in_the_past | outside_business_hours | appointment_cancelled
+--   42501 not_authenticated
+
+-- The blocked range is the slot widened by the resource's buffers, whatever the write path.
+create or replace function app_private.tg_appointments__blocked_range() returns trigger
+  language plpgsql security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  before_buf interval;
+  after_buf interval;
+begin
+  if tg_op = 'UPDATE' and new.starts_at = old.starts_at and new.ends_at = old.ends_at
+     and new.resource_id = old.resource_id and new.blocked is not distinct from old.blocked then
+    return new;
+  end if;
+  select r.buffer_before, r.buffer_after into before_buf, after_buf
+    from app_public.resources r
+   where r.org_id = new.org_id and r.id = new.resource_id;
+  new.blocked := tstzrange(new.starts_at - coalesce(before_buf, '0'::interval),
+                           new.ends_at + coalesce(after_buf, '0'::interval), '[)');
+  if tg_op = 'UPDATE' then
+    new.updated_at := now();
+  end if;
+  return new;
+end
+$$;
+
+-- The org's default resource (created on first use) when no resource is named.
+create or replace function app_private.resolve_resource(org_id uuid, resource_id uuid) returns uuid
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+#variable_conflict use_column
+declare
+  rid uuid;
+begin
+  if resource_id is not null then
+    select r.id into rid from app_public.resources r
+     where r.org_id = resolve_resource.org_id and r.id = resolve_resource.resource_id and r.active;
+    if rid is null then
+      raise exception 'resource not found' using errcode = 'PT404', hint = 'resource_not_found';
+    end if;
+    return rid;
+  end if;
+  select r.id into rid from app_public.resources r
+   where r.org_id = resolve_resource.org_id and r.is_default;
+  if rid is null then
+    insert into app_public.resources (org_id, name, is_default)
+    values (resolve_resource.org_id, 'Default', true)
+    on conflict (org_id) where is_default do nothing
+    returning id into rid;
+    if rid is null then
+      select r.id into rid from app_public.resources r
+       where r.org_id = resolve_resource.org_id and r.is_default;
+    else
+      -- A new default resource opens Monday to Friday, 09:00-17:00 in the org's time zone.
+      insert into app_public.resource_hours (org_id, resource_id, weekday, opens_at, closes_at)
+      select resolve_resource.org_id, rid, d, '09:00', '17:00' from generate_series(1, 5) d;
+    end if;
+  end if;
+  return rid;
+end
+$$;
+
+-- True when [starts_at, ends_at) lies inside one business-hours window of the resource,
+-- read in the org's time zone. A resource without hours is open around the clock.
+create or replace function app_private.within_business_hours(
+  org_id uuid, resource_id uuid, starts_at timestamptz, ends_at timestamptz) returns boolean
+  language sql stable security definer
+  set search_path = pg_catalog, public
+as $$
+  with tz as (
+    select o.timezone from app_public.organizations o where o.id = within_business_hours.org_id
+  ), local as (
+    select (starts_at at time zone tz.timezone) as s, (ends_at at time zone tz.timezone) as e from tz
+  )
+  select not exists (select 1 from app_public.resource_hours h
+                      where h.org_id = within_business_hours.org_id
+                        and h.resource_id = within_business_hours.resource_id)
+      or exists (
+        select 1 from local, app_public.resource_hours h
+         where h.org_id = within_business_hours.org_id
+           and h.resource_id = within_business_hours.resource_id
+           and h.weekday = extract(isodow from local.s)
+           and local.s - date_trunc('day', local.s) >= h.opens_at - time '00:00'
+           and local.e - date_trunc('day', local.s) <= h.closes_at - time '00:00')
+$$;
+
+create or replace function app_private.raise_slot_taken(
+  org_id uuid, resource_id uuid, blocked tstzrange, except_id uuid default null) returns void
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  taken record;
+begin
+  select a.starts_at, a.ends_at into taken
+    from app_public.appointments a
+   where a.org_id = raise_slot_taken.org_id and a.resource_id = raise_slot_taken.resource_id
+     and a.status <> 'cancelled' and a.blocked && raise_slot_taken.blocked
+     and a.id is distinct from except_id
+   order by a.starts_at limit 1;
+  raise exception 'the requested slot is already booked'
+    using errcode = 'PT409', hint = 'slot_taken',
+          detail = json_build_object('resource_id', resource_id,
+                                     'starts_at', taken.starts_at, 'ends_at', taken.ends_at)::text;
+end
+$$;
+
+-- Bookings whose blocked ranges could overlap are serialized on per-hour advisory locks
+-- of their resource (taken in ascending order, so they cannot deadlock). Without this,
+-- concurrent inserters of one slot wait on each other's exclusion checks and deadlock;
+-- with it, a loser sees the winner committed and fails at once. Bookings of other hours
+-- or resources do not wait. The constraint stays the invariant for every write path.
+create or replace function app_private.lock_booking_range(resource_id uuid, blocked tstzrange) returns void
+  language plpgsql volatile
+  set search_path = pg_catalog, public
+as $$
+declare
+  h bigint;
+begin
+  for h in select generate_series(floor(extract(epoch from lower(blocked)) / 3600)::bigint,
+                                  floor((extract(epoch from upper(blocked)) - 0.000001) / 3600)::bigint)
+  loop
+    perform pg_catalog.pg_advisory_xact_lock(hashtext(resource_id::text), h::int);
+  end loop;
+end
+$$;
+
+-- A conflicting live booking (other than except_id) raises PT409 with the taken slot.
+create or replace function app_private.assert_slot_free(
+  org_id uuid, resource_id uuid, blocked tstzrange, except_id uuid default null) returns void
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+begin
+  if exists (select 1 from app_public.appointments a
+              where a.org_id = assert_slot_free.org_id and a.resource_id = assert_slot_free.resource_id
+                and a.status <> 'cancelled' and a.blocked && assert_slot_free.blocked
+                and a.id is distinct from except_id) then
+    perform app_private.raise_slot_taken(org_id, resource_id, blocked, except_id);
+  end if;
+end
+$$;
+
+create or replace function app_private.validate_slot(
+  org_id uuid, resource_id uuid, starts_at timestamptz, ends_at timestamptz) returns void
+  language plpgsql stable security definer
+  set search_path = pg_catalog, public
+as $$
+begin
+  if starts_at is null or ends_at is null or ends_at <= starts_at
+     or ends_at - starts_at > interval '24 hours' then
+    raise exception 'ends_at must be after starts_at (at most 24 hours)'
+      using errcode = '22023', hint = 'invalid_time_range';
+  end if;
+  if starts_at < now() then
+    raise exception 'the slot is in the past' using errcode = '22023', hint = 'in_the_past';
+  end if;
+  if not app_private.within_business_hours(org_id, resource_id, starts_at, ends_at) then
+    raise exception 'the slot is outside the resource''s business hours'
+      using errcode = '22023', hint = 'outside_business_hours';
+  end if;
+end
+$$;
+
+-- The one booking function: REST (app_public.book_appointment) and the voice agent's
+-- tool calls both end here. A retried request with the same idempotency key returns
+-- the appointment the first one created.
+create or replace function app_private.book_appointment(
+  org_id uuid, starts_at timestamptz, ends_at timestamptz, contact_id uuid,
+  resource_id uuid default null, idempotency_key text default null,
+  source text default 'api', actor_id uuid default null, call_id uuid default null)
+  returns app_public.appointments
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+#variable_conflict use_column
+declare
+  appt app_public.appointments;
+  rid uuid;
+  want tstzrange;
+begin
+  if idempotency_key is not null then
+    select * into appt from app_public.appointments a
+     where a.org_id = book_appointment.org_id and a.idempotency_key = book_appointment.idempotency_key;
+    if found then
+      return appt;
+    end if;
+  end if;
+  rid := app_private.resolve_resource(org_id, resource_id);
+  if contact_id is not null and not exists (
+       select 1 from app_public.contacts c where c.org_id = book_appointment.org_id and c.id = book_appointment.contact_id) then
+    raise exception 'contact not found' using errcode = 'PT404', hint = 'contact_not_found';
+  end if;
+  perform app_private.validate_slot(org_id, rid, starts_at, ends_at);
+  select tstzrange(book_appointment.starts_at - r.buffer_before, book_appointment.ends_at + r.buffer_after, '[)')
+    into want from app_public.resources r where r.org_id = book_appointment.org_id and r.id = rid;
+  perform app_private.lock_booking_range(rid, want);
+  if idempotency_key is not null then
+    -- A concurrent retry may have committed while this one waited for the lock.
+    select * into appt from app_public.appointments a
+     where a.org_id = book_appointment.org_id and a.idempotency_key = book_appointment.idempotency_key;
+    if found then
+      return appt;
+    end if;
+  end if;
+  perform app_private.assert_slot_free(book_appointment.org_id, rid, want);
+  begin
+    insert into app_public.appointments
+      (org_id, resource_id, contact_id, starts_at, ends_at, idempotency_key, source, call_id, created_by)
+    values (book_appointment.org_id, rid, book_appointment.contact_id, book_appointment.starts_at,
+            book_appointment.ends_at, book_appointment.idempotency_key, book_appointment.source,
+            book_appointment.call_id, actor_id)
+    on conflict (org_id, idempotency_key) where idempotency_key is not null do nothing
+    returning * into appt;
+  exception when exclusion_violation then
+    if idempotency_key is not null then
+      select * into appt from app_public.appointments a
+       where a.org_id = book_appointment.org_id and a.idempotency_key = book_appointment.idempotency_key;
+      if found then
+        return appt;
+      end if;
+    end if;
+    perform app_private.raise_slot_taken(book_appointment.org_id, rid, want);
+  end;
+  if appt.id is null then
+    -- A concurrent request with the same idempotency key won.
+    select * into appt from app_public.appointments a
+     where a.org_id = book_appointment.org_id and a.idempotency_key = book_appointment.idempotency_key;
+    return appt;
+  end if;
+  insert into app_public.pipeline_events (org_id, kind, contact_id, subject_id, actor_id, data)
+  values (appt.org_id, 'appointment_booked', appt.contact_id, appt.id, actor_id,
+          jsonb_build_object('resource_id', appt.resource_id, 'starts_at', appt.starts_at,
+                             'ends_at', appt.ends_at, 'source', appt.source));
+  return appt;
+end
+$$;
+
+create or replace function app_private.require_member() returns uuid
+  language plpgsql stable
+  set search_path = pg_catalog, public
+as $$
+begin
+  if app_public.current_org_id() is null or app_public.current_user_id() is null
+     or app_public.current_org_role() is null then
+    raise exception 'sign in to an organization first' using errcode = '42501', hint = 'not_authenticated';
+  end if;
+  return app_public.current_org_id();
+end
+$$;
+
+create or replace function app_public.book_appointment(
+  starts_at timestamptz, ends_at timestamptz, contact_id uuid,
+  resource_id uuid default null, idempotency_key text default null)
+  returns app_public.appointments
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+begin
+  return app_private.book_appointment(app_private.require_member(), starts_at, ends_at, contact_id,
+                                      resource_id, idempotency_key, 'api', app_public.current_user_id());
+end
+$$;
+
+create or replace function app_public.cancel_appointment(appointment_id uuid)
+  returns app_public.appointments
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  org uuid := app_private.require_member();
+  appt app_public.appointments;
+begin
+  update app_public.appointments a set status = 'cancelled', cancelled_at = coalesce(a.cancelled_at, now())
+   where a.org_id = org and a.id = appointment_id
+  returning * into appt;
+  if appt.id is null then
+    raise exception 'appointment not found' using errcode = 'PT404', hint = 'appointment_not_found';
+  end if;
+  insert into app_public.pipeline_events (org_id, kind, contact_id, subject_id, actor_id, data)
+  values (org, 'appointment_cancelled', appt.contact_id, appt.id, app_public.current_user_id(),
+          jsonb_build_object('resource_id', appt.resource_id, 'starts_at', appt.starts_at, 'ends_at', appt.ends_at));
+  return appt;
+end
+$$;
+
+-- One UPDATE: into a taken slot it fails as a whole and the original booking stays.
+create or replace function app_public.reschedule_appointment(appointment_id uuid, starts_at timestamptz, ends_at timestamptz)
+  returns app_public.appointments
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  org uuid := app_private.require_member();
+  appt app_public.appointments;
+  prev app_public.appointments;
+  want tstzrange;
+begin
+  select * into prev from app_public.appointments a
+   where a.org_id = org and a.id = appointment_id for update;
+  if not found then
+    raise exception 'appointment not found' using errcode = 'PT404', hint = 'appointment_not_found';
+  end if;
+  if prev.status = 'cancelled' then
+    raise exception 'a cancelled appointment cannot be rescheduled; book a new one'
+      using errcode = '22023', hint = 'appointment_cancelled';
+  end if;
+  perform app_private.validate_slot(org, prev.resource_id, starts_at, ends_at);
+  select tstzrange(reschedule_appointment.starts_at - r.buffer_before, reschedule_appointment.ends_at + r.buffer_after, '[)')
+    into want from app_public.resources r where r.org_id = org and r.id = prev.resource_id;
+  perform app_private.lock_booking_range(prev.resource_id, want);
+  perform app_private.assert_slot_free(org, prev.resource_id, want, prev.id);
+  begin
+    update app_public.appointments a
+       set starts_at = reschedule_appointment.starts_at, ends_at = reschedule_appointment.ends_at
+     where a.org_id = org and a.id = appointment_id
+    returning * into appt;
+  exception when exclusion_violation then
+    perform app_private.raise_slot_taken(org, prev.resource_id, want, prev.id);
+  end;
+  insert into app_public.pipeline_events (org_id, kind, contact_id, subject_id, actor_id, data)
+  values (org, 'appointment_rescheduled', appt.contact_id, appt.id, app_public.current_user_id(),
+          jsonb_build_object('resource_id', appt.resource_id,
+                             'from', jsonb_build_object('starts_at', prev.starts_at, 'ends_at', prev.ends_at),
+                             'starts_at', appt.starts_at, 'ends_at', appt.ends_at));
+  return appt;
+end
+$$;
+
+-- Free slots of a resource on a local day (org time zone): slot_minutes apart inside
+-- the business hours, not in the past, not overlapping a booking (buffers included).
+create or replace function app_private.available_slots(org_id uuid, resource_id uuid, day date)
+  returns table (starts_at timestamptz, ends_at timestamptz)
+  language sql stable security definer
+  set search_path = pg_catalog, public
+as $$
+  with r as (
+    select r.*, o.timezone, make_interval(mins => r.slot_minutes) as len
+      from app_public.resources r join app_public.organizations o on o.id = r.org_id
+     where r.org_id = available_slots.org_id and r.id = available_slots.resource_id
+  ), windows as (
+    select h.opens_at - time '00:00' as opens, h.closes_at - time '00:00' as closes
+      from app_public.resource_hours h
+     where h.org_id = available_slots.org_id and h.resource_id = available_slots.resource_id
+       and h.weekday = extract(isodow from day)
+    union all
+    select interval '0', interval '24 hours'
+     where not exists (select 1 from app_public.resource_hours h
+                        where h.org_id = available_slots.org_id and h.resource_id = available_slots.resource_id)
+  ), slots as (
+    select (s at time zone r.timezone) as s_at, ((s + r.len) at time zone r.timezone) as e_at,
+           r.buffer_before, r.buffer_after
+      from r, windows w,
+           generate_series(day + w.opens, day + w.closes - r.len, r.len) s
+  )
+  select s.s_at, s.e_at from slots s
+   where s.s_at >= now()
+     and not exists (
+       select 1 from app_public.appointments a
+        where a.org_id = available_slots.org_id and a.resource_id = available_slots.resource_id
+          and a.status <> 'cancelled'
+          and a.blocked && tstzrange(s.s_at - s.buffer_before, s.e_at + s.buffer_after, '[)'))
+   order by 1
+$$;
+
+create or replace function app_public.check_availability(resource_id uuid default null, day date default null)
+  returns table (starts_at timestamptz, ends_at timestamptz)
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  org uuid := app_private.require_member();
+  rid uuid := app_private.resolve_resource(org, resource_id);
+  local_day date := coalesce(day, (now() at time zone (select o.timezone from app_public.organizations o where o.id = org))::date);
+begin
+  return query select * from app_private.available_slots(org, rid, local_day);
+end
+$$;
