@@ -38,6 +38,8 @@ async function beat(): Promise<void> {
   }
 }
 await beat();
+// Events whose job died with a previous worker get a job now, not at the next cron tick.
+await pool.query('select app_private.reschedule_due_events()').catch((err) => log.warn({ err: err.message }, 'reschedule failed'));
 const heartbeat = setInterval(beat, Number(process.env.WORKER_HEARTBEAT_MS ?? 10_000));
 
 let stopping = false;

@@ -11,6 +11,7 @@ export interface GatewayConfig {
   accessTokenTtlSeconds: number;
   workerHeartbeatMaxAgeSeconds: number;
   authRateLimitPerMinute: number;
+  webhooks: { bodyLimit: number; credentialTtlMs: number; ratePerSourcePerMinute: number; ratePerIpPerMinute: number };
   logLevel: string;
 }
 
@@ -20,6 +21,11 @@ const tunables = z.object({
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   WORKER_HEARTBEAT_MAX_AGE_SECONDS: z.coerce.number().int().positive().default(60),
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  WEBHOOK_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+  // How long a rotated-out or disabled secret may still pass: the credential cache TTL.
+  SOURCE_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  WEBHOOK_RATE_PER_SOURCE_PER_MINUTE: z.coerce.number().int().positive().default(60_000),
+  WEBHOOK_RATE_PER_IP_PER_MINUTE: z.coerce.number().int().positive().default(120_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -37,6 +43,12 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
     accessTokenTtlSeconds: t.ACCESS_TOKEN_TTL_SECONDS,
     workerHeartbeatMaxAgeSeconds: t.WORKER_HEARTBEAT_MAX_AGE_SECONDS,
     authRateLimitPerMinute: t.AUTH_RATE_LIMIT_PER_MINUTE,
+    webhooks: {
+      bodyLimit: t.WEBHOOK_BODY_LIMIT_BYTES,
+      credentialTtlMs: t.SOURCE_CACHE_TTL_MS,
+      ratePerSourcePerMinute: t.WEBHOOK_RATE_PER_SOURCE_PER_MINUTE,
+      ratePerIpPerMinute: t.WEBHOOK_RATE_PER_IP_PER_MINUTE,
+    },
     logLevel: t.LOG_LEVEL,
   };
 }

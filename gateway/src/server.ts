@@ -7,6 +7,7 @@ import { registerErrorHandling } from './plugins/errors.ts';
 import { registerMetrics } from './plugins/metrics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 /** Paths pino must never write: credentials, tokens and signatures. */
 export const redactPaths = [
@@ -16,6 +17,7 @@ export const redactPaths = [
   'req.headers["webhook-signature"]',
   'req.headers["x-smartlead-signature"]',
   'req.headers["x-replyio-signature"]',
+  'req.headers["x-timestamp"]',
   'body.password',
   'body.refresh_token',
   'body.totp_code',
@@ -40,5 +42,6 @@ export async function buildServer(config: GatewayConfig, db: Db): Promise<Fastif
     workerHeartbeatMaxAgeSeconds: config.workerHeartbeatMaxAgeSeconds,
   });
   await app.register(authRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute });
+  await app.register(webhookRoutes, { db, encryptionKey: config.encryptionKey, ...config.webhooks });
   return app;
 }

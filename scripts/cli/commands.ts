@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { StackConfig } from '../lib/config.ts';
 
 type Values = Record<string, string | undefined>;
 
@@ -6,10 +7,18 @@ export interface Command {
   usage: string;
   options: Record<string, { type: 'string' | 'boolean' }>;
   required: string[];
-  run(client: pg.Client, values: Values): Promise<Record<string, unknown>>;
+  run(client: pg.Client, values: Values, config: StackConfig): Promise<Record<string, unknown>>;
 }
 
 const str = { type: 'string' } as const;
+
+/** "24h", "30m", "7d", "90s" (or any PostgreSQL interval text) → an interval literal. */
+export function toInterval(text: string): string {
+  const match = /^(\d+)\s*([smhd])$/.exec(text.trim());
+  if (!match) return text;
+  const unit = { s: 'seconds', m: 'minutes', h: 'hours', d: 'days' }[match[2] as 's' | 'm' | 'h' | 'd'];
+  return `${match[1]} ${unit}`;
+}
 
 async function one<T extends Record<string, unknown>>(client: pg.Client, sql: string, params: unknown[]): Promise<T> {
   const { rows } = await client.query<T>(sql, params);
@@ -32,5 +41,34 @@ export const commands: Record<string, Command> = {
     required: ['org', 'email', 'password', 'role'],
     run: (client, v) =>
       one(client, 'select app_private.add_user($1, $2, $3, $4) as user_id', [v.org, v.email, v.password, v.role]),
+  },
+  'source create': {
+    usage: '--org ORG --provider smartlead|replyio|vapi|standard|csv [--name N]',
+    options: { org: str, provider: str, name: str },
+    required: ['org', 'provider'],
+    run: (client, v, config) =>
+      one(client, 'select source_id, secret from app_private.create_source($1, $2, $3, $4)', [
+        v.org, v.provider, v.name ?? null, config.encryptionKey,
+      ]),
+  },
+  'source rotate': {
+    usage: '--source ID [--grace 24h]',
+    options: { source: str, grace: str },
+    required: ['source'],
+    run: async (client, v, config) => {
+      const { secret } = await one<{ secret: string }>(client, 'select secret from app_private.rotate_source_secret($1, $2::interval, $3)', [
+        v.source, toInterval(v.grace ?? '24h'), config.encryptionKey,
+      ]);
+      return { source_id: v.source, secret };
+    },
+  },
+  'campaign create': {
+    usage: '--org ORG --name N [--provider smartlead|replyio|standard] [--external-id X]',
+    options: { org: str, name: str, provider: str, 'external-id': str },
+    required: ['org', 'name'],
+    run: (client, v) =>
+      one(client, 'select app_private.create_campaign($1, $2, $3, $4) as campaign_id', [
+        v.org, v.name, v.provider ?? 'manual', v['external-id'] ?? null,
+      ]),
   },
 };

@@ -27,13 +27,14 @@ async function main(argv: string[]): Promise<number> {
       strict: true,
     });
     for (const flag of command.required) {
-      if (values[flag] === undefined) throw new UsageError(`--${flag} is required`);
+      if ((values as Record<string, unknown>)[flag] === undefined) throw new UsageError(`--${flag} is required`);
     }
     loadEnvFile();
-    const client = new pg.Client({ connectionString: resolveConfig().ownerUrl });
+    const config = resolveConfig();
+    const client = new pg.Client({ connectionString: config.ownerUrl });
     await client.connect();
     try {
-      const result = await command.run(client, values as Record<string, string | undefined>);
+      const result = await command.run(client, values as Record<string, string | undefined>, config);
       console.log(json ? JSON.stringify(result) : Object.entries(result).map(([k, v]) => `${k}: ${v}`).join('\n'));
     } finally {
       await client.end();

@@ -179,3 +179,15 @@ grant usage on schema graphile_worker to switchboard_worker;
 grant select, insert, update, delete on all tables in schema graphile_worker to switchboard_worker;
 grant usage, select on all sequences in schema graphile_worker to switchboard_worker;
 grant execute on all functions in schema graphile_worker to switchboard_worker;
+-- graphile-worker enables RLS on its private tables (so they are never exposed); the
+-- worker role is not their owner, so it gets an explicit allow-all policy on each.
+do $$
+declare
+  t regclass;
+begin
+  for t in select c.oid::regclass from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = 'graphile_worker' and c.relkind = 'r' and c.relrowsecurity loop
+    execute format('create policy switchboard_worker_all on %s to switchboard_worker using (true) with check (true)', t);
+  end loop;
+end
+$$;

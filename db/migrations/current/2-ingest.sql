@@ -38,3 +38,71 @@ create trigger tg_sources__audit after insert or update or delete on app_public.
   for each row execute function app_private.tg__audit();
 
 grant execute on function app_private.source_credentials(uuid, text, text) to switchboard_gateway;
+
+------------------------------------------------------------------------------------------
+-- The inbox: every accepted webhook, unique per (org, source, dedupe key).
+
+create table app_public.webhook_events (
+  org_id uuid not null references app_public.organizations on delete cascade,
+  id uuid not null default gen_random_uuid(),
+  source_id uuid not null references app_public.sources (id) on delete cascade,
+  provider text not null,
+  dedupe_key text not null,
+  shard smallint not null,
+  event_type text,
+  occurred_at timestamptz,
+  -- Set to null by retention once the body is older than the window; the key stays.
+  payload jsonb,
+  status text not null default 'pending' check (status in ('pending', 'processed', 'failed', 'dead')),
+  attempts int not null default 0,
+  last_error text,
+  next_attempt_at timestamptz not null default now(),
+  received_at timestamptz not null default now(),
+  processed_at timestamptz,
+  primary key (org_id, id),
+  unique (org_id, source_id, dedupe_key)
+);
+create index webhook_events_todo_idx on app_public.webhook_events (org_id, shard, received_at)
+  where status in ('pending', 'failed');
+create index webhook_events_received_at_idx on app_public.webhook_events (org_id, received_at desc);
+
+create table app_public.dead_letters (
+  org_id uuid not null references app_public.organizations on delete cascade,
+  id bigint generated always as identity,
+  kind text not null,
+  ref_id uuid not null,
+  error text,
+  created_at timestamptz not null default now(),
+  retried_at timestamptz,
+  retried_by uuid,
+  primary key (org_id, id),
+  unique (id)
+);
+
+-- Which worker task processes a provider's events (other domains add their providers).
+create table app_private.provider_tasks (
+  provider text primary key,
+  task_identifier text not null
+);
+insert into app_private.provider_tasks (provider, task_identifier) values
+  ('smartlead', 'process_outreach_events'),
+  ('replyio', 'process_outreach_events'),
+  ('standard', 'process_outreach_events');
+
+--!include ingest/inbox.sql
+
+alter table app_public.webhook_events enable row level security;
+alter table app_public.webhook_events force row level security;
+alter table app_public.dead_letters enable row level security;
+alter table app_public.dead_letters force row level security;
+create policy select_own_org on app_public.webhook_events for select to authenticated
+  using (org_id = (select app_public.current_org_id()));
+create policy select_own_org on app_public.dead_letters for select to authenticated
+  using (org_id = (select app_public.current_org_id()));
+grant select on app_public.webhook_events to authenticated;
+grant select on app_public.dead_letters to authenticated;
+
+grant execute on function app_private.ingest_webhook_event(uuid, text, text, text, text, timestamptz, jsonb) to switchboard_gateway;
+grant execute on function app_private.fail_webhook_event(uuid, uuid, text, int) to switchboard_worker;
+grant execute on function app_private.reschedule_due_events(interval) to switchboard_worker;
+grant execute on function app_public.retry_dead_letter(bigint) to authenticated;

@@ -1,0 +1,139 @@
+-- The durable inbox. A 2xx is only sent after this function's transaction commits:
+-- the event row and the job that will process it are written together.
+--
+-- Events are spread over 8 shards by partition key (the contact's email for outreach,
+-- the call id for voice), and each (task, org, shard) has one graphile-worker job key.
+-- So events of one contact are never processed concurrently, a hot org is processed
+-- by up to 8 jobs at once, and concurrent ingests contend on 8 job rows, not one.
+create or replace function app_private.ingest_webhook_event(
+  source_id uuid, provider text, dedupe_key text, partition_key text,
+  event_type text, occurred_at timestamptz, payload jsonb)
+  returns table (event_id uuid, duplicate boolean)
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+#variable_conflict use_column
+declare
+  src_org uuid;
+  event_shard smallint := abs(hashtext(coalesce(partition_key, dedupe_key))) % 8;
+  task text;
+begin
+  select s.org_id into src_org from app_public.sources s
+   where s.id = ingest_webhook_event.source_id and s.provider = ingest_webhook_event.provider and s.enabled;
+  if src_org is null then
+    raise exception 'unknown source' using errcode = 'P0002';
+  end if;
+
+  insert into app_public.webhook_events (org_id, source_id, provider, dedupe_key, shard, event_type, occurred_at, payload)
+  values (src_org, ingest_webhook_event.source_id, provider, dedupe_key, event_shard, event_type, occurred_at, payload)
+  on conflict (org_id, source_id, dedupe_key) do nothing
+  returning id into event_id;
+
+  if event_id is null then
+    select e.id into event_id from app_public.webhook_events e
+     where e.org_id = src_org and e.source_id = ingest_webhook_event.source_id
+       and e.dedupe_key = ingest_webhook_event.dedupe_key;
+    duplicate := true;
+    return next;
+    return;
+  end if;
+
+  select t.task_identifier into task from app_private.provider_tasks t where t.provider = ingest_webhook_event.provider;
+  perform app_private.schedule_event_processing(task, src_org, event_shard);
+  duplicate := false;
+  return next;
+end
+$$;
+
+-- preserve_run_at: an idle job for the shard is reused; if it is already running,
+-- graphile-worker schedules a fresh one, so no event is left without a job.
+create or replace function app_private.schedule_event_processing(
+  task text, org_id uuid, shard smallint, run_at timestamptz default now()) returns void
+  language sql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+  select graphile_worker.add_job(
+    task,
+    json_build_object('org_id', org_id, 'shard', shard),
+    run_at => run_at,
+    job_key => task || ':' || org_id || ':' || shard,
+    job_key_mode => 'preserve_run_at',
+    max_attempts => 25)
+$$;
+
+-- Safety net (worker start-up and a cron every minute): every shard with due events gets
+-- a job. Covers a worker killed while holding a job, which graphile-worker would only
+-- unlock hours later; extra jobs are harmless (shards are serialised and skip locked rows).
+create or replace function app_private.reschedule_due_events(older_than interval default '0') returns int
+  language sql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+  with due as (
+    select distinct e.org_id, e.shard, t.task_identifier
+      from app_public.webhook_events e
+      join app_private.provider_tasks t on t.provider = e.provider
+     where e.status in ('pending', 'failed') and e.next_attempt_at <= now()
+       and e.received_at < now() - older_than)
+  select count(app_private.schedule_event_processing(due.task_identifier, due.org_id, due.shard))::int from due
+$$;
+
+-- Records a processing failure. After max_attempts the event is dead and lands in
+-- dead_letters, from where an admin can retry it.
+create or replace function app_private.fail_webhook_event(org_id uuid, event_id uuid, error text, max_attempts int default 5)
+  returns text
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  ev app_public.webhook_events;
+begin
+  update app_public.webhook_events e
+     set attempts = e.attempts + 1,
+         last_error = left(error, 500),
+         status = case when e.attempts + 1 >= max_attempts then 'dead' else 'failed' end,
+         -- exponential backoff: 2, 4, 8, 16 … seconds
+         next_attempt_at = now() + make_interval(secs => power(2, e.attempts + 1))
+   where e.org_id = fail_webhook_event.org_id and e.id = event_id
+  returning * into ev;
+  if ev.status = 'dead' then
+    insert into app_public.dead_letters (org_id, kind, ref_id, error)
+    values (ev.org_id, 'webhook_event', ev.id, ev.last_error);
+  else
+    perform app_private.schedule_event_processing(
+      (select t.task_identifier from app_private.provider_tasks t where t.provider = ev.provider),
+      ev.org_id, ev.shard, ev.next_attempt_at);
+  end if;
+  return ev.status;
+end
+$$;
+
+-- Admin RPC: a dead event goes back to pending and is processed again.
+create or replace function app_public.retry_dead_letter(dead_letter_id bigint) returns app_public.dead_letters
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  dl app_public.dead_letters;
+  ev app_public.webhook_events;
+  task text;
+begin
+  if not app_public.current_user_is_admin() then
+    raise exception 'only admins retry dead letters' using errcode = '42501';
+  end if;
+  update app_public.dead_letters d set retried_at = now(), retried_by = app_public.current_user_id()
+   where d.org_id = app_public.current_org_id() and d.id = dead_letter_id and d.retried_at is null
+  returning * into dl;
+  if dl.id is null then
+    raise exception 'dead letter not found or already retried' using errcode = 'P0002';
+  end if;
+  if dl.kind = 'webhook_event' then
+    update app_public.webhook_events e
+       set status = 'pending', attempts = 0, next_attempt_at = now()
+     where e.org_id = dl.org_id and e.id = dl.ref_id
+    returning * into ev;
+    select t.task_identifier into task from app_private.provider_tasks t where t.provider = ev.provider;
+    perform app_private.schedule_event_processing(task, ev.org_id, ev.shard);
+  end if;
+  return dl;
+end
+$$;

@@ -1,0 +1,200 @@
+-- Provider payload → the fields outreach processing needs (CONTRACT.md "Minimal payloads").
+create or replace function app_private.outreach_fields(provider text, payload jsonb)
+  returns table (event_type text, external_id text, campaign_name text, email text, category text, bounce_type text)
+  language sql immutable parallel safe
+as $$
+  select
+    case provider when 'smartlead' then payload ->> 'event_type'
+                  when 'replyio' then payload #>> '{event,type}'
+                  else payload ->> 'type' end,
+    case provider when 'smartlead' then payload ->> 'campaign_id'
+                  when 'replyio' then payload #>> '{payload,sequence,id}'
+                  else payload #>> '{data,campaign_id}' end,
+    case provider when 'smartlead' then payload ->> 'campaign_name'
+                  when 'replyio' then payload #>> '{payload,sequence,name}'
+                  else payload #>> '{data,campaign_name}' end,
+    lower(case provider when 'smartlead' then payload ->> 'to_email'
+                        when 'replyio' then payload #>> '{payload,contact,email}'
+                        else payload #>> '{data,email}' end),
+    case provider when 'smartlead' then coalesce(payload #>> '{lead_category,new_name}', payload ->> 'lead_category')
+                  when 'replyio' then payload #>> '{payload,category}'
+                  else payload #>> '{data,category}' end,
+    lower(coalesce(payload ->> 'bounce_type', payload #>> '{data,bounce_type}', payload #>> '{payload,bounce_type}'))
+$$;
+
+-- Processes up to batch_size due events of one org and shard in ONE transaction:
+-- campaigns and contacts upserted set-wise, email_events inserted once per inbox event
+-- (so re-running never double-counts), and counters bumped once per campaign and hour.
+-- The advisory lock serialises a shard: a contact's events are never processed twice at once.
+create or replace function app_private.process_outreach_events(
+  org_id uuid, shard smallint, batch_size int default 2000, only_event uuid default null)
+  returns int
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+#variable_conflict use_column
+declare
+  the_org constant uuid := process_outreach_events.org_id;
+  tz text;
+  positive_set text[];
+  n int;
+begin
+  perform pg_advisory_xact_lock(hashtext('process_outreach_events'), hashtext(the_org::text || ':' || shard));
+  select o.timezone, (select array_agg(lower(c)) from unnest(s.positive_categories) c)
+    into tz, positive_set
+    from app_public.organizations o join app_public.workspace_settings s on s.org_id = o.id
+   where o.id = the_org;
+
+  create temp table if not exists outreach_batch (
+    event_id uuid, provider text, metric text, external_id text, campaign_name text,
+    email citext, category text, bounce_type text, occurred_at timestamptz,
+    campaign_id uuid, contact_id uuid, counted boolean default false
+  ) on commit delete rows;
+  create temp table if not exists outreach_pairs (
+    campaign_id uuid, contact_id uuid, replied boolean, positive boolean, occurred_at timestamptz,
+    was_replied boolean default false, was_positive boolean default false
+  ) on commit delete rows;
+  create temp table if not exists outreach_deltas (
+    campaign_id uuid, occurred_at timestamptz, metric text
+  ) on commit delete rows;
+
+  insert into outreach_batch (event_id, provider, metric, external_id, campaign_name, email, category, bounce_type, occurred_at)
+  select e.id, e.provider, m.metric, f.external_id, f.campaign_name, f.email, f.category, f.bounce_type,
+         coalesce(e.occurred_at, e.received_at)
+    from app_public.webhook_events e
+    cross join lateral app_private.outreach_fields(e.provider, e.payload) f
+    left join app_private.outreach_event_types m on m.provider = e.provider and m.provider_type = f.event_type
+   where e.org_id = the_org and e.shard = process_outreach_events.shard
+     and e.status in ('pending', 'failed') and e.next_attempt_at <= now()
+     and (only_event is null or e.id = only_event)
+   order by e.received_at
+   limit batch_size
+   for update of e skip locked;
+  get diagnostics n = row_count;
+  if n = 0 then
+    return 0;
+  end if;
+
+  -- Unknown campaigns are created on first sight, named by the payload. Sorted, so two
+  -- shards creating the same campaigns never wait on each other in opposite orders.
+  insert into app_public.campaigns (org_id, provider, external_id, name)
+  select distinct on (b.provider, b.external_id) the_org, b.provider, b.external_id,
+         coalesce(nullif(trim(b.campaign_name), ''), initcap(b.provider) || ' campaign ' || b.external_id)
+    from outreach_batch b
+   where b.external_id is not null
+   order by b.provider, b.external_id, b.occurred_at desc
+  on conflict (org_id, provider, external_id) do nothing;
+  update outreach_batch b set campaign_id = c.id
+    from app_public.campaigns c
+   where c.org_id = the_org and c.provider = b.provider and c.external_id = b.external_id;
+
+  insert into app_public.contacts (org_id, email)
+  select distinct the_org, b.email from outreach_batch b where b.email is not null order by 2
+  on conflict (org_id, email) do nothing;
+  update outreach_batch b set contact_id = k.id
+    from app_public.contacts k
+   where k.org_id = the_org and k.email = b.email;
+
+  -- One email_event per inbox event: only the rows inserted now are counted.
+  with inserted as (
+    insert into app_public.email_events (org_id, webhook_event_id, campaign_id, contact_id, kind, category, occurred_at)
+    select the_org, b.event_id, b.campaign_id, b.contact_id, b.metric, b.category, b.occurred_at
+      from outreach_batch b
+     where b.metric is not null and b.campaign_id is not null
+    on conflict (org_id, webhook_event_id) do nothing
+    returning webhook_event_id)
+  update outreach_batch b set counted = true from inserted i where i.webhook_event_id = b.event_id;
+
+  -- Positive replies count (campaign, contact) pairs that have replied with, or were later
+  -- categorised into, a positive category — each pair once.
+  insert into outreach_pairs (campaign_id, contact_id, replied, positive, occurred_at)
+  select b.campaign_id, b.contact_id, bool_or(b.metric = 'replied'),
+         bool_or(lower(b.category) = any(positive_set)), max(b.occurred_at)
+    from outreach_batch b
+   where b.counted and b.metric in ('replied', 'categorized') and b.contact_id is not null
+   group by b.campaign_id, b.contact_id;
+  update outreach_pairs p set was_replied = r.replied, was_positive = r.positive
+    from app_private.campaign_replies r
+   where r.org_id = the_org and r.campaign_id = p.campaign_id and r.contact_id = p.contact_id;
+  insert into app_private.campaign_replies (org_id, campaign_id, contact_id, replied, positive)
+  select the_org, p.campaign_id, p.contact_id, p.replied, p.positive
+    from outreach_pairs p order by p.campaign_id, p.contact_id
+  on conflict (org_id, campaign_id, contact_id) do update
+     set replied = campaign_replies.replied or excluded.replied,
+         positive = campaign_replies.positive or excluded.positive;
+
+  insert into outreach_deltas (campaign_id, occurred_at, metric)
+  select b.campaign_id, b.occurred_at, b.metric from outreach_batch b
+   where b.counted and b.metric <> 'categorized'
+  union all
+  select p.campaign_id, p.occurred_at, 'positive_replies' from outreach_pairs p
+   where (p.was_replied or p.replied) and (p.was_positive or p.positive)
+     and not (p.was_replied and p.was_positive);
+
+  -- Counters: one row lock per campaign per batch, always in campaign order.
+  insert into app_public.campaign_counters as t (org_id, campaign_id, sent, opened, clicked, replied,
+                                                 positive_replies, bounced, unsubscribed, synced_at)
+  select the_org, d.campaign_id,
+         count(*) filter (where d.metric = 'sent'), count(*) filter (where d.metric = 'opened'),
+         count(*) filter (where d.metric = 'clicked'), count(*) filter (where d.metric = 'replied'),
+         count(*) filter (where d.metric = 'positive_replies'), count(*) filter (where d.metric = 'bounced'),
+         count(*) filter (where d.metric = 'unsubscribed'), now()
+    from outreach_deltas d group by d.campaign_id order by d.campaign_id
+  on conflict (org_id, campaign_id) do update
+     set sent = t.sent + excluded.sent, opened = t.opened + excluded.opened,
+         clicked = t.clicked + excluded.clicked, replied = t.replied + excluded.replied,
+         positive_replies = t.positive_replies + excluded.positive_replies,
+         bounced = t.bounced + excluded.bounced, unsubscribed = t.unsubscribed + excluded.unsubscribed,
+         synced_at = now();
+  -- Campaigns touched without a countable event (e.g. a categorisation) are still synced.
+  insert into app_public.campaign_counters (org_id, campaign_id, synced_at)
+  select distinct the_org, b.campaign_id, now() from outreach_batch b
+   where b.campaign_id is not null order by 2
+  on conflict (org_id, campaign_id) do update set synced_at = now();
+
+  -- Hourly buckets in the org's time zone.
+  insert into app_public.campaign_hourly_metrics as t (org_id, campaign_id, local_hour, hour_start, sent, opened,
+                                                      clicked, replied, positive_replies, bounced, unsubscribed)
+  select the_org, h.campaign_id, h.local_hour, h.local_hour at time zone tz,
+         count(*) filter (where h.metric = 'sent'), count(*) filter (where h.metric = 'opened'),
+         count(*) filter (where h.metric = 'clicked'), count(*) filter (where h.metric = 'replied'),
+         count(*) filter (where h.metric = 'positive_replies'), count(*) filter (where h.metric = 'bounced'),
+         count(*) filter (where h.metric = 'unsubscribed')
+    from (select d.campaign_id, d.metric, date_trunc('hour', d.occurred_at at time zone tz) as local_hour
+            from outreach_deltas d) h
+   group by h.campaign_id, h.local_hour order by h.campaign_id, h.local_hour
+  on conflict (org_id, campaign_id, local_hour) do update
+     set sent = t.sent + excluded.sent, opened = t.opened + excluded.opened,
+         clicked = t.clicked + excluded.clicked, replied = t.replied + excluded.replied,
+         positive_replies = t.positive_replies + excluded.positive_replies,
+         bounced = t.bounced + excluded.bounced, unsubscribed = t.unsubscribed + excluded.unsubscribed;
+
+  -- Unsubscribes and hard bounces suppress the address for the whole org.
+  insert into app_public.suppressions (org_id, email, reason, source)
+  select distinct on (b.email) the_org, b.email,
+         case b.metric when 'unsubscribed' then 'unsubscribed' else 'bounced' end, b.provider
+    from outreach_batch b
+   where b.counted and b.email is not null
+     and (b.metric = 'unsubscribed' or (b.metric = 'bounced' and coalesce(b.bounce_type, 'hard') <> 'soft'))
+   order by b.email
+  on conflict (org_id, email) do nothing;
+
+  update app_public.webhook_events e
+     set status = 'processed', processed_at = now(), attempts = e.attempts + 1, last_error = null
+    from outreach_batch b
+   where e.org_id = the_org and e.id = b.event_id;
+  return n;
+end
+$$;
+
+-- Due event ids of a shard, for processing one by one after a batch failed.
+create or replace function app_private.due_webhook_events(org_id uuid, shard smallint, max_count int default 100)
+  returns setof uuid
+  language sql stable security definer
+  set search_path = pg_catalog, public
+as $$
+  select e.id from app_public.webhook_events e
+   where e.org_id = due_webhook_events.org_id and e.shard = due_webhook_events.shard
+     and e.status in ('pending', 'failed') and e.next_attempt_at <= now()
+   order by e.received_at limit max_count
+$$;

@@ -1,0 +1,35 @@
+import type { Db } from '../db.ts';
+
+export interface SourceCredentials {
+  orgId: string;
+  secrets: string[];
+}
+
+/**
+ * Source secrets, cached briefly so a flood of webhooks does not decrypt on every request.
+ * The TTL bounds how long a rotated-out or disabled secret can still pass (seconds).
+ */
+export class CredentialCache {
+  private readonly entries = new Map<string, { value: SourceCredentials | null; expires: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly encryptionKey: string,
+    private readonly ttlMs: number,
+  ) {}
+
+  async get(sourceId: string, provider: string): Promise<SourceCredentials | null> {
+    const key = `${provider}:${sourceId}`;
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit && hit.expires > now) return hit.value;
+    const { rows } = await this.db.query<{ org_id: string; secrets: string[] }>(
+      'select org_id, secrets from app_private.source_credentials($1, $2, $3)',
+      [sourceId, provider, this.encryptionKey],
+    );
+    const value = rows[0] ? { orgId: rows[0].org_id, secrets: rows[0].secrets } : null;
+    if (this.entries.size > 10_000) this.entries.clear();
+    this.entries.set(key, { value, expires: now + this.ttlMs });
+    return value;
+  }
+}

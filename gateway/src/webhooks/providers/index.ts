@@ -1,0 +1,11 @@
+import type { WebhookProvider } from '../provider.ts';
+import { replyio } from './replyio.ts';
+import { smartlead } from './smartlead.ts';
+import { standard } from './standard.ts';
+
+/** The webhook senders the gateway accepts, by the {provider} path segment. */
+export const providers: Record<string, WebhookProvider<any>> = {
+  smartlead,
+  replyio,
+  standard,
+};

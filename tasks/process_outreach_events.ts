@@ -1,0 +1,51 @@
+import type { Task } from 'graphile-worker';
+
+interface Payload {
+  org_id: string;
+  shard: number;
+}
+
+const BATCH_SIZE = Number(process.env.OUTREACH_BATCH_SIZE ?? 2000);
+
+/**
+ * Drains one org's shard of outreach webhook events, a batch per transaction. If a batch
+ * fails, events are retried one by one so a single bad event is isolated (it backs off,
+ * then lands in dead_letters) instead of blocking the shard.
+ */
+export const process_outreach_events: Task = async (payload, helpers) => {
+  const { org_id, shard } = payload as Payload;
+  const processBatch = async (only: string | null, size: number) => {
+    const { rows } = await helpers.query<{ n: number }>(
+      'select app_private.process_outreach_events($1, $2::smallint, $3, $4) as n',
+      [org_id, shard, size, only],
+    );
+    return rows[0].n;
+  };
+
+  for (;;) {
+    let processed: number;
+    try {
+      processed = await processBatch(null, BATCH_SIZE);
+    } catch (error) {
+      helpers.logger.warn(`batch failed, isolating events: ${(error as Error).message}`);
+      processed = await processOneByOne();
+    }
+    if (processed === 0) return;
+  }
+
+  async function processOneByOne(): Promise<number> {
+    const { rows } = await helpers.query<{ id: string }>(
+      'select id from app_private.due_webhook_events($1, $2::smallint, 100) as id',
+      [org_id, shard],
+    );
+    let done = 0;
+    for (const { id } of rows) {
+      try {
+        done += await processBatch(id, 1);
+      } catch (error) {
+        await helpers.query('select app_private.fail_webhook_event($1, $2, $3)', [org_id, id, (error as Error).message]);
+      }
+    }
+    return done;
+  }
+};
