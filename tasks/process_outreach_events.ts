@@ -6,6 +6,8 @@ interface Payload {
 }
 
 const BATCH_SIZE = Number(process.env.OUTREACH_BATCH_SIZE ?? 2000);
+/** Failures before an event is dead and goes to dead_letters (with 2, 4, 8 … s backoff). */
+const MAX_ATTEMPTS = Number(process.env.WEBHOOK_MAX_ATTEMPTS ?? 5);
 
 /**
  * Drains one org's shard of outreach webhook events, a batch per transaction. If a batch
@@ -43,7 +45,7 @@ export const process_outreach_events: Task = async (payload, helpers) => {
       try {
         done += await processBatch(id, 1);
       } catch (error) {
-        await helpers.query('select app_private.fail_webhook_event($1, $2, $3)', [org_id, id, (error as Error).message]);
+        await helpers.query('select app_private.fail_webhook_event($1, $2, $3, $4)', [org_id, id, (error as Error).message, MAX_ATTEMPTS]);
       }
     }
     return done;

@@ -13,11 +13,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!process.env.LOCAL_PG_PORT && !process.env.DATABASE_URL) {
     throw new Error('run the suites with `npm test`: it creates the test cluster vitest runs against');
   }
-  // A short credential cache keeps the rotation tests quick.
   // Every test file logs in from 127.0.0.1 against this one gateway: the per-IP auth limit
   // (30/min by default) is a production guard, not something each test should trip over.
   process.env.AUTH_RATE_LIMIT_PER_MINUTE ??= '100000';
-  const env = { ...process.env, PORT: String(await freePort()), PGRST_PORT: String(await freePort()), LOG_LEVEL: 'warn', SOURCE_CACHE_TTL_MS: '1000' };
+  // A short credential cache and few attempts before a dead letter keep those tests quick.
+  const env = { ...process.env, PORT: String(await freePort()), PGRST_PORT: String(await freePort()), LOG_LEVEL: 'warn', SOURCE_CACHE_TTL_MS: '1000', WEBHOOK_MAX_ATTEMPTS: '2' };
   const config = resolveConfig(env);
   services = await startServices(config, { env, quiet: true });
   project.provide('stack', {

@@ -124,7 +124,7 @@ begin
    where d.org_id = app_public.current_org_id() and d.id = dead_letter_id and d.retried_at is null
   returning * into dl;
   if dl.id is null then
-    raise exception 'dead letter not found or already retried' using errcode = 'P0002';
+    raise exception 'dead letter not found or already retried' using errcode = 'PT404';
   end if;
   if dl.kind = 'webhook_event' then
     update app_public.webhook_events e

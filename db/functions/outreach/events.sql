@@ -31,6 +31,7 @@ create or replace function app_private.process_outreach_events(
   returns int
   language plpgsql volatile security definer
   set search_path = pg_catalog, public
+  set client_min_messages = warning -- "temp table already exists" notices on every batch
 as $$
 #variable_conflict use_column
 declare
@@ -57,6 +58,8 @@ begin
   create temp table if not exists outreach_deltas (
     campaign_id uuid, occurred_at timestamptz, metric text
   ) on commit delete rows;
+  -- Several batches may run in one transaction (tests, callers looping over shards).
+  truncate outreach_batch, outreach_pairs, outreach_deltas;
 
   insert into outreach_batch (event_id, provider, metric, external_id, campaign_name, email, category, bounce_type, occurred_at)
   select e.id, e.provider, m.metric, f.external_id, f.campaign_name, f.email, f.category, f.bounce_type,
