@@ -1,4 +1,5 @@
 import { SignJWT, jwtVerify } from 'jose';
+import { ApiError } from './errors.ts';
 
 export interface AccessClaims {
   sub: string;
@@ -25,5 +26,24 @@ export class TokenIssuer {
   async verify(token: string): Promise<AccessClaims & { role: string }> {
     const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
     return payload as unknown as AccessClaims & { role: string };
+  }
+}
+
+/**
+ * The verified claims of the request's `Authorization: Bearer` token, or a 401. Whether
+ * the session is still live is decided by the SQL function each route calls next.
+ */
+export async function bearerClaims(
+  tokens: TokenIssuer,
+  authorization: string | undefined,
+): Promise<AccessClaims & { role: string }> {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+  if (!match) throw new ApiError(401, 'unauthorized', 'A bearer access token is required.', { 'www-authenticate': 'Bearer' });
+  try {
+    const claims = await tokens.verify(match[1]);
+    if (claims.role !== 'authenticated' || typeof claims.sid !== 'string') throw new Error('not a session token');
+    return claims;
+  } catch {
+    throw new ApiError(401, 'unauthorized', 'The access token is not valid.', { 'www-authenticate': 'Bearer error="invalid_token"' });
   }
 }

@@ -7,6 +7,7 @@ import { registerErrorHandling } from './plugins/errors.ts';
 import { registerMetrics } from './plugins/metrics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
+import { mfaRoutes } from './routes/mfa.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
 /** Paths pino must never write: credentials, tokens and signatures. */
@@ -21,6 +22,10 @@ export const redactPaths = [
   'body.password',
   'body.refresh_token',
   'body.totp_code',
+  'body.code',
+  'body.current_password',
+  'body.new_password',
+  'body.token',
 ];
 
 export async function buildServer(config: GatewayConfig, db: Db): Promise<FastifyInstance> {
@@ -41,7 +46,8 @@ export async function buildServer(config: GatewayConfig, db: Db): Promise<Fastif
     postgrestUrl: config.postgrestUrl,
     workerHeartbeatMaxAgeSeconds: config.workerHeartbeatMaxAgeSeconds,
   });
-  await app.register(authRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute });
+  await app.register(authRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute, encryptionKey: config.encryptionKey });
+  await app.register(mfaRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute, encryptionKey: config.encryptionKey });
   await app.register(webhookRoutes, { db, encryptionKey: config.encryptionKey, ...config.webhooks });
   return app;
 }

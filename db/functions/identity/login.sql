@@ -1,5 +1,6 @@
--- Password login. Unknown emails and wrong passwords cost the same bcrypt work and
--- return the same empty result, so the caller cannot tell them apart.
+-- Password login, kept for callers of the original signature: the full flow (lockout,
+-- second factor, audit) is app_private.authenticate in identity/sessions.sql; this
+-- returns a row only when the login succeeded without needing a second factor.
 create or replace function app_private.login(
   email citext, password text, requested_org_id uuid default null,
   ip inet default null, user_agent text default null, session_ttl interval default '30 days')
@@ -7,58 +8,59 @@ create or replace function app_private.login(
   language plpgsql volatile security definer
   set search_path = pg_catalog, public
 as $$
-declare
-  uid uuid;
-  stored_hash text;
-  member record;
-  token text := encode(gen_random_bytes(32), 'hex');
 begin
-  select u.id, s.password_hash into uid, stored_hash
-    from app_public.users u join app_private.user_secrets s on s.user_id = u.id
-   where u.email = login.email;
-  if stored_hash is null then
-    perform crypt(coalesce(password, ''), gen_salt('bf', 10));
-    return;
-  end if;
-  if crypt(coalesce(password, ''), stored_hash) is distinct from stored_hash then
-    return;
-  end if;
-  -- A user in several orgs names one; otherwise the oldest membership is used.
-  select m.org_id, m.role into member
-    from app_public.memberships m
-   where m.user_id = uid and (requested_org_id is null or m.org_id = requested_org_id)
-   order by m.created_at, m.org_id
-   limit 1;
-  if not found then
-    return;
-  end if;
-  insert into app_private.sessions (user_id, org_id, refresh_token_hash, ip, user_agent, expires_at)
-  values (uid, member.org_id, digest(token, 'sha256'), login.ip, login.user_agent, now() + session_ttl)
-  returning uid, member.org_id, member.role, id, token
-  into user_id, org_id, org_role, session_id, refresh_token;
-  return next;
+  return query
+    select a.user_id, a.org_id, a.org_role, a.session_id, a.refresh_token
+      from app_private.authenticate(login.email, login.password, null, login.requested_org_id,
+                                    login.ip, login.user_agent, null, null, login.session_ttl) a
+     where a.status = 'ok';
 end
 $$;
 
--- PostgREST db-pre-request: a JWT whose session was revoked or has expired is refused
--- on the very next request, whatever the token's own exp says.
+-- PostgREST db-pre-request. Every JWT is checked against its live session on every
+-- request, whatever the token's own exp says:
+--   * a revoked or expired session, or claims that do not match it → 401;
+--   * a role that changed since the token was issued (demotion, removal) → 401, so the
+--     client refreshes and gets the current role;
+--   * an org that requires MFA while the user has none → 403 (they may only enroll);
+--   * then the per-user and per-org request quota (429 with Retry-After).
 create or replace function app_private.check_session() returns void
-  language plpgsql stable security definer
+  language plpgsql volatile security definer
   set search_path = pg_catalog, public
 as $$
 declare
-  sid uuid := app_public.current_session_id();
+  claims jsonb := app_public.current_claims();
+  sid uuid;
+  s record;
 begin
   -- Anonymous requests carry no claims; every JWT we issue names a session.
-  if coalesce(app_public.current_claims() ->> 'role', 'anon') = 'anon' then
+  if coalesce(claims ->> 'role', 'anon') = 'anon' then
     return;
   end if;
-  if sid is null or not exists (
-       select 1 from app_private.sessions s
-        where s.id = sid and s.revoked_at is null and s.expires_at > now()) then
+  if coalesce(claims ->> 'sid', '') ~ '^[0-9a-fA-F-]{36}$' then
+    sid := (claims ->> 'sid')::uuid;
+  end if;
+  select x.user_id, x.org_id, m.role, o.require_mfa,
+         o.require_mfa and not exists (select 1 from app_private.user_mfa f
+                                        where f.user_id = x.user_id and f.enabled_at is not null) as needs_mfa
+    into s
+    from app_private.sessions x
+    left join app_public.memberships m on m.org_id = x.org_id and m.user_id = x.user_id
+    left join app_public.organizations o on o.id = x.org_id
+   where x.id = sid and x.revoked_at is null and x.expires_at > now();
+  if not found or s.user_id::text is distinct from claims ->> 'sub'
+     or s.org_id::text is distinct from claims ->> 'org_id' then
     raise exception 'session is no longer valid'
-      using errcode = 'PT401', detail = 'session_revoked',
-            hint = 'log in again';
+      using errcode = 'PT401', detail = 'session_revoked', hint = 'log in again';
+  end if;
+  if s.role is distinct from claims ->> 'org_role' then
+    raise exception 'your role in this organization has changed'
+      using errcode = 'PT401', detail = 'role_changed', hint = 'refresh the access token';
+  end if;
+  if s.needs_mfa then
+    raise exception 'this organization requires multi-factor authentication'
+      using errcode = 'PT403', detail = 'mfa_enrollment_required',
+            hint = 'enroll with POST /auth/mfa/enroll on the gateway';
   end if;
 end
 $$;
