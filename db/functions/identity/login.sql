@@ -62,5 +62,6 @@ begin
       using errcode = 'PT403', detail = 'mfa_enrollment_required',
             hint = 'enroll with POST /auth/mfa/enroll on the gateway';
   end if;
+  perform app_private.consume_request_quota(s.user_id, s.org_id);
 end
 $$;

@@ -153,3 +153,119 @@ grant execute on function
 create view app_public.user_sessions with (security_invoker = true) as
   select * from app_private.visible_sessions();
 grant select on app_public.user_sessions to authenticated;
+
+------------------------------------------------------------------------------------------
+-- Feature flags: global definitions (platform operators only), per-org overrides (org
+-- admins, where the flag allows), deterministic percentage rollout by org.
+
+create table app_public.feature_flags (
+  key text primary key check (key ~ '^[a-z][a-z0-9_.-]{0,62}$'),
+  description text check (length(description) <= 500),
+  default_enabled boolean not null default false,
+  rollout_percent numeric(5, 2) not null default 0 check (rollout_percent between 0 and 100),
+  allow_org_override boolean not null default true,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+
+create table app_private.feature_flag_history (
+  id bigint generated always as identity primary key,
+  flag_key text not null,
+  action text not null,
+  actor text not null,
+  old_values jsonb,
+  new_values jsonb,
+  at timestamptz not null default now()
+);
+create index feature_flag_history_flag_key_idx on app_private.feature_flag_history (flag_key, at);
+
+create table app_public.feature_flag_overrides (
+  org_id uuid not null default app_public.current_org_id() references app_public.organizations on delete cascade,
+  flag_key text not null references app_public.feature_flags on delete cascade on update cascade,
+  enabled boolean not null,
+  updated_by uuid default app_public.current_user_id(),
+  updated_at timestamptz not null default now(),
+  primary key (org_id, flag_key)
+);
+create index feature_flag_overrides_flag_key_idx on app_public.feature_flag_overrides (flag_key);
+
+--!include identity/flags.sql
+
+create trigger tg_feature_flags__history after insert or update or delete on app_public.feature_flags
+  for each row execute function app_private.tg_feature_flags__history();
+create trigger tg_feature_flag_overrides__audit after insert or update or delete on app_public.feature_flag_overrides
+  for each row execute function app_private.tg__audit();
+
+alter table app_public.feature_flags enable row level security;
+alter table app_public.feature_flags force row level security;
+alter table app_public.feature_flag_overrides enable row level security;
+alter table app_public.feature_flag_overrides force row level security;
+
+-- Every signed-in user reads the global definitions; nobody changes them through the API.
+create policy select_all on app_public.feature_flags for select to authenticated using (true);
+create policy select_own_org on app_public.feature_flag_overrides for select to authenticated
+  using (org_id = (select app_public.current_org_id()));
+create policy admins_insert on app_public.feature_flag_overrides for insert to authenticated
+  with check (org_id = (select app_public.current_org_id()) and (select app_public.current_user_is_admin())
+              and exists (select 1 from app_public.feature_flags f where f.key = flag_key and f.allow_org_override));
+create policy admins_update on app_public.feature_flag_overrides for update to authenticated
+  using (org_id = (select app_public.current_org_id()) and (select app_public.current_user_is_admin()))
+  with check (org_id = (select app_public.current_org_id())
+              and exists (select 1 from app_public.feature_flags f where f.key = flag_key and f.allow_org_override));
+create policy admins_delete on app_public.feature_flag_overrides for delete to authenticated
+  using (org_id = (select app_public.current_org_id()) and (select app_public.current_user_is_admin()));
+
+grant select on app_public.feature_flags to authenticated;
+grant select on app_public.feature_flag_overrides to authenticated;
+grant insert (org_id, flag_key, enabled) on app_public.feature_flag_overrides to authenticated;
+grant update (enabled) on app_public.feature_flag_overrides to authenticated;
+grant delete on app_public.feature_flag_overrides to authenticated;
+grant execute on function app_public.is_feature_enabled(text) to authenticated;
+
+-- Every flag with its effective value for the caller's org.
+create view app_public.org_feature_flags with (security_invoker = true) as
+  select f.key, f.description,
+         app_public.is_feature_enabled(f.key) as enabled,
+         case when f.allow_org_override and o.enabled is not null then 'override'
+              when f.default_enabled then 'default'
+              when f.rollout_percent > 0 then 'rollout'
+              else 'default' end as source
+    from app_public.feature_flags f
+    left join app_public.feature_flag_overrides o on o.flag_key = f.key and o.org_id = app_public.current_org_id();
+grant select on app_public.org_feature_flags to authenticated;
+
+------------------------------------------------------------------------------------------
+-- REST quotas, enforced by the PostgREST db-pre-request (app_private.check_session).
+-- Defaults: 3000 requests per user and 30000 per org per minute; platform operators
+-- override per org.
+
+create table app_private.org_quotas (
+  org_id uuid primary key references app_public.organizations on delete cascade,
+  requests_per_user_per_minute int check (requests_per_user_per_minute > 0),
+  requests_per_org_per_minute int check (requests_per_org_per_minute > 0),
+  updated_at timestamptz not null default now()
+);
+
+create unlogged table app_private.request_counters (
+  subject uuid not null,
+  window_start timestamptz not null,
+  shard smallint not null,
+  count bigint not null,
+  constraint request_counters_pkey primary key (subject, window_start, shard)
+);
+
+--!include identity/quotas.sql
+
+create or replace function app_private.set_org_quota(org_id uuid, per_user int, per_org int)
+  returns void
+  language sql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+  insert into app_private.org_quotas as q (org_id, requests_per_user_per_minute, requests_per_org_per_minute)
+  values (set_org_quota.org_id, per_user, per_org)
+  on conflict on constraint org_quotas_pkey do update
+    set requests_per_user_per_minute = excluded.requests_per_user_per_minute,
+        requests_per_org_per_minute = excluded.requests_per_org_per_minute, updated_at = now()
+$$;
+
+grant execute on function app_private.purge_request_counters() to switchboard_worker;
