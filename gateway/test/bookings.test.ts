@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { createOrg, login, ownerPool, rest } from './helpers.ts';
+import { createVapiSource, sendVapi, toolCall, type VapiSource } from './calls-vapi-sender.ts';
 
 /**
  * Bookings through PostgREST with real concurrency: the exclusion constraint decides,
@@ -20,6 +21,7 @@ const rpc = (name: string, token: string, body: unknown) =>
 let owner: pg.Pool;
 let token: string;
 let resourceId: string;
+let vapiSource: VapiSource;
 // Whole hours in the future, on a day nobody else books.
 const base = Date.UTC(2031, 2, 3, 0, 0, 0);
 const at = (minutes: number) => new Date(base + minutes * 60_000).toISOString();
@@ -28,6 +30,7 @@ beforeAll(async () => {
   owner = ownerPool();
   const org = await createOrg('Bookings');
   token = await login(org.email, org.password);
+  vapiSource = await createVapiSource(org.orgId);
   const res = await rest('/resources', token, {
     method: 'POST',
     headers: { prefer: 'return=representation' },
@@ -42,18 +45,26 @@ afterAll(async () => {
 });
 
 describe('book_appointment through PostgREST under real concurrency', () => {
-  it('1,000 concurrent requests for one slot: exactly one booking, 999 conflicts, no other answer', async () => {
+  it('1,000 concurrent requests for one slot (REST and Vapi tool calls mixed): exactly one booking, 999 conflicts, nothing else', async () => {
     const body = { starts_at: at(60), ends_at: at(90), contact_id: null, resource_id: resourceId };
     const responses = await Promise.all(
-      Array.from({ length: 1000 }, async () => {
-        const res = await rpc('book_appointment', token, body);
-        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      Array.from({ length: 1000 }, async (_, i) => {
+        if (i % 2 === 0) {
+          const res = await rpc('book_appointment', token, body);
+          return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+        }
+        // A voice agent's tool call: 200 with a sentence; a conflict is the "already taken" sentence.
+        const res = await sendVapi(vapiSource, toolCall('book_appointment', { starts_at: body.starts_at, ends_at: body.ends_at, resource_id: resourceId }));
+        const answer = (await res.json()) as { results?: Array<{ result: string }> };
+        const said = answer.results?.[0]?.result ?? '';
+        const status = res.status !== 200 ? res.status : said.startsWith('Booked for') ? 200 : said.startsWith('That time is already taken') ? 409 : 599;
+        return { status, body: answer as Record<string, unknown> };
       }),
     );
     const byStatus = new Map<number, number>();
     for (const r of responses) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
     expect(Object.fromEntries(byStatus)).toEqual({ 200: 1, 409: 999 });
-    const conflict = responses.find((r) => r.status === 409)!.body;
+    const conflict = responses.find((r, i) => i % 2 === 0 && r.status === 409)!.body;
     expect(conflict).toMatchObject({ code: 'PT409', hint: 'slot_taken', message: 'the requested slot is already booked' });
     const details = JSON.parse(conflict.details as string) as { starts_at: string; resource_id: string };
     expect(new Date(details.starts_at).toISOString()).toBe(at(60));

@@ -140,3 +140,154 @@ grant execute on function
   app_public.reschedule_appointment(uuid, timestamptz, timestamptz),
   app_public.check_availability(uuid, date)
   to authenticated;
+
+------------------------------------------------------------------------------------------
+-- Voice agents, calls, transcripts (PHI redacted at the door), outbound callback requests.
+
+alter table app_public.workspace_settings
+  add column transcript_retention interval not null default '90 days'
+    check (transcript_retention between '1 day' and '10 years'),
+  -- The voice platform's API for outbound calls; null means the worker's VAPI_API_URL
+  -- (default https://api.vapi.ai).
+  add column voice_api_base_url text check (voice_api_base_url ~ '^https?://[^\s]+$');
+grant update (transcript_retention, voice_api_base_url) on app_public.workspace_settings to authenticated;
+
+create table app_public.agents (
+  org_id uuid not null default app_public.current_org_id() references app_public.organizations on delete cascade,
+  id uuid not null default gen_random_uuid() unique,
+  name text not null check (length(name) between 1 and 200),
+  platform text not null default 'vapi' check (platform in ('vapi')),
+  direction text not null check (direction in ('inbound', 'outbound')),
+  -- The platform's ids. Never created or replaced from here: configured on the platform.
+  assistant_id text check (length(assistant_id) <= 200),
+  -- Checked to be a UUID when a callback is requested (a phone number here is the classic mistake).
+  phone_number_id text check (length(phone_number_id) <= 200),
+  active boolean not null default true,
+  created_at timestamptz not null default now(),
+  primary key (org_id, id)
+);
+create index agents_assistant_id_idx on app_public.agents (org_id, assistant_id);
+
+create table app_public.calls (
+  org_id uuid not null references app_public.organizations on delete cascade,
+  id uuid not null default gen_random_uuid() unique,
+  platform text not null default 'vapi' check (platform in ('vapi')),
+  external_id text not null check (length(external_id) between 1 and 200),
+  direction text check (direction in ('inbound', 'outbound', 'web')),
+  status text not null default 'queued'
+    check (status in ('scheduled', 'queued', 'ringing', 'in-progress', 'forwarding', 'ended')),
+  agent_id uuid,
+  contact_id uuid,
+  campaign_id uuid,
+  customer_number text check (length(customer_number) <= 40),
+  started_at timestamptz,
+  ended_at timestamptz,
+  duration_seconds numeric(10, 2),
+  ended_reason text check (length(ended_reason) <= 200),
+  cost numeric(12, 4),
+  recording_url text check (length(recording_url) <= 2000),
+  summary text,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (org_id, id),
+  unique (org_id, platform, external_id),
+  foreign key (org_id, agent_id) references app_public.agents (org_id, id) on delete set null (agent_id),
+  foreign key (org_id, contact_id) references app_public.contacts (org_id, id) on delete set null (contact_id),
+  foreign key (org_id, campaign_id) references app_public.campaigns (org_id, id) on delete set null (campaign_id)
+);
+create index calls_org_id_created_at_idx on app_public.calls (org_id, created_at desc);
+create index calls_contact_id_idx on app_public.calls (contact_id) where contact_id is not null;
+create index calls_campaign_id_idx on app_public.calls (campaign_id) where campaign_id is not null;
+create index calls_agent_id_idx on app_public.calls (agent_id) where agent_id is not null;
+
+create table app_public.transcripts (
+  org_id uuid not null references app_public.organizations on delete cascade,
+  id uuid not null default gen_random_uuid() unique,
+  call_id uuid not null,
+  -- Always redacted: tg_transcripts__redact runs before every insert and update.
+  content text not null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (org_id, id),
+  unique (org_id, call_id),
+  foreign key (org_id, call_id) references app_public.calls (org_id, id) on delete cascade
+);
+create index transcripts_created_at_idx on app_public.transcripts (created_at);
+
+create table app_public.callback_requests (
+  org_id uuid not null references app_public.organizations on delete cascade,
+  id uuid not null default gen_random_uuid() unique,
+  contact_id uuid,
+  agent_id uuid not null,
+  customer_number text not null,
+  status text not null default 'queued' check (status in ('queued', 'sent', 'failed')),
+  call_id uuid,
+  external_call_id text,
+  attempts int not null default 0,
+  last_error text,
+  requested_by uuid,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (org_id, id),
+  foreign key (org_id, agent_id) references app_public.agents (org_id, id),
+  foreign key (org_id, contact_id) references app_public.contacts (org_id, id) on delete set null (contact_id)
+);
+create index callback_requests_org_id_created_at_idx on app_public.callback_requests (org_id, created_at desc);
+create index callback_requests_contact_id_idx on app_public.callback_requests (contact_id) where contact_id is not null;
+
+--!include calls/redaction.sql
+--!include calls/calls.sql
+--!include calls/agents.sql
+--!include calls/vapi.sql
+
+create trigger tg_calls__redact before insert or update on app_public.calls
+  for each row execute function app_private.tg_calls__redact();
+create trigger tg_transcripts__redact before insert or update on app_public.transcripts
+  for each row execute function app_private.tg_transcripts__redact();
+create trigger tg_agents__audit after insert or update or delete on app_public.agents
+  for each row execute function app_private.tg__audit();
+-- Vapi bodies (transcripts, summaries, tool arguments) are redacted before the inbox stores them.
+create trigger tg_webhook_events__redact_vapi before insert on app_public.webhook_events
+  for each row execute function app_private.tg_webhook_events__redact_vapi();
+insert into app_private.provider_tasks (provider, task_identifier) values ('vapi', 'process_call_events');
+
+alter table app_public.agents enable row level security;
+alter table app_public.agents force row level security;
+alter table app_public.calls enable row level security;
+alter table app_public.calls force row level security;
+alter table app_public.transcripts enable row level security;
+alter table app_public.transcripts force row level security;
+alter table app_public.callback_requests enable row level security;
+alter table app_public.callback_requests force row level security;
+
+create policy select_own_org on app_public.agents for select to authenticated
+  using (org_id = (select app_public.current_org_id()));
+create policy admins_insert on app_public.agents for insert to authenticated
+  with check (org_id = (select app_public.current_org_id()) and (select app_public.current_user_is_admin()));
+create policy admins_update on app_public.agents for update to authenticated
+  using (org_id = (select app_public.current_org_id()) and (select app_public.current_user_is_admin()))
+  with check (org_id = (select app_public.current_org_id()));
+create policy select_own_org on app_public.calls for select to authenticated
+  using (org_id = (select app_public.current_org_id()));
+create policy select_own_org on app_public.transcripts for select to authenticated
+  using (org_id = (select app_public.current_org_id()));
+create policy select_own_org on app_public.callback_requests for select to authenticated
+  using (org_id = (select app_public.current_org_id()));
+
+grant select on app_public.agents to authenticated;
+grant insert (org_id, id, name, platform, direction, assistant_id, phone_number_id, active) on app_public.agents to authenticated;
+grant update (name, assistant_id, phone_number_id, active) on app_public.agents to authenticated;
+grant select on app_public.calls to authenticated;
+grant select on app_public.transcripts to authenticated;
+grant select on app_public.callback_requests to authenticated;
+
+grant execute on function app_public.request_callback(uuid) to authenticated;
+grant execute on function app_private.vapi_tool_calls(uuid, jsonb) to switchboard_gateway;
+grant execute on function
+  app_private.process_call_events(uuid, smallint, int, uuid),
+  app_private.due_call_events(uuid, smallint, int),
+  app_private.callback_dispatch(uuid, uuid),
+  app_private.record_callback_sent(uuid, uuid, text),
+  app_private.record_callback_failure(uuid, uuid, text, boolean),
+  app_private.purge_call_data(int)
+  to switchboard_worker;
