@@ -29,7 +29,7 @@ export const BENCHES = ['ingest', 'metrics', 'import', 'booking', 'rest', 'feede
 
 async function runBench(name: string): Promise<BenchResult> {
   const module = (await import(pathToFileURL(join(projectRoot, 'bench', `${name}.ts`)).href)) as { default: Bench };
-  const { cluster, env, config } = await createTestCluster();
+  const { cluster, env, config } = await createTestCluster({ durable: true });
   let services: Service[] = [];
   const ctx: BenchContext = {
     config,

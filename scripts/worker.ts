@@ -38,9 +38,17 @@ async function beat(): Promise<void> {
   }
 }
 await beat();
-// Events whose job died with a previous worker get a job now, not at the next cron tick.
-await pool.query('select app_private.reschedule_due_events()').catch((err) => log.warn({ err: err.message }, 'reschedule failed'));
 const heartbeat = setInterval(beat, Number(process.env.WORKER_HEARTBEAT_MS ?? 10_000));
+
+/** Gives shards with events waiting longer than `olderThan` a runnable job (see inbox.sql). */
+async function rescheduleDueEvents(olderThan: string): Promise<void> {
+  await pool
+    .query('select app_private.reschedule_due_events($1::interval)', [olderThan])
+    .catch((err) => log.warn({ err: err.message }, 'reschedule failed'));
+}
+// At start-up nothing may wait: jobs of a worker that died are still locked.
+await rescheduleDueEvents('0 seconds');
+const rescheduler = setInterval(() => void rescheduleDueEvents('5 seconds'), Number(process.env.WORKER_RESCHEDULE_MS ?? 5_000));
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -48,6 +56,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   log.info({ signal }, 'worker stopping; letting running jobs finish');
   clearInterval(heartbeat);
+  clearInterval(rescheduler);
   await runner.stop();
   await pool.end();
   process.exit(0);

@@ -11,12 +11,15 @@ import { freePort } from './ports.ts';
  * A throwaway cluster for tests: its own data dir and port, migrated like production.
  * Returns the environment that makes resolveConfig() point at it.
  */
-export async function createTestCluster(): Promise<{ cluster: LocalCluster; env: Record<string, string>; config: StackConfig }> {
+export async function createTestCluster(
+  options: { durable?: boolean } = {},
+): Promise<{ cluster: LocalCluster; env: Record<string, string>; config: StackConfig }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
   const port = await freePort();
   const secret = () => randomBytes(16).toString('hex');
   const superuserPassword = secret();
-  const cluster = new LocalCluster({ dataDir, port, superuserPassword, ephemeral: true });
+  // Tests trade durability for speed; benchmarks keep fsync on, as production does.
+  const cluster = new LocalCluster({ dataDir, port, superuserPassword, ephemeral: !options.durable });
   cluster.start();
   const env: Record<string, string> = {
     SWITCHBOARD_HOME: dataDir,

@@ -45,10 +45,13 @@ begin
 end
 $$;
 
--- preserve_run_at: an idle job for the shard is reused; if it is already running,
--- graphile-worker schedules a fresh one, so no event is left without a job.
+-- Ingest uses unsafe_dedupe: when the shard already has a job, nothing is written, so
+-- concurrent webhooks never queue on a job row lock. The price is a narrow race (a job
+-- that has just read its last batch still holds the key); reschedule_due_events closes it
+-- within seconds, using preserve_run_at, which always leaves a runnable job behind.
 create or replace function app_private.schedule_event_processing(
-  task text, org_id uuid, shard smallint, run_at timestamptz default now()) returns void
+  task text, org_id uuid, shard smallint, run_at timestamptz default now(),
+  mode text default 'unsafe_dedupe', key_suffix text default '') returns void
   language sql volatile security definer
   set search_path = pg_catalog, public
 as $$
@@ -56,14 +59,16 @@ as $$
     task,
     json_build_object('org_id', org_id, 'shard', shard),
     run_at => run_at,
-    job_key => task || ':' || org_id || ':' || shard,
-    job_key_mode => 'preserve_run_at',
+    job_key => task || ':' || org_id || ':' || shard || key_suffix,
+    job_key_mode => mode,
     max_attempts => 25)
 $$;
 
--- Safety net (worker start-up and a cron every minute): every shard with due events gets
--- a job. Covers a worker killed while holding a job, which graphile-worker would only
--- unlock hours later; extra jobs are harmless (shards are serialised and skip locked rows).
+-- Safety net (worker start-up, every few seconds from each worker, and a cron every
+-- minute): every shard with events waiting longer than `older_than` gets a runnable job.
+-- Covers the ingest race above and a worker killed while holding a job (graphile-worker
+-- would unlock it only hours later); extra jobs are harmless (shards are serialised by an
+-- advisory lock and skip locked rows).
 create or replace function app_private.reschedule_due_events(older_than interval default '0') returns int
   language sql volatile security definer
   set search_path = pg_catalog, public
@@ -74,7 +79,8 @@ as $$
       join app_private.provider_tasks t on t.provider = e.provider
      where e.status in ('pending', 'failed') and e.next_attempt_at <= now()
        and e.received_at < now() - older_than)
-  select count(app_private.schedule_event_processing(due.task_identifier, due.org_id, due.shard))::int from due
+  select count(app_private.schedule_event_processing(due.task_identifier, due.org_id, due.shard, now(), 'preserve_run_at'))::int
+    from due
 $$;
 
 -- Records a processing failure. After max_attempts the event is dead and lands in
@@ -101,7 +107,7 @@ begin
   else
     perform app_private.schedule_event_processing(
       (select t.task_identifier from app_private.provider_tasks t where t.provider = ev.provider),
-      ev.org_id, ev.shard, ev.next_attempt_at);
+      ev.org_id, ev.shard, ev.next_attempt_at, 'preserve_run_at', ':retry');
   end if;
   return ev.status;
 end
@@ -132,7 +138,7 @@ begin
      where e.org_id = dl.org_id and e.id = dl.ref_id
     returning * into ev;
     select t.task_identifier into task from app_private.provider_tasks t where t.provider = ev.provider;
-    perform app_private.schedule_event_processing(task, ev.org_id, ev.shard);
+    perform app_private.schedule_event_processing(task, ev.org_id, ev.shard, now(), 'preserve_run_at');
   end if;
   return dl;
 end
