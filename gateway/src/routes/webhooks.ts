@@ -33,14 +33,25 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
     done(null, body),
   );
 
-  const perIp = app.rateLimit({ max: options.ratePerIpPerMinute, timeWindow: '1 minute', keyGenerator: (req) => `ip:${req.ip}` });
-  const perSource = app.rateLimit({
-    max: options.ratePerSourcePerMinute,
-    timeWindow: '1 minute',
-    keyGenerator: (req: FastifyRequest) => `source:${(req.params as { source_id?: string }).source_id}`,
-  });
+  // Two independent limits (a request counts against both), checked before the body is read.
+  const limits = [
+    app.createRateLimit({ max: options.ratePerIpPerMinute, timeWindow: '1 minute', keyGenerator: (req) => `ip:${req.ip}` }),
+    app.createRateLimit({
+      max: options.ratePerSourcePerMinute,
+      timeWindow: '1 minute',
+      keyGenerator: (req: FastifyRequest) => `source:${(req.params as { source_id?: string }).source_id}`,
+    }),
+  ];
+  const rateLimited = async (request: FastifyRequest) => {
+    for (const limit of limits) {
+      const result = await limit(request);
+      if (!result.isAllowed && result.isExceeded) {
+        throw new ApiError(429, 'rate_limited', 'Too many webhooks; retry later.', { 'retry-after': String(result.ttlInSeconds) });
+      }
+    }
+  };
 
-  app.post('/webhooks/:provider/:source_id', { bodyLimit: options.bodyLimit, onRequest: [perIp, perSource] }, async (request, reply) => {
+  app.post('/webhooks/:provider/:source_id', { bodyLimit: options.bodyLimit, onRequest: rateLimited }, async (request, reply) => {
     const { provider: providerName, source_id: sourceId } = params.parse(request.params);
     const provider = providers[providerName];
     if (!provider) throw new ApiError(404, 'not_found', 'No such webhook provider.');
