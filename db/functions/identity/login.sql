@@ -31,6 +31,7 @@ as $$
 declare
   claims jsonb := app_public.current_claims();
   sid uuid;
+  win timestamptz := date_trunc('minute', now());
   s record;
 begin
   -- Anonymous requests carry no claims; every JWT we issue names a session.
@@ -40,13 +41,22 @@ begin
   if coalesce(claims ->> 'sid', '') ~ '^[0-9a-fA-F-]{36}$' then
     sid := (claims ->> 'sid')::uuid;
   end if;
-  select x.user_id, x.org_id, m.role, o.require_mfa,
+  -- One statement: the session, the current role, the org's MFA rule and this window's
+  -- request counts (a GET runs read-only and only checks them).
+  select x.user_id, x.org_id, m.role,
          o.require_mfa and not exists (select 1 from app_private.user_mfa f
-                                        where f.user_id = x.user_id and f.enabled_at is not null) as needs_mfa
+                                        where f.user_id = x.user_id and f.enabled_at is not null) as needs_mfa,
+         coalesce(q.requests_per_user_per_minute, app_private.default_user_quota()) as per_user,
+         coalesce(q.requests_per_org_per_minute, app_private.default_org_quota()) as per_org,
+         (select coalesce(sum(c.count), 0) from app_private.request_counters c
+           where c.subject = x.user_id and c.window_start = win) as user_count,
+         (select coalesce(sum(c.count), 0) from app_private.request_counters c
+           where c.subject = x.org_id and c.window_start = win) as org_count
     into s
     from app_private.sessions x
     left join app_public.memberships m on m.org_id = x.org_id and m.user_id = x.user_id
     left join app_public.organizations o on o.id = x.org_id
+    left join app_private.org_quotas q on q.org_id = x.org_id
    where x.id = sid and x.revoked_at is null and x.expires_at > now();
   if not found or s.user_id::text is distinct from claims ->> 'sub'
      or s.org_id::text is distinct from claims ->> 'org_id' then
@@ -62,6 +72,12 @@ begin
       using errcode = 'PT403', detail = 'mfa_enrollment_required',
             hint = 'enroll with POST /auth/mfa/enroll on the gateway';
   end if;
-  perform app_private.consume_request_quota(s.user_id, s.org_id);
+  if current_setting('transaction_read_only') = 'on' then
+    if s.user_count >= s.per_user or s.org_count >= s.per_org then
+      perform app_private.raise_quota_exceeded(case when s.user_count >= s.per_user then 'per_user' else 'per_org' end);
+    end if;
+  else
+    perform app_private.consume_request_quota(s.user_id, s.org_id);
+  end if;
 end
 $$;

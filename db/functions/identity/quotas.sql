@@ -1,10 +1,34 @@
 -- REST quotas: fixed one-minute windows per user and per org, counted in an unlogged
 -- table that every PostgREST replica shares. Defaults, overridable per org.
+create or replace function app_private.default_user_quota() returns int
+  language sql immutable parallel safe
+as $$ select 3000 $$;
+
+create or replace function app_private.default_org_quota() returns int
+  language sql immutable parallel safe
+as $$ select 30000 $$;
+
+create or replace function app_private.raise_quota_exceeded(which text) returns void
+  language plpgsql volatile
+  set search_path = pg_catalog, public
+as $$
+declare
+  retry int := greatest(1, ceil(extract(epoch from (date_trunc('minute', now()) + interval '1 minute' - clock_timestamp())))::int);
+begin
+  raise sqlstate 'PGRST' using
+    message = json_build_object('code', 'quota_exceeded',
+                                'message', 'Request quota exceeded; retry after ' || retry || ' s.',
+                                'details', which, 'hint', null)::text,
+    detail = json_build_object('status', 429, 'headers', json_build_object('Retry-After', retry::text))::text;
+end
+$$;
+
 create or replace function app_private.quota_limits(org_id uuid, out per_user int, out per_org int)
   language sql stable security definer
   set search_path = pg_catalog, public
 as $$
-  select coalesce(q.requests_per_user_per_minute, 3000), coalesce(q.requests_per_org_per_minute, 30000)
+  select coalesce(q.requests_per_user_per_minute, app_private.default_user_quota()),
+         coalesce(q.requests_per_org_per_minute, app_private.default_org_quota())
     from (select 1) one
     left join app_private.org_quotas q on q.org_id = quota_limits.org_id
 $$;
@@ -25,7 +49,6 @@ declare
   my_shard smallint := pg_backend_pid() % 8;
   user_count bigint;
   org_count bigint;
-  retry int;
 begin
   if current_setting('transaction_read_only') <> 'on' then
     -- User row first, then org row: one lock order for everyone, so no deadlocks.
@@ -43,13 +66,7 @@ begin
     org_count := org_count + 1;
   end if;
   if user_count > lim.per_user or org_count > lim.per_org then
-    retry := greatest(1, ceil(extract(epoch from (win + interval '1 minute' - clock_timestamp())))::int);
-    raise sqlstate 'PGRST' using
-      message = json_build_object('code', 'quota_exceeded',
-                                  'message', 'Request quota exceeded; retry after ' || retry || ' s.',
-                                  'details', case when user_count > lim.per_user then 'per_user' else 'per_org' end,
-                                  'hint', null)::text,
-      detail = json_build_object('status', 429, 'headers', json_build_object('Retry-After', retry::text))::text;
+    perform app_private.raise_quota_exceeded(case when user_count > lim.per_user then 'per_user' else 'per_org' end);
   end if;
 end
 $$;
