@@ -4,6 +4,11 @@ import { purge_transcripts } from './purge_transcripts.ts';
 import { request_callback } from './request_callback.ts';
 import { process_outreach_events } from './process_outreach_events.ts';
 import { reschedule_due_events } from './reschedule_due_events.ts';
+import { merge_lead_batch } from './merge_lead_batch.ts';
+import { refresh_contactable_leads } from './refresh_contactable_leads.ts';
+import { leads_cron_tick } from './leads_cron_tick.ts';
+import { feed_leads } from './feed_leads.ts';
+import { handoff_leads } from './handoff_leads.ts';
 
 /**
  * Every graphile-worker task, by identifier. Each lives in its own file named after
@@ -11,6 +16,11 @@ import { reschedule_due_events } from './reschedule_due_events.ts';
  * transaction as the data they act on.
  */
 export const taskList: TaskList = {
+  merge_lead_batch,
+  refresh_contactable_leads,
+  leads_cron_tick,
+  feed_leads,
+  handoff_leads,
   process_call_events,
   purge_transcripts,
   request_callback,

@@ -7,6 +7,9 @@ import { registerErrorHandling } from './plugins/errors.ts';
 import { registerMetrics } from './plugins/metrics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
+import { uploadRoutes } from './routes/uploads.ts';
+import { consentRoutes } from './routes/consent.ts';
+import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 import { mfaRoutes } from './routes/mfa.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
@@ -49,5 +52,8 @@ export async function buildServer(config: GatewayConfig, db: Db): Promise<Fastif
   await app.register(authRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute, encryptionKey: config.encryptionKey });
   await app.register(mfaRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute, encryptionKey: config.encryptionKey });
   await app.register(webhookRoutes, { db, encryptionKey: config.encryptionKey, ...config.webhooks });
+  await app.register(uploadRoutes, { db, encryptionKey: config.encryptionKey });
+  await app.register(consentRoutes, { db, encryptionKey: config.encryptionKey });
+  await app.register(unsubscribeRoutes, { db, encryptionKey: config.encryptionKey });
   return app;
 }

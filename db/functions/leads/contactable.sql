@@ -1,0 +1,72 @@
+-- Contactable leads: the materialized view app_private.contactable_leads_mv, refreshed
+-- concurrently (readers never block) under an advisory lock, so two refreshes never
+-- overlap. app_public.contactable_leads reads it through contactable_lead_ids(), which
+-- returns only the caller's org; RLS on leads then applies (members: assigned leads only).
+
+create or replace function app_private.contactable_lead_ids() returns setof uuid
+  language sql stable security definer
+  set search_path = pg_catalog, public
+as $$
+  select m.lead_id from app_private.contactable_leads_mv m where m.org_id = app_public.current_org_id()
+$$;
+
+create or replace function app_private.refresh_contactable_leads() returns jsonb
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  t0 timestamptz := clock_timestamp();
+  waited_ms numeric;
+begin
+  perform pg_advisory_xact_lock(hashtextextended('switchboard.contactable_leads_refresh', 0));
+  waited_ms := round(extract(epoch from clock_timestamp() - t0) * 1000);
+  refresh materialized view concurrently app_private.contactable_leads_mv;
+  return jsonb_build_object('refreshed', true, 'waited_ms', waited_ms,
+                            'ms', round(extract(epoch from clock_timestamp() - t0) * 1000) - waited_ms);
+end
+$$;
+
+-- Called every minute by the worker's cron (UTC). Per org, in its own time zone:
+--   * from 05:30 local, once per local date: refresh the contactable view;
+--   * weekdays from 06:00 local, once per local date: the feeder (feed_leads claims the
+--     (org, local date) key itself, so a duplicate job or a second worker is a no-op).
+-- Catch-up: a worker that was down at 06:00 feeds at its first tick later the same day.
+create or replace function app_private.leads_cron_tick(at timestamptz default now()) returns jsonb
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  refreshes int;
+  feeds int := 0;
+  o record;
+begin
+  with due as (
+    insert into app_private.contactable_refresh_runs (org_id, local_date)
+    select g.id, (leads_cron_tick.at at time zone g.timezone)::date
+      from app_public.organizations g
+     where (leads_cron_tick.at at time zone g.timezone)::time >= time '05:30'
+    on conflict do nothing
+    returning 1
+  )
+  select count(*) into refreshes from due;
+  if refreshes > 0 then
+    perform graphile_worker.add_job('refresh_contactable_leads', '{}'::json, job_key => 'refresh_contactable_leads');
+  end if;
+
+  for o in
+    select g.id, (leads_cron_tick.at at time zone g.timezone)::date as local_date
+      from app_public.organizations g
+      join app_public.workspace_settings w on w.org_id = g.id
+     where w.lead_feed_enabled
+       and extract(isodow from (leads_cron_tick.at at time zone g.timezone)) between 1 and 5
+       and (leads_cron_tick.at at time zone g.timezone)::time >= time '06:00'
+       and not exists (select 1 from app_private.lead_feed_runs r
+                        where r.org_id = g.id and r.local_date = (leads_cron_tick.at at time zone g.timezone)::date)
+  loop
+    perform graphile_worker.add_job('feed_leads', json_build_object('org_id', o.id, 'at', leads_cron_tick.at),
+                                    job_key => 'feed_leads:' || o.id || ':' || o.local_date, max_attempts => 5);
+    feeds := feeds + 1;
+  end loop;
+  return jsonb_build_object('refreshes', refreshes, 'feeds', feeds);
+end
+$$;

@@ -1,0 +1,424 @@
+-- The set-based merge of one import batch into app_public.leads.
+--
+-- Serialised per org by a transaction-level advisory lock, so two batches of the same org
+-- never interleave (no duplicate leads, no key races); batches of different orgs run in
+-- parallel. Idempotent: a merged batch is a no-op; re-merging the same rows changes nothing.
+--
+-- Steps (each one SQL statement over the whole batch, no per-row loop):
+--   1. read + validate + normalise staging rows; bad rows → lead_import_rejects;
+--   2. match each row to an existing lead: MAK, else (county FIPS, APN), else address hash;
+--   3. group rows of the batch that share any key (connected components: a few
+--      label-propagation passes over the rows whose keys repeat);
+--   4. one unit per group (groups matching the same lead join it), values per field:
+--      newest non-null (last row in the file), booleans OR, code arrays union;
+--   5. update matched leads / insert new ones with the merge rules:
+--      - a NULL never overwrites a value;
+--      - contact and property data: the newer data (by received time) wins when non-null;
+--      - booleans OR; verification-code arrays union; attributes merge key by key;
+--      - keys already set stay; a missing key is filled unless another lead holds it;
+--   6. re-derive verification flags and score; log pipeline events; drop staging rows.
+
+create or replace function app_private.lead_lock_key(org_id uuid) returns bigint
+  language sql immutable parallel safe
+as $$
+  select hashtextextended('switchboard.leads:' || org_id::text, 0)
+$$;
+
+-- jsonb objects merged left to right (later keys win); NULLs skipped.
+create or replace function app_private.jsonb_merge_all(objects jsonb[]) returns jsonb
+  language sql immutable parallel safe
+as $$
+  select coalesce((select jsonb_object_agg(k, v)
+                     from (select e.key as k, (array_agg(e.value order by o.i desc))[1] as v
+                             from unnest(objects) with ordinality o(obj, i),
+                                  lateral jsonb_each(case when jsonb_typeof(o.obj) = 'object' then o.obj else '{}' end) e
+                            group by e.key) x), '{}'::jsonb)
+$$;
+
+-- Absorb leads that a batch showed to be one property (matched by different keys) into
+-- the chosen target: pg_temp.lm_losers (loser_id, target_id, round). One set-based round
+-- per loser rank (a target rarely has more than one). The loser's data only fills the
+-- target's gaps; booleans OR, code arrays union, consent kept, do_not_contact wins.
+create or replace function app_private.absorb_leads(org_id uuid) returns int
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  k int := 0;
+  total int := 0;
+  n int;
+begin
+  loop
+    k := k + 1;
+    exit when not exists (select 1 from pg_temp.lm_losers x where x.round = k);
+    with gone as (
+      delete from app_public.leads l using pg_temp.lm_losers x
+       where x.round = k and l.org_id = absorb_leads.org_id and l.id = x.loser_id
+      returning x.target_id, l.*
+    )
+    update app_public.leads t set
+      first_name = coalesce(t.first_name, a.first_name),
+      last_name = coalesce(t.last_name, a.last_name),
+      email = coalesce(t.email, a.email),
+      phone = coalesce(t.phone, a.phone),
+      property_address = coalesce(t.property_address, a.property_address),
+      property_city = coalesce(t.property_city, a.property_city),
+      property_state = coalesce(t.property_state, a.property_state),
+      property_zip = coalesce(t.property_zip, a.property_zip),
+      mak = coalesce(t.mak, a.mak),
+      county_fips = case when t.apn_normalized is null then a.county_fips else t.county_fips end,
+      apn = case when t.apn_normalized is null then a.apn else t.apn end,
+      apn_normalized = coalesce(t.apn_normalized, a.apn_normalized),
+      address_normalized = case when t.addr_hash is null then a.address_normalized else t.address_normalized end,
+      addr_hash = coalesce(t.addr_hash, a.addr_hash),
+      mailing_address = coalesce(t.mailing_address, a.mailing_address),
+      mailing_city = coalesce(t.mailing_city, a.mailing_city),
+      mailing_state = coalesce(t.mailing_state, a.mailing_state),
+      mailing_zip = coalesce(t.mailing_zip, a.mailing_zip),
+      estimated_equity = coalesce(t.estimated_equity, a.estimated_equity),
+      owner_occupied = case when t.owner_occupied is null and a.owner_occupied is null then null
+                            else coalesce(t.owner_occupied, false) or coalesce(a.owner_occupied, false) end,
+      email_verification_codes = array(select distinct c from unnest(t.email_verification_codes || a.email_verification_codes) c order by c),
+      phone_verification_codes = array(select distinct c from unnest(t.phone_verification_codes || a.phone_verification_codes) c order by c),
+      email_verified = t.email_verified or a.email_verified,
+      phone_verified = t.phone_verified or a.phone_verified,
+      lead_score = greatest(t.lead_score, a.lead_score),
+      attributes = a.attributes || t.attributes,
+      pii_encrypted = coalesce(t.pii_encrypted, a.pii_encrypted),
+      campaign_status = case when 'do_not_contact' in (t.campaign_status, a.campaign_status) then 'do_not_contact'
+                             when t.campaign_status = 'new' then a.campaign_status else t.campaign_status end,
+      added_to_campaign_at = least(t.added_to_campaign_at, a.added_to_campaign_at),
+      assigned_to = coalesce(t.assigned_to, a.assigned_to),
+      consent_given = t.consent_given or a.consent_given,
+      consented_at = least(t.consented_at, a.consented_at),
+      data_as_of = greatest(t.data_as_of, a.data_as_of),
+      created_at = least(t.created_at, a.created_at),
+      updated_at = now()
+    from gone a
+    where t.org_id = absorb_leads.org_id and t.id = a.target_id;
+    get diagnostics n = row_count;
+    total := total + n;
+  end loop;
+  return total;
+end
+$$;
+
+create or replace function app_private.merge_lead_batch(batch_id uuid)
+  returns jsonb
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+  set client_min_messages = warning
+as $$
+declare
+  b app_public.lead_import_batches;
+  t0 timestamptz := clock_timestamp();
+  n_rejected int;
+  n_valid int;
+  n_updated int;
+  n_created int;
+  passes int := 0;
+  changed int;
+  email_ok text[];
+  n_absorbed int := 0;
+begin
+  select * into b from app_public.lead_import_batches x where x.id = merge_lead_batch.batch_id;
+  if not found then
+    raise exception 'no batch %', merge_lead_batch.batch_id using errcode = 'P0002';
+  end if;
+  perform pg_advisory_xact_lock(app_private.lead_lock_key(b.org_id));
+  select * into b from app_public.lead_import_batches x where x.id = merge_lead_batch.batch_id for update;
+  if b.status = 'merged' then
+    return jsonb_build_object('batch_id', b.id, 'status', 'merged', 'already', true);
+  end if;
+  if b.status not in ('queued', 'merging', 'failed') then
+    raise exception 'batch % is %', b.id, b.status using errcode = '55000';
+  end if;
+  update app_public.lead_import_batches x set status = 'merging', merge_started_at = t0, attempts = x.attempts + 1
+   where x.id = b.id;
+
+  -- Codes the org's map calls valid for this batch's provider.
+  select coalesce(array_agg(upper(m.code)), '{}') into email_ok
+    from app_public.verification_code_map m
+   where m.org_id = b.org_id and m.provider = b.verification_provider and m.verdict = 'valid';
+
+  -- 1. Read, normalise and validate.
+  drop table if exists pg_temp.lm_rows;
+  create temporary table lm_rows on commit drop as
+  select r.*,
+         case
+           when r.mak_n is null and (r.fips_n is null or r.apn_n is null) and (r.addr_n is null or r.zip_n is null)
+             then case
+               when r.apn_n is not null and r.county_fips is not null and r.fips_n is null then 'invalid county_fips'
+               when r.addr_n is not null and r.property_zip is not null and r.zip_n is null then 'invalid property_zip'
+               else 'missing key: needs mak, or county_fips and apn, or property_address and property_zip' end
+           when r.email is not null and r.email_n is null then 'invalid email'
+           when r.phone is not null and r.phone_n is null then 'invalid phone'
+           when r.property_zip is not null and r.zip_n is null then 'invalid property_zip'
+           when r.mailing_zip is not null and r.mailing_zip_n is null then 'invalid mailing_zip'
+           when r.county_fips is not null and r.fips_n is null then 'invalid county_fips'
+           when r.property_state is not null and r.property_state !~ '^[A-Za-z]{2}$' then 'invalid property_state'
+           when r.mailing_state is not null and r.mailing_state !~ '^[A-Za-z]{2}$' then 'invalid mailing_state'
+           when r.estimated_equity is not null and (r.equity_n is null or abs(r.equity_n) >= 1e12) then 'invalid estimated_equity'
+           when r.owner_occupied is not null and r.owner_occupied_n is null then 'invalid owner_occupied'
+         end as reason
+    from (
+      select s.row_number,
+             nullif(btrim(s.first_name), '') as first_name,
+             nullif(btrim(s.last_name), '') as last_name,
+             nullif(btrim(s.email), '') as email,
+             app_private.normalize_email(s.email) as email_n,
+             nullif(btrim(s.phone), '') as phone,
+             app_private.normalize_phone(s.phone) as phone_n,
+             nullif(btrim(s.property_address), '') as property_address,
+             app_private.normalize_address(s.property_address) as addr_n,
+             nullif(btrim(s.property_city), '') as property_city,
+             upper(nullif(btrim(s.property_state), '')) as property_state,
+             nullif(btrim(s.property_zip), '') as property_zip,
+             app_private.normalize_zip(s.property_zip) as zip_n,
+             nullif(btrim(s.county_fips), '') as county_fips,
+             app_private.normalize_fips(s.county_fips) as fips_n,
+             nullif(btrim(s.apn), '') as apn,
+             app_private.normalize_apn(s.apn) as apn_n,
+             app_private.normalize_mak(s.mak) as mak_n,
+             nullif(btrim(s.mailing_address), '') as mailing_address,
+             nullif(btrim(s.mailing_city), '') as mailing_city,
+             upper(nullif(btrim(s.mailing_state), '')) as mailing_state,
+             nullif(btrim(s.mailing_zip), '') as mailing_zip,
+             app_private.normalize_zip(s.mailing_zip) as mailing_zip_n,
+             nullif(btrim(s.estimated_equity), '') as estimated_equity,
+             app_private.parse_money(s.estimated_equity) as equity_n,
+             nullif(btrim(s.owner_occupied), '') as owner_occupied,
+             app_private.parse_boolean(s.owner_occupied) as owner_occupied_n,
+             nullif(upper(btrim(s.email_verification_code)), '') as email_code,
+             nullif(upper(btrim(s.phone_verification_code)), '') as phone_code,
+             coalesce(s.attributes, '{}') as attributes
+        from app_private.lead_staging s
+       where s.batch_id = b.id
+    ) r;
+
+  insert into app_public.lead_import_rejects (org_id, batch_id, row_number, reason, row_data)
+  select b.org_id, b.id, r.row_number, r.reason,
+         jsonb_strip_nulls(jsonb_build_object(
+           'first_name', r.first_name, 'last_name', r.last_name, 'email', r.email, 'phone', r.phone,
+           'property_address', r.property_address, 'property_zip', r.property_zip, 'county_fips', r.county_fips,
+           'apn', r.apn, 'mak', r.mak_n, 'mailing_zip', r.mailing_zip, 'estimated_equity', r.estimated_equity,
+           'owner_occupied', r.owner_occupied))
+    from pg_temp.lm_rows r
+   where r.reason is not null
+  on conflict do nothing;
+  get diagnostics n_rejected = row_count;
+  delete from pg_temp.lm_rows r where r.reason is not null;
+
+  -- Keys; an address key needs a street line and a ZIP.
+  drop table if exists pg_temp.lm;
+  create temporary table lm on commit drop as
+  select r.*,
+         case when r.addr_n is not null and r.zip_n is not null
+              then sha224(convert_to(r.addr_n || '|' || left(r.zip_n, 5), 'UTF8')) end as addr_hash,
+         r.row_number as grp,
+         null::uuid as m1, null::uuid as m2, null::uuid as m3
+    from pg_temp.lm_rows r;
+  get diagnostics n_valid = row_count;
+  drop table pg_temp.lm_rows;
+  -- Keys that do not form a pair are dropped (an APN without a valid FIPS is no key).
+  update pg_temp.lm set apn_n = null where fips_n is null and apn_n is not null;
+  create index on pg_temp.lm (row_number);
+  analyze pg_temp.lm;
+
+  -- 2. Match existing leads by each key.
+  update pg_temp.lm r
+     set m1 = l1.id, m2 = l2.id, m3 = l3.id
+    from pg_temp.lm r0
+    left join app_public.leads l1 on l1.org_id = b.org_id and l1.mak = r0.mak_n
+    left join app_public.leads l2 on l2.org_id = b.org_id and l2.county_fips = r0.fips_n and l2.apn_normalized = r0.apn_n
+    left join app_public.leads l3 on l3.org_id = b.org_id and l3.addr_hash = r0.addr_hash
+   where r.row_number = r0.row_number
+     and coalesce(l1.id, l2.id, l3.id) is not null;
+
+  -- 3. Connected components over rows and existing leads: rows sharing a key, and rows
+  --    matching a lead, end up in one group. Only rows with a repeated key or a match take
+  --    part (the others are groups of one). Label propagation until stable.
+  drop table if exists pg_temp.lm_dup;
+  create temporary table lm_dup on commit drop as
+  select r.row_number, r.row_number as grp
+    from pg_temp.lm r
+   where r.m1 is not null or r.m2 is not null or r.m3 is not null
+      or r.mak_n in (select x.mak_n from pg_temp.lm x where x.mak_n is not null group by 1 having count(*) > 1)
+      or (r.fips_n, r.apn_n) in (select x.fips_n, x.apn_n from pg_temp.lm x where x.apn_n is not null group by 1, 2 having count(*) > 1)
+      or r.addr_hash in (select x.addr_hash from pg_temp.lm x where x.addr_hash is not null group by 1 having count(*) > 1);
+  drop table if exists pg_temp.lm_edge;
+  create temporary table lm_edge on commit drop as
+  select d.row_number, k.node
+    from pg_temp.lm_dup d
+    join pg_temp.lm r on r.row_number = d.row_number
+   cross join lateral (values ('m' || r.mak_n), ('a' || r.fips_n || '/' || r.apn_n), ('h' || encode(r.addr_hash, 'hex')),
+                              ('l' || r.m1), ('l' || r.m2), ('l' || r.m3)) k(node)
+   where k.node is not null;
+  loop
+    passes := passes + 1;
+    with nl as (
+      select e.node, min(d.grp) as g from pg_temp.lm_edge e join pg_temp.lm_dup d on d.row_number = e.row_number group by e.node
+    ), rl as (
+      select e.row_number, min(nl.g) as g from pg_temp.lm_edge e join nl on nl.node = e.node group by e.row_number
+    )
+    update pg_temp.lm_dup d set grp = rl.g from rl where rl.row_number = d.row_number and rl.g < d.grp;
+    get diagnostics changed = row_count;
+    exit when changed = 0 or passes > 100;
+  end loop;
+  update pg_temp.lm r set grp = d.grp from pg_temp.lm_dup d where d.row_number = r.row_number and d.grp <> r.grp;
+
+  -- 4. A group's target: its best matched lead (a MAK match before an APN match before an
+  --    address match, then the oldest id). Other leads the group matched are the same
+  --    property seen through different keys: they are absorbed into the target.
+  drop table if exists pg_temp.lm_leadmatch;
+  create temporary table lm_leadmatch on commit drop as
+  select distinct r.grp, m.lead_id, m.rank
+    from pg_temp.lm r
+   cross join lateral (values (r.m1, 1), (r.m2, 2), (r.m3, 3)) m(lead_id, rank)
+   where m.lead_id is not null;
+  drop table if exists pg_temp.lm_target;
+  create temporary table lm_target on commit drop as
+  select m.grp, (array_agg(m.lead_id order by m.rank, m.lead_id))[1] as target_id
+    from pg_temp.lm_leadmatch m
+   group by m.grp;
+  drop table if exists pg_temp.lm_losers;
+  create temporary table lm_losers on commit drop as
+  select distinct m.lead_id as loser_id, t.target_id,
+         dense_rank() over (partition by t.target_id order by m.lead_id) as round
+    from pg_temp.lm_leadmatch m
+    join pg_temp.lm_target t on t.grp = m.grp
+   where m.lead_id <> t.target_id;
+  if exists (select 1 from pg_temp.lm_losers) then
+    n_absorbed := app_private.absorb_leads(b.org_id);
+  end if;
+
+  drop table if exists pg_temp.lm_units;
+
+  create temporary table lm_units on commit drop as
+  select t.target_id,
+         case when t.target_id is null then min(r.grp) end as new_grp,
+         count(*) as n_rows,
+         max(r.row_number) as last_row,
+         (array_agg(r.first_name order by r.row_number desc) filter (where r.first_name is not null))[1] as first_name,
+         (array_agg(r.last_name order by r.row_number desc) filter (where r.last_name is not null))[1] as last_name,
+         (array_agg(r.email_n order by r.row_number desc) filter (where r.email_n is not null))[1] as email,
+         (array_agg(r.phone_n order by r.row_number desc) filter (where r.phone_n is not null))[1] as phone,
+         (array_agg(r.property_address order by r.row_number desc) filter (where r.property_address is not null))[1] as property_address,
+         (array_agg(r.property_city order by r.row_number desc) filter (where r.property_city is not null))[1] as property_city,
+         (array_agg(r.property_state order by r.row_number desc) filter (where r.property_state is not null))[1] as property_state,
+         (array_agg(r.zip_n order by r.row_number desc) filter (where r.zip_n is not null))[1] as property_zip,
+         (array_agg(r.fips_n order by r.row_number desc) filter (where r.fips_n is not null and r.apn_n is not null))[1] as county_fips,
+         (array_agg(r.apn order by r.row_number desc) filter (where r.fips_n is not null and r.apn_n is not null))[1] as apn,
+         (array_agg(r.apn_n order by r.row_number desc) filter (where r.fips_n is not null and r.apn_n is not null))[1] as apn_normalized,
+         (array_agg(r.mak_n order by r.row_number desc) filter (where r.mak_n is not null))[1] as mak,
+         (array_agg(r.addr_n order by r.row_number desc) filter (where r.addr_hash is not null))[1] as address_normalized,
+         (array_agg(r.addr_hash order by r.row_number desc) filter (where r.addr_hash is not null))[1] as addr_hash,
+         (array_agg(r.mailing_address order by r.row_number desc) filter (where r.mailing_address is not null))[1] as mailing_address,
+         (array_agg(r.mailing_city order by r.row_number desc) filter (where r.mailing_city is not null))[1] as mailing_city,
+         (array_agg(r.mailing_state order by r.row_number desc) filter (where r.mailing_state is not null))[1] as mailing_state,
+         (array_agg(r.mailing_zip_n order by r.row_number desc) filter (where r.mailing_zip_n is not null))[1] as mailing_zip,
+         (array_agg(r.equity_n order by r.row_number desc) filter (where r.equity_n is not null))[1] as estimated_equity,
+         bool_or(r.owner_occupied_n) as owner_occupied,
+         coalesce(array_agg(distinct r.email_code) filter (where r.email_code is not null), '{}') as email_codes,
+         coalesce(array_agg(distinct r.phone_code) filter (where r.phone_code is not null), '{}') as phone_codes,
+         case when count(*) = 1 then (array_agg(r.attributes))[1]
+              else app_private.jsonb_merge_all(array_agg(r.attributes order by r.row_number)) end as attributes
+    from pg_temp.lm r
+    left join pg_temp.lm_target t on t.grp = r.grp
+   group by t.target_id, case when t.target_id is null then r.grp end;
+
+  -- 5a. Matched leads. Newer data (this batch was received at or after the lead's data)
+  --     wins where non-null; older data only fills gaps. Keys fill gaps only when free.
+  with u as (
+    select u.*, l.data_as_of <= b.received_at as newer
+      from pg_temp.lm_units u
+      join app_public.leads l on l.org_id = b.org_id and l.id = u.target_id
+  )
+  update app_public.leads l set
+    first_name = case when u.newer then coalesce(u.first_name, l.first_name) else coalesce(l.first_name, u.first_name) end,
+    last_name = case when u.newer then coalesce(u.last_name, l.last_name) else coalesce(l.last_name, u.last_name) end,
+    email = case when u.newer then coalesce(u.email, l.email) else coalesce(l.email, u.email) end,
+    phone = case when u.newer then coalesce(u.phone, l.phone) else coalesce(l.phone, u.phone) end,
+    property_address = case when u.newer then coalesce(u.property_address, l.property_address) else coalesce(l.property_address, u.property_address) end,
+    property_city = case when u.newer then coalesce(u.property_city, l.property_city) else coalesce(l.property_city, u.property_city) end,
+    property_state = case when u.newer then coalesce(u.property_state, l.property_state) else coalesce(l.property_state, u.property_state) end,
+    property_zip = case when u.newer then coalesce(u.property_zip, l.property_zip) else coalesce(l.property_zip, u.property_zip) end,
+    mailing_address = case when u.newer then coalesce(u.mailing_address, l.mailing_address) else coalesce(l.mailing_address, u.mailing_address) end,
+    mailing_city = case when u.newer then coalesce(u.mailing_city, l.mailing_city) else coalesce(l.mailing_city, u.mailing_city) end,
+    mailing_state = case when u.newer then coalesce(u.mailing_state, l.mailing_state) else coalesce(l.mailing_state, u.mailing_state) end,
+    mailing_zip = case when u.newer then coalesce(u.mailing_zip, l.mailing_zip) else coalesce(l.mailing_zip, u.mailing_zip) end,
+    estimated_equity = case when u.newer then coalesce(u.estimated_equity, l.estimated_equity) else coalesce(l.estimated_equity, u.estimated_equity) end,
+    owner_occupied = case when l.owner_occupied is null and u.owner_occupied is null then null
+                          else coalesce(l.owner_occupied, false) or coalesce(u.owner_occupied, false) end,
+    mak = coalesce(l.mak, case when not exists (select 1 from app_public.leads x where x.org_id = b.org_id and x.mak = u.mak) then u.mak end),
+    county_fips = case when l.apn_normalized is not null then l.county_fips
+                       when not exists (select 1 from app_public.leads x where x.org_id = b.org_id and x.county_fips = u.county_fips and x.apn_normalized = u.apn_normalized)
+                         then u.county_fips end,
+    apn = case when l.apn_normalized is not null then l.apn
+               when not exists (select 1 from app_public.leads x where x.org_id = b.org_id and x.county_fips = u.county_fips and x.apn_normalized = u.apn_normalized)
+                 then u.apn end,
+    apn_normalized = case when l.apn_normalized is not null then l.apn_normalized
+                          when not exists (select 1 from app_public.leads x where x.org_id = b.org_id and x.county_fips = u.county_fips and x.apn_normalized = u.apn_normalized)
+                            then u.apn_normalized end,
+    address_normalized = case when l.addr_hash is not null then l.address_normalized
+                              when not exists (select 1 from app_public.leads x where x.org_id = b.org_id and x.addr_hash = u.addr_hash)
+                                then u.address_normalized end,
+    addr_hash = coalesce(l.addr_hash, case when not exists (select 1 from app_public.leads x where x.org_id = b.org_id and x.addr_hash = u.addr_hash) then u.addr_hash end),
+    email_verification_codes = array(select distinct c from unnest(l.email_verification_codes || u.email_codes) c order by c),
+    phone_verification_codes = array(select distinct c from unnest(l.phone_verification_codes || u.phone_codes) c order by c),
+    attributes = case when u.newer then l.attributes || u.attributes else u.attributes || l.attributes end,
+    data_as_of = greatest(l.data_as_of, b.received_at),
+    last_batch_id = b.id,
+    updated_at = now()
+  from u
+  where l.org_id = b.org_id and l.id = u.target_id;
+  get diagnostics n_updated = row_count;
+
+  -- 5b. New leads.
+  insert into app_public.leads (
+    org_id, first_name, last_name, email, phone, property_address, property_city, property_state, property_zip,
+    county_fips, apn, apn_normalized, mak, address_normalized, addr_hash, mailing_address, mailing_city, mailing_state,
+    mailing_zip, estimated_equity, owner_occupied, email_verification_codes, phone_verification_codes,
+    verification_provider, email_verified, phone_verified, lead_score, attributes, data_as_of, first_batch_id, last_batch_id)
+  select b.org_id, u.first_name, u.last_name, u.email, u.phone, u.property_address, u.property_city, u.property_state,
+         u.property_zip, u.county_fips, u.apn, u.apn_normalized, u.mak, u.address_normalized, u.addr_hash,
+         u.mailing_address, u.mailing_city, u.mailing_state, u.mailing_zip, u.estimated_equity, u.owner_occupied,
+         u.email_codes, u.phone_codes, b.verification_provider,
+         u.email_codes && email_ok, u.phone_codes && email_ok,
+         app_private.lead_score(u.email_codes && email_ok, u.phone_codes && email_ok, u.estimated_equity, u.owner_occupied,
+                                now() - b.received_at),
+         u.attributes, b.received_at, b.id, b.id
+    from pg_temp.lm_units u
+   where u.target_id is null
+   order by u.new_grp;
+  get diagnostics n_created = row_count;
+
+  -- 6. Flags and score of the updated leads (new ones were computed on insert).
+  update app_public.leads l
+     set email_verified = l.email_verification_codes && email_ok,
+         phone_verified = l.phone_verification_codes && email_ok,
+         lead_score = app_private.lead_score(l.email_verification_codes && email_ok, l.phone_verification_codes && email_ok,
+                                             l.estimated_equity, l.owner_occupied, now() - l.data_as_of)
+    from pg_temp.lm_units u
+   where u.target_id is not null and l.org_id = b.org_id and l.id = u.target_id
+     and l.verification_provider = b.verification_provider;
+
+  delete from app_private.lead_staging s where s.batch_id = b.id;
+  update app_public.lead_import_batches x
+     set status = 'merged', rows_merged = n_valid, rows_rejected = n_rejected,
+         leads_created = n_created, leads_updated = n_updated, merged_at = clock_timestamp(), error = null
+   where x.id = b.id;
+
+  insert into app_public.pipeline_events (org_id, kind, subject_id, quantity, duration_ms, data)
+  values (b.org_id, 'merged', b.id, n_valid,
+          (extract(epoch from clock_timestamp() - b.received_at) * 1000)::bigint,
+          jsonb_build_object('batch_id', b.id, 'created', n_created, 'updated', n_updated, 'absorbed', n_absorbed, 'passes', passes));
+  if n_rejected > 0 then
+    insert into app_public.pipeline_events (org_id, kind, subject_id, quantity, data)
+    values (b.org_id, 'rows_rejected', b.id, n_rejected, jsonb_build_object('batch_id', b.id));
+  end if;
+  return jsonb_build_object('batch_id', b.id, 'status', 'merged', 'rows_merged', n_valid, 'rows_rejected', n_rejected,
+                            'leads_created', n_created, 'leads_updated', n_updated, 'leads_absorbed', n_absorbed, 'passes', passes,
+                            'ms', round(extract(epoch from clock_timestamp() - t0) * 1000));
+end
+$$;

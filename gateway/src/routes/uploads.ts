@@ -1,0 +1,196 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parse } from 'csv-parse';
+import type { FastifyInstance } from 'fastify';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Db } from '../db.ts';
+import { ApiError } from '../errors.ts';
+
+/** The lead file columns (CONTRACT.md), in staging order. Other columns become attributes. */
+export const LEAD_COLUMNS = [
+  'first_name', 'last_name', 'email', 'phone',
+  'property_address', 'property_city', 'property_state', 'property_zip',
+  'county_fips', 'apn', 'mak',
+  'mailing_address', 'mailing_city', 'mailing_state', 'mailing_zip',
+  'estimated_equity', 'owner_occupied',
+  'email_verification_code', 'phone_verification_code',
+] as const;
+
+const TOLERANCE_SECONDS = 300;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface UploadOptions {
+  db: Db;
+  encryptionKey: string;
+  maxBytes?: number;
+}
+
+/** Header names: lower-cased, trimmed, spaces and hyphens read as underscores. */
+export const normalizeHeader = (name: string) => name.trim().toLowerCase().replace(/[\s-]+/g, '_');
+
+/** COPY text format: \N for NULL, backslash escapes for \, tab, newline and carriage return. */
+function copyField(value: string | undefined): string {
+  if (value === undefined || value === '') return '\\N';
+  if (!/[\\\t\n\r]/.test(value)) return value;
+  return value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
+
+const invalidSignature = () => new ApiError(401, 'invalid_signature', 'The signature is missing, stale or does not match.');
+
+/** The signature check (CONTRACT.md, csv): hex HMAC-SHA256 of "{timestamp}.{sha256hex}" under any valid secret. */
+export function verifyCsvSignature(secrets: string[], timestamp: string, sha256hex: string, signature: string, now = Date.now()): boolean {
+  if (!RFC3339.test(timestamp)) return false;
+  const at = Date.parse(timestamp);
+  if (!Number.isFinite(at) || Math.abs(now - at) > TOLERANCE_SECONDS * 1000) return false;
+  if (!/^[0-9a-f]{64}$/i.test(signature)) return false;
+  const given = Buffer.from(signature, 'hex');
+  let ok = false;
+  for (const secret of secrets) {
+    const expected = createHmac('sha256', Buffer.from(secret, 'utf8')).update(`${timestamp}.${sha256hex}`).digest();
+    // Check every secret (no early exit) with a constant-time compare.
+    if (timingSafeEqual(expected, given)) ok = true;
+  }
+  return ok;
+}
+
+/** Lead rows → COPY text lines for pg_temp.lead_upload_rows, batched into ~64 KiB chunks. */
+class CsvToCopy extends Transform {
+  rows = 0;
+  private mapping: Array<number | string> | null = null;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+
+  constructor() {
+    super({ writableObjectMode: true, readableObjectMode: false, writableHighWaterMark: 256 });
+  }
+
+  _transform(record: string[], _enc: BufferEncoding, done: (error?: Error | null) => void): void {
+    if (!this.mapping) {
+      this.mapping = record.map((name) => {
+        const n = normalizeHeader(name);
+        const index = (LEAD_COLUMNS as readonly string[]).indexOf(n);
+        return index >= 0 ? index : n;
+      });
+      return done();
+    }
+    this.rows++;
+    const fields: string[] = new Array(LEAD_COLUMNS.length);
+    let attributes: Record<string, string> | null = null;
+    for (let i = 0; i < record.length; i++) {
+      const target = this.mapping[i];
+      const value = record[i];
+      if (typeof target === 'number') fields[target] = value;
+      else if (value !== '' && target !== undefined && target !== '') (attributes ??= {})[target] = value;
+    }
+    let line = String(this.rows + 1);
+    for (let i = 0; i < LEAD_COLUMNS.length; i++) line += '\t' + copyField(fields[i]);
+    line += '\t' + (attributes ? copyField(JSON.stringify(attributes)) : '\\N') + '\n';
+    this.pending.push(line);
+    this.pendingBytes += line.length;
+    if (this.pendingBytes >= 65536) this.flushPending();
+    done();
+  }
+
+  _flush(done: (error?: Error | null) => void): void {
+    if (!this.mapping) return done(new ApiError(400, 'invalid_csv', 'The file has no header row.'));
+    this.flushPending();
+    done();
+  }
+
+  private flushPending(): void {
+    if (this.pending.length === 0) return;
+    this.push(this.pending.join(''));
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+}
+
+export async function uploadRoutes(app: FastifyInstance, options: UploadOptions): Promise<void> {
+  const maxBytes = options.maxBytes ?? Number(process.env.UPLOAD_MAX_BYTES ?? 2 * 1024 ** 3);
+  // text/csv bodies are handed over as the raw stream: nothing is buffered. This parser is
+  // registered inside this plugin only; every other route keeps the 256 KiB JSON limit.
+  app.addContentTypeParser(['text/csv', 'application/csv'], (_request, payload, done) => done(null, payload));
+
+  app.post<{ Params: { source_id: string } }>('/uploads/leads/:source_id', async (request, reply) => {
+    const body = request.body as Readable | undefined;
+    if (!body || typeof (body as Readable).pipe !== 'function') {
+      throw new ApiError(415, 'unsupported_media_type', 'Send the lead file as text/csv.');
+    }
+    const { source_id } = request.params;
+    const timestamp = String(request.headers['x-signature-timestamp'] ?? '');
+    const claimed = String(request.headers['x-content-sha256'] ?? '').toLowerCase();
+    const signature = String(request.headers['x-signature'] ?? '');
+    if (!UUID.test(source_id) || !/^[0-9a-f]{64}$/.test(claimed)) throw invalidSignature();
+    const length = Number(request.headers['content-length'] ?? 0);
+    if (length > maxBytes) throw new ApiError(413, 'payload_too_large', 'The file is larger than this endpoint accepts.');
+
+    const { rows: creds } = await options.db.query<{ org_id: string; secrets: string[] }>(
+      'select org_id, secrets from app_private.source_credentials($1, $2, $3)',
+      [source_id, 'csv', options.encryptionKey],
+    );
+    if (creds.length === 0 || !verifyCsvSignature(creds[0].secrets, timestamp, claimed, signature)) throw invalidSignature();
+    const orgId = creds[0].org_id;
+    const provider = request.headers['x-verification-provider'];
+
+    const client = await options.db.connect();
+    let broken = false;
+    try {
+      await client.query('begin');
+      const { rows } = await client.query<{ batch_id: string | null }>(
+        'select app_private.begin_lead_upload($1, $2, $3, $4) as batch_id',
+        [source_id, orgId, claimed, typeof provider === 'string' ? provider.slice(0, 100) : null],
+      );
+      const batchId = rows[0].batch_id;
+      if (!batchId) {
+        throw new ApiError(409, 'duplicate_upload', 'This file was already uploaded in the last 7 days.');
+      }
+
+      const hash = createHash('sha256');
+      let bytes = 0;
+      const tap = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          bytes += chunk.length;
+          if (bytes > maxBytes) return done(new ApiError(413, 'payload_too_large', 'The file is larger than this endpoint accepts.'));
+          hash.update(chunk);
+          done(null, chunk);
+        },
+      });
+      const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true });
+      const toCopy = new CsvToCopy();
+      const columns = ['row_number', ...LEAD_COLUMNS, 'attributes'].join(', ');
+      const copy = client.query(copyFrom(`copy pg_temp.lead_upload_rows (${columns}) from stdin`)) as Writable;
+      try {
+        await pipeline(body, tap, parser, toCopy, copy);
+      } catch (error) {
+        // The COPY may be half-way: this connection is not reused.
+        broken = true;
+        if (error instanceof ApiError) throw error;
+        const code = (error as { code?: string }).code ?? '';
+        if (code.startsWith('CSV_')) throw new ApiError(400, 'invalid_csv', `The file is not valid CSV (${code}).`);
+        if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') throw new ApiError(400, 'invalid_payload', 'The upload was interrupted.');
+        throw error;
+      }
+      if (hash.digest('hex') !== claimed) {
+        throw new ApiError(400, 'content_hash_mismatch', 'The body does not match X-Content-SHA256.');
+      }
+      await client.query('select app_private.finish_lead_upload($1, $2, $3)', [batchId, toCopy.rows, bytes]);
+      await client.query('commit');
+      request.log.info({ org_id: orgId, batch_id: batchId, rows: toCopy.rows, bytes }, 'lead file received');
+      return reply.code(202).send({ batch_id: batchId, status: 'queued' });
+    } catch (error) {
+      if (!broken) {
+        try {
+          await client.query('rollback');
+        } catch {
+          broken = true;
+        }
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  });
+}
