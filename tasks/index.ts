@@ -1,4 +1,6 @@
 import type { TaskList } from 'graphile-worker';
+import { identity_cleanup } from './identity_cleanup.ts';
+import { send_password_reset_email } from './send_password_reset_email.ts';
 import { process_call_events } from './process_call_events.ts';
 import { purge_transcripts } from './purge_transcripts.ts';
 import { request_callback } from './request_callback.ts';
@@ -26,4 +28,6 @@ export const taskList: TaskList = {
   request_callback,
   process_outreach_events,
   reschedule_due_events,
+  identity_cleanup,
+  send_password_reset_email,
 };
