@@ -11,6 +11,7 @@ import { uploadRoutes } from './routes/uploads.ts';
 import { consentRoutes } from './routes/consent.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 import { mfaRoutes } from './routes/mfa.ts';
+import { allowedOriginsFromEnv, registerCors } from './routes/auth-cors.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
 /** Paths pino must never write: credentials, tokens and signatures. */
@@ -42,6 +43,7 @@ export async function buildServer(config: GatewayConfig, db: Db): Promise<Fastif
   registerErrorHandling(app);
   registerMetrics(app);
   await app.register(rateLimit, { global: false });
+  registerCors(app, { allowedOrigins: allowedOriginsFromEnv() });
 
   const tokens = new TokenIssuer(config.jwtSecret, config.accessTokenTtlSeconds);
   await app.register(healthRoutes, {

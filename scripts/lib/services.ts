@@ -23,6 +23,8 @@ export function postgrestEnv(config: StackConfig): Record<string, string> {
     PGRST_SERVER_HOST: '127.0.0.1',
     PGRST_SERVER_PORT: String(config.pgrstPort),
     PGRST_DB_POOL: process.env.PGRST_DB_POOL ?? '10',
+    // No list request is unbounded: PostgREST caps every response at this many rows.
+    PGRST_DB_MAX_ROWS: process.env.PGRST_DB_MAX_ROWS ?? '1000',
     PGRST_OPENAPI_MODE: 'follow-privileges',
     PGRST_DB_CHANNEL_ENABLED: 'true',
     PGRST_LOG_LEVEL: process.env.PGRST_LOG_LEVEL ?? 'error',
