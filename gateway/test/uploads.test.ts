@@ -95,7 +95,7 @@ describe('POST /uploads/leads/{source_id}', () => {
               count(*) filter (where addr_hash is not null) as addr
          from app_public.leads where org_id = $1 and mak is distinct from 'PROBE-1'`, [org.orgId]);
     expect(rows[0]).toEqual({ mak: String(22_500), apn: String(22_500), addr: String(22_500) });
-  });
+  }, 240_000);
 
   it('answers 409 duplicate_upload for the same file again', async () => {
     const res = await upload(source.sourceId, body, signUpload(source.secret, sha256hex(body)));

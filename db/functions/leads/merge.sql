@@ -265,15 +265,17 @@ begin
     get diagnostics changed = row_count;
     exit when changed = 0 or passes > 100;
   end loop;
-  update pg_temp.lm r set grp = d.grp from pg_temp.lm_dup d where d.row_number = r.row_number and d.grp <> r.grp;
+  -- Rows outside lm_dup are groups of one without a match: they become new leads as they
+  -- are (5b), skipping the aggregation below.
 
   -- 4. A group's target: its best matched lead (a MAK match before an APN match before an
   --    address match, then the oldest id). Other leads the group matched are the same
   --    property seen through different keys: they are absorbed into the target.
   drop table if exists pg_temp.lm_leadmatch;
   create temporary table lm_leadmatch on commit drop as
-  select distinct r.grp, m.lead_id, m.rank
-    from pg_temp.lm r
+  select distinct d.grp, m.lead_id, m.rank
+    from pg_temp.lm_dup d
+    join pg_temp.lm r on r.row_number = d.row_number
    cross join lateral (values (r.m1, 1), (r.m2, 2), (r.m3, 3)) m(lead_id, rank)
    where m.lead_id is not null;
   drop table if exists pg_temp.lm_target;
@@ -296,7 +298,7 @@ begin
 
   create temporary table lm_units on commit drop as
   select t.target_id,
-         case when t.target_id is null then min(r.grp) end as new_grp,
+         case when t.target_id is null then min(d.grp) end as new_grp,
          count(*) as n_rows,
          max(r.row_number) as last_row,
          (array_agg(r.first_name order by r.row_number desc) filter (where r.first_name is not null))[1] as first_name,
@@ -323,9 +325,10 @@ begin
          coalesce(array_agg(distinct r.phone_code) filter (where r.phone_code is not null), '{}') as phone_codes,
          case when count(*) = 1 then (array_agg(r.attributes))[1]
               else app_private.jsonb_merge_all(array_agg(r.attributes order by r.row_number)) end as attributes
-    from pg_temp.lm r
-    left join pg_temp.lm_target t on t.grp = r.grp
-   group by t.target_id, case when t.target_id is null then r.grp end;
+    from pg_temp.lm_dup d
+    join pg_temp.lm r on r.row_number = d.row_number
+    left join pg_temp.lm_target t on t.grp = d.grp
+   group by t.target_id, case when t.target_id is null then d.grp end;
 
   -- 5a. Matched leads. Newer data (this batch was received at or after the lead's data)
   --     wins where non-null; older data only fills gaps. Keys fill gaps only when free.
@@ -388,9 +391,25 @@ begin
          app_private.lead_score(u.email_codes && email_ok, u.phone_codes && email_ok, u.estimated_equity, u.owner_occupied,
                                 now() - b.received_at),
          u.attributes, b.received_at, b.id, b.id
-    from pg_temp.lm_units u
-   where u.target_id is null
-   order by u.new_grp;
+    from (
+      select u.first_name, u.last_name, u.email, u.phone, u.property_address, u.property_city, u.property_state,
+             u.property_zip, u.county_fips, u.apn, u.apn_normalized, u.mak, u.address_normalized, u.addr_hash,
+             u.mailing_address, u.mailing_city, u.mailing_state, u.mailing_zip, u.estimated_equity, u.owner_occupied,
+             u.email_codes, u.phone_codes, u.attributes, u.new_grp as ord
+        from pg_temp.lm_units u
+       where u.target_id is null
+      union all
+      select r.first_name, r.last_name, r.email_n, r.phone_n, r.property_address, r.property_city, r.property_state,
+             r.zip_n, case when r.apn_n is not null then r.fips_n end, case when r.apn_n is not null then r.apn end, r.apn_n,
+             r.mak_n, case when r.addr_hash is not null then r.addr_n end, r.addr_hash,
+             r.mailing_address, r.mailing_city, r.mailing_state, r.mailing_zip_n, r.equity_n, r.owner_occupied_n,
+             case when r.email_code is not null then array[r.email_code] else '{}' end,
+             case when r.phone_code is not null then array[r.phone_code] else '{}' end,
+             r.attributes, r.row_number
+        from pg_temp.lm r
+       where not exists (select 1 from pg_temp.lm_dup d where d.row_number = r.row_number)
+    ) u
+   order by u.ord;
   get diagnostics n_created = row_count;
 
   -- 6. Flags and score of the updated leads (new ones were computed on insert).

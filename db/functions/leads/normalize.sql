@@ -59,22 +59,20 @@ $$;
 create or replace function app_private.normalize_zip(zip text) returns text
   language sql immutable parallel safe
 as $$
+  -- One expression (no FROM) so the planner inlines it into the merge.
   select case
-    when d ~ '^[0-9]{4,5}$' then lpad(d, 5, '0')
-    when d ~ '^[0-9]{9}$' then left(d, 5) || '-' || right(d, 4)
+    when translate(zip, E' -\t', '') ~ '^[0-9]{4,5}$' then lpad(translate(zip, E' -\t', ''), 5, '0')
+    when translate(zip, E' -\t', '') ~ '^[0-9]{9}$' then left(translate(zip, E' -\t', ''), 5) || '-' || right(translate(zip, E' -\t', ''), 4)
   end
-  from (select regexp_replace(btrim(zip), '[\s-]', '', 'g') as d) z
 $$;
 
 -- North American numbers to E.164 (+1 and ten digits); anything else is unreadable.
 create or replace function app_private.normalize_phone(phone text) returns text
   language sql immutable parallel safe
 as $$
-  select case
-    when d ~ '^[2-9][0-9]{9}$' then '+1' || d
-    when d ~ '^1[2-9][0-9]{9}$' then '+' || d
-  end
-  from (select regexp_replace(phone, '\D', '', 'g') as d) z
+  -- Separators people type ( ) - . + / and spaces are dropped; anything else makes it unreadable.
+  select case when translate(phone, E' ()-.+/\t', '') ~ '^1?[2-9][0-9]{9}$'
+              then '+1' || right(translate(phone, E' ()-.+/\t', ''), 10) end
 $$;
 
 create or replace function app_private.normalize_email(email text) returns public.citext
@@ -107,8 +105,7 @@ $$;
 create or replace function app_private.parse_money(value text) returns numeric
   language sql immutable parallel safe
 as $$
-  select case when v ~ '^-?[0-9]+(\.[0-9]+)?$' and length(v) <= 15 then v::numeric end
-  from (select regexp_replace(btrim(value), '[$,\s]', '', 'g') as v) z
+  select case when translate(value, E'$, \t', '') ~ '^-?[0-9]{1,13}(\.[0-9]{1,2})?$' then translate(value, E'$, \t', '')::numeric end
 $$;
 
 create or replace function app_private.parse_boolean(value text) returns boolean
