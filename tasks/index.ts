@@ -11,6 +11,9 @@ import { refresh_contactable_leads } from './refresh_contactable_leads.ts';
 import { leads_cron_tick } from './leads_cron_tick.ts';
 import { feed_leads } from './feed_leads.ts';
 import { handoff_leads } from './handoff_leads.ts';
+import { deliver_webhook } from './deliver_webhook.ts';
+import { requeue_deliveries } from './requeue_deliveries.ts';
+import { retention_cleanup } from './retention_cleanup.ts';
 
 /**
  * Every graphile-worker task, by identifier. Each lives in its own file named after
@@ -30,4 +33,7 @@ export const taskList: TaskList = {
   reschedule_due_events,
   identity_cleanup,
   send_password_reset_email,
+  deliver_webhook,
+  requeue_deliveries,
+  retention_cleanup,
 };

@@ -18,6 +18,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.env.AUTH_RATE_LIMIT_PER_MINUTE ??= '100000';
   // A short credential cache and few attempts before a dead letter keep those tests quick.
   const env = { ...process.env, PORT: String(await freePort()), PGRST_PORT: String(await freePort()), LOG_LEVEL: 'warn', SOURCE_CACHE_TTL_MS: '1000', WEBHOOK_MAX_ATTEMPTS: '2' };
+  // Outbound deliveries go to local receivers in tests: the operator's SSRF allowance is on.
+  Object.assign(env, { DELIVERY_ALLOW_PRIVATE_URLS: '1' });
   const config = resolveConfig(env);
   services = await startServices(config, { env, quiet: true });
   project.provide('stack', {

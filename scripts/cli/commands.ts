@@ -71,4 +71,25 @@ export const commands: Record<string, Command> = {
         v.org, v.name, v.provider ?? 'manual', v['external-id'] ?? null,
       ]),
   },
+  'endpoint create': {
+    usage: '--org ORG --url URL [--events lead.fed,call.ended] [--description D]',
+    options: { org: str, url: str, events: str, description: str },
+    required: ['org', 'url'],
+    run: (client, v, config) =>
+      one(client, 'select endpoint_id, secret from app_private.create_delivery_endpoint($1, $2, $3, $4, $5, $6)', [
+        v.org, v.url, v.events ? v.events.split(',').map((e) => e.trim()).filter(Boolean) : [], v.description ?? null,
+        config.encryptionKey, /^(1|true|yes)$/i.test(process.env.DELIVERY_ALLOW_PRIVATE_URLS ?? ''),
+      ]),
+  },
+  'endpoint rotate': {
+    usage: '--endpoint ID [--grace 24h]',
+    options: { endpoint: str, grace: str },
+    required: ['endpoint'],
+    run: async (client, v, config) => {
+      const { secret } = await one<{ secret: string }>(client, 'select secret from app_private.rotate_delivery_secret($1, $2::interval, $3)', [
+        v.endpoint, toInterval(v.grace ?? '24h'), config.encryptionKey,
+      ]);
+      return { endpoint_id: v.endpoint, secret };
+    },
+  },
 };

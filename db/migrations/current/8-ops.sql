@@ -1,0 +1,57 @@
+-- Ops: retention jobs (batched, logged), operational events, system health, backup
+-- verification log, alert rules, and the compliance RPCs export_contact / erase_contact.
+
+------------------------------------------------------------------------------------------
+-- Retention windows: per workspace where a tenant may choose, platform-wide otherwise.
+
+alter table app_public.workspace_settings
+  -- Inbox bodies are nulled after this; the dedupe key stays until webhook_key_retention.
+  add column webhook_body_retention interval not null default '7 days'
+    check (webhook_body_retention between '1 hour' and '10 years'),
+  add column webhook_key_retention interval not null default '30 days'
+    check (webhook_key_retention between '1 day' and '10 years'),
+  add check (webhook_key_retention >= webhook_body_retention);
+grant update (webhook_body_retention, webhook_key_retention) on app_public.workspace_settings to authenticated;
+
+-- Platform settings (operators: `update app_private.platform_settings ...` as owner).
+create table app_private.platform_settings (
+  key text primary key,
+  value interval not null,
+  description text
+);
+insert into app_private.platform_settings (key, value, description) values
+  ('replay_guard_retention', '7 days', 'lead upload content hashes (the 7-day duplicate-upload guard)'),
+  ('consent_token_retention', '7 days', 'consent nonces, counted from their expiry'),
+  ('job_failure_retention', '7 days', 'permanently failed graphile-worker jobs'),
+  ('retention_run_retention', '90 days', 'the retention job''s own log'),
+  ('operational_event_retention', '90 days', 'operational events');
+
+-- What each retention run removed, per step.
+create table app_private.retention_runs (
+  id bigint generated always as identity primary key,
+  step text not null,
+  removed bigint not null,
+  started_at timestamptz not null,
+  finished_at timestamptz not null default now()
+);
+create index retention_runs_finished_at_idx on app_private.retention_runs (finished_at);
+
+-- Operational events (failed backups, disabled endpoints, alerts): org_id null = platform.
+create table app_private.operational_events (
+  id bigint generated always as identity primary key,
+  org_id uuid references app_public.organizations on delete cascade,
+  kind text not null,
+  severity text not null default 'warning' check (severity in ('info', 'warning', 'critical')),
+  details jsonb not null default '{}',
+  created_at timestamptz not null default now()
+);
+create index operational_events_created_at_idx on app_private.operational_events (created_at);
+create index operational_events_org_id_idx on app_private.operational_events (org_id, created_at);
+
+--!include ops/retention.sql
+
+grant execute on function
+  app_private.retention_steps(),
+  app_private.retention_step(text, int),
+  app_private.log_retention_run(text, bigint, timestamptz)
+  to switchboard_worker;
