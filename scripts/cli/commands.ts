@@ -92,4 +92,22 @@ export const commands: Record<string, Command> = {
       return { endpoint_id: v.endpoint, secret };
     },
   },
+  'flag set': {
+    usage: '--key K [--default true|false] [--rollout 0-100] [--allow-override true|false] [--description D]',
+    options: { key: str, default: str, rollout: str, 'allow-override': str, description: str },
+    required: ['key'],
+    run: (client, v) =>
+      one(client,
+        'select key, default_enabled, rollout_percent::float8 as rollout_percent, allow_org_override from app_private.set_feature_flag($1, $2::boolean, $3::numeric, $4::boolean, $5, $6)',
+        [v.key, v.default ?? null, v.rollout ?? null, v['allow-override'] ?? null, v.description ?? null, `cli:${process.env.USER ?? 'operator'}`]),
+  },
+  'quota set': {
+    usage: '--org ORG --per-user N --per-org N   (requests per minute through PostgREST)',
+    options: { org: str, 'per-user': str, 'per-org': str },
+    required: ['org', 'per-user', 'per-org'],
+    run: async (client, v) => {
+      await client.query('select app_private.set_org_quota($1, $2::int, $3::int)', [v.org, v['per-user'], v['per-org']]);
+      return { org_id: v.org, requests_per_user_per_minute: Number(v['per-user']), requests_per_org_per_minute: Number(v['per-org']) };
+    },
+  },
 };
