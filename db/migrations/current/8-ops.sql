@@ -55,3 +55,10 @@ grant execute on function
   app_private.retention_step(text, int),
   app_private.log_retention_run(text, bigint, timestamptz)
   to switchboard_worker;
+
+------------------------------------------------------------------------------------------
+-- Compliance: export_contact / erase_contact (admin RPCs, catalog-driven).
+
+--!include ops/compliance.sql
+
+grant execute on function app_public.export_contact(uuid), app_public.erase_contact(uuid) to authenticated;
