@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { BenchContext, BenchResult } from '../scripts/bench.ts';
-import { type LoadResult, percentile, round, runLoad } from './lib/stats.ts';
+import { type LoadResult, percentile, round, runLoad, sized } from './lib/stats.ts';
 
 /**
  * ingest: signed SmartLead webhooks accepted per second through the gateway (HMAC over the
@@ -11,7 +11,7 @@ import { type LoadResult, percentile, round, runLoad } from './lib/stats.ts';
  * between the two so machine drift affects both.
  */
 export default async function ingest(ctx: BenchContext): Promise<BenchResult> {
-  const total = Number(process.env.BENCH_INGEST_EVENTS ?? 20_000);
+  const total = sized(20_000, 400, process.env.BENCH_INGEST_EVENTS);
   const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
   const rounds = 4;
   const stack = await ctx.startStack({
@@ -62,7 +62,7 @@ export default async function ingest(ctx: BenchContext): Promise<BenchResult> {
     };
 
     // Warm-up, not timed.
-    const warm = Array.from({ length: 500 }, (_, i) => event(10_000_000 + i));
+    const warm = Array.from({ length: sized(500, 50) }, (_, i) => event(10_000_000 + i));
     const warmOurs = await runLoad(warm.map(ours), concurrency, (s) => s === 202);
     const warmBase = await runLoad(warm.map(baseline), concurrency, (s) => s === 201);
     ctx.log(`warm-up: ours ${JSON.stringify(warmOurs.statuses)}, baseline ${JSON.stringify(warmBase.statuses)}`);

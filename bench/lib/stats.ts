@@ -49,3 +49,9 @@ export async function runLoad(
   latencies.sort((a, b) => a - b);
   return { ok: good, failed: bad, statuses, seconds, perSecond: requests.length / seconds, latenciesMs: latencies };
 }
+
+/** The full size, or the small one under BENCH_SMOKE=1 (CI checks correctness, not speed). */
+export function sized(full: number, smoke: number, override?: string): number {
+  if (override) return Number(override);
+  return process.env.BENCH_SMOKE ? smoke : full;
+}

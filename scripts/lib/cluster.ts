@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -142,6 +142,15 @@ export class LocalCluster {
   stop(): void {
     if (!this.isRunning()) return;
     runAsOwner(join(this.bin, 'pg_ctl'), ['stop', '-D', this.pgdata, '-m', 'fast', '-w', '-t', '60']);
+  }
+
+  /** A fast restart without blocking the event loop (drills): active transactions abort, committed ones survive. */
+  restart(): Promise<void> {
+    const [cmd, argv] = asOwner(join(this.bin, 'pg_ctl'), ['restart', '-D', this.pgdata, '-m', 'fast', '-w', '-t', '60', '-l', this.logFile]);
+    return new Promise((resolve, reject) => {
+      const child = spawn(cmd, argv, { stdio: 'ignore' });
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`pg_ctl restart exited ${code}`))));
+    });
   }
 
   destroy(): void {
