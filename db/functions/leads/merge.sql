@@ -142,9 +142,13 @@ begin
    where m.org_id = b.org_id and m.provider = b.verification_provider and m.verdict = 'valid';
 
   -- 1. Read, normalise and validate.
-  drop table if exists pg_temp.lm_rows;
-  create temporary table lm_rows on commit drop as
+  drop table if exists pg_temp.lm;
+  create temporary table lm on commit drop as
   select r.*,
+         -- The address key needs a street line and a ZIP.
+         case when r.addr_n is not null and r.zip_n is not null
+              then sha224(convert_to(r.addr_n || '|' || left(r.zip_n, 5), 'UTF8')) end as addr_hash,
+         null::uuid as m1, null::uuid as m2, null::uuid as m3,
          case
            when r.mak_n is null and (r.fips_n is null or r.apn_n is null) and (r.addr_n is null or r.zip_n is null)
              then case
@@ -203,23 +207,13 @@ begin
            'property_address', r.property_address, 'property_zip', r.property_zip, 'county_fips', r.county_fips,
            'apn', r.apn, 'mak', r.mak_n, 'mailing_zip', r.mailing_zip, 'estimated_equity', r.estimated_equity,
            'owner_occupied', r.owner_occupied))
-    from pg_temp.lm_rows r
+    from pg_temp.lm r
    where r.reason is not null
   on conflict do nothing;
   get diagnostics n_rejected = row_count;
-  delete from pg_temp.lm_rows r where r.reason is not null;
+  delete from pg_temp.lm r where r.reason is not null;
 
-  -- Keys; an address key needs a street line and a ZIP.
-  drop table if exists pg_temp.lm;
-  create temporary table lm on commit drop as
-  select r.*,
-         case when r.addr_n is not null and r.zip_n is not null
-              then sha224(convert_to(r.addr_n || '|' || left(r.zip_n, 5), 'UTF8')) end as addr_hash,
-         r.row_number as grp,
-         null::uuid as m1, null::uuid as m2, null::uuid as m3
-    from pg_temp.lm_rows r;
-  get diagnostics n_valid = row_count;
-  drop table pg_temp.lm_rows;
+  select count(*) into n_valid from pg_temp.lm;
   -- Keys that do not form a pair are dropped (an APN without a valid FIPS is no key).
   update pg_temp.lm set apn_n = null where fips_n is null and apn_n is not null;
   create index on pg_temp.lm (row_number);

@@ -133,7 +133,7 @@ create unique index leads_org_id_mak_key on app_public.leads (org_id, mak) where
 create unique index leads_org_id_fips_apn_key on app_public.leads (org_id, county_fips, apn_normalized)
   where county_fips is not null and apn_normalized is not null;
 create unique index leads_org_id_addr_hash_key on app_public.leads (org_id, addr_hash) where addr_hash is not null;
-create index leads_org_id_assigned_to_idx on app_public.leads (org_id, assigned_to);
+create index leads_org_id_assigned_to_idx on app_public.leads (org_id, assigned_to) where assigned_to is not null;
 create index leads_org_id_email_idx on app_public.leads (org_id, email) where email is not null;
 create index leads_email_hash_idx on app_public.leads using hash (email_hash);
 -- The feeder's path: queued leads of an org by score.
