@@ -6,14 +6,57 @@ const config = gatewayConfigFromEnv();
 const db = createPool(config.databaseUrl);
 const app = await buildServer(config, db);
 
+/**
+ * Graceful shutdown on SIGTERM/SIGINT:
+ *  1. /ready answers 503 at once (load balancers stop routing here); other requests are
+ *     still served for SHUTDOWN_READY_DELAY_MS (default 0);
+ *  2. draining: every new request answers 503 `shutting_down` (with Retry-After and
+ *     Connection: close) for SHUTDOWN_DRAIN_MS (default 5 s), while in-flight requests finish;
+ *  3. the listener closes (Fastify waits for in-flight requests), then the pool;
+ *     SHUTDOWN_TIMEOUT_MS (default 25 s) bounds the whole sequence.
+ * A 2xx is only ever sent after its transaction committed, so nothing answered 2xx is lost.
+ */
+const ms = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+let phase: 'serving' | 'not_ready' | 'draining' = 'serving';
+let inFlight = 0;
+
+app.addHook('onRequest', async (request, reply) => {
+  const path = request.url.split('?')[0];
+  const refuse = phase === 'draining' ? path !== '/health' : phase === 'not_ready' && path === '/ready';
+  if (refuse) {
+    reply
+      .code(503)
+      .header('retry-after', '5')
+      .header('connection', 'close')
+      .send({ error: 'shutting_down', message: 'The gateway is shutting down; retry shortly.' });
+    return reply;
+  }
+  inFlight += 1;
+  (request as unknown as { counted: boolean }).counted = true;
+});
+app.addHook('onResponse', async (request) => {
+  if ((request as unknown as { counted?: boolean }).counted) inFlight -= 1;
+});
+
+const sleep = (t: number) => new Promise((resolve) => setTimeout(resolve, t));
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  app.log.info({ signal }, 'gateway stopping');
+  setTimeout(() => {
+    app.log.error({ inFlight }, 'graceful shutdown timed out');
+    process.exit(1);
+  }, ms('SHUTDOWN_TIMEOUT_MS', 25_000)).unref();
+  phase = 'not_ready';
+  app.log.info({ signal, inFlight }, 'gateway stopping: /ready answers 503');
+  await sleep(ms('SHUTDOWN_READY_DELAY_MS', 0));
+  phase = 'draining';
+  app.log.info({ inFlight }, 'gateway draining: new requests answer 503');
+  await sleep(ms('SHUTDOWN_DRAIN_MS', 5_000));
   // close() stops accepting connections and waits for in-flight requests to finish.
   await app.close();
   await db.end();
+  app.log.info('gateway stopped');
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

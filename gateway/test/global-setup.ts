@@ -20,6 +20,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const env = { ...process.env, PORT: String(await freePort()), PGRST_PORT: String(await freePort()), LOG_LEVEL: 'warn', SOURCE_CACHE_TTL_MS: '1000', WEBHOOK_MAX_ATTEMPTS: '2' };
   // Outbound deliveries go to local receivers in tests: the operator's SSRF allowance is on.
   Object.assign(env, { DELIVERY_ALLOW_PRIVATE_URLS: '1' });
+  // The gateway's drain window on SIGTERM (5 s in production) kept short for the teardown.
+  Object.assign(env, { SHUTDOWN_DRAIN_MS: '300' });
   const config = resolveConfig(env);
   services = await startServices(config, { env, quiet: true });
   project.provide('stack', {
