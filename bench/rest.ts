@@ -1,0 +1,135 @@
+import { SignJWT, decodeJwt } from 'jose';
+import pg from 'pg';
+import type { BenchContext, BenchResult } from '../scripts/bench.ts';
+import { measurePreRequest } from './rest-prerequest.ts';
+import { percentile, round, sized } from './lib/stats.ts';
+
+/**
+ * rest: the dashboard load test made real. VUS virtual users, each RATE requests/s for
+ * SECONDS, read campaign metrics, a leads page and upcoming appointments of their org through
+ * PostgREST, against ORGS orgs holding LEADS leads and EVENTS email events. Every user's
+ * requests alternate between two identities with the same claims: the normal
+ * `authenticated` role (RLS) and a bench-only role that bypasses RLS; both carry the same
+ * explicit org filter, so HTTP and query cost cancel and `ratio` = p95(bypass) ÷ p95(RLS)
+ * isolates what RLS costs. Also reports peak server connections and the db-pre-request
+ * overhead (bench/rest-prerequest.ts).
+ */
+export default async function rest(ctx: BenchContext): Promise<BenchResult> {
+  const orgs = sized(100, 4, process.env.BENCH_REST_ORGS);
+  const leads = sized(1_000_000, 4_000, process.env.BENCH_REST_LEADS);
+  const events = sized(1_000_000, 4_000, process.env.BENCH_REST_EVENTS);
+  const vus = sized(100, 8, process.env.BENCH_REST_VUS);
+  const rate = Number(process.env.BENCH_REST_RATE ?? 10);
+  const seconds = sized(60, 4, process.env.BENCH_REST_SECONDS);
+
+  const stack = await ctx.startStack({ AUTH_RATE_LIMIT_PER_MINUTE: '100000', PGRST_DB_POOL: '20' });
+  const owner = new pg.Pool({ connectionString: ctx.config.ownerUrl, max: 4 });
+  try {
+    ctx.log(`seeding ${orgs} orgs, ${leads} leads, ${events} email events …`);
+    await owner.query(`select app_private.create_organization('Org ' || g, ('admin' || g || '@rest.bench')::citext, 'bench password', 'UTC')
+                         from generate_series(1, $1::int) g`, [orgs]);
+    await owner.query(`select app_private.set_org_quota(id, 1000000, 1000000) from app_public.organizations`);
+    await owner.query(`insert into app_public.campaigns (org_id, name, provider, external_id)
+                       select o.id, 'Campaign ' || c, 'smartlead', 'c' || c from app_public.organizations o, generate_series(1, 5) c`);
+    await owner.query(`insert into app_public.campaign_counters (org_id, campaign_id, sent, opened, replied, synced_at)
+                       select org_id, id, 1000, 400, 30, now() from app_public.campaigns`);
+    await owner.query(`
+      with c as (select org_id, id, row_number() over (order by org_id, id) - 1 as n, count(*) over () as total from app_public.campaigns)
+      insert into app_public.email_events (org_id, webhook_event_id, campaign_id, kind, occurred_at)
+      select c.org_id, gen_random_uuid(), c.id, (array['sent','opened','clicked','replied'])[g % 4 + 1], now() - (g % 10000) * interval '1 minute'
+        from generate_series(1, $1::int) g join c on c.n = g % c.total`, [events]);
+    const orgIds = (await owner.query<{ id: string }>('select id from app_public.organizations order by name')).rows.map((r) => r.id);
+    for (let from = 1; from <= leads; from += 100_000) {
+      await owner.query(`
+        insert into app_public.leads (org_id, first_name, last_name, email, property_address, property_zip, mak, lead_score, data_as_of)
+        select ($3::uuid[])[g % array_length($3::uuid[], 1) + 1], 'First' || g, 'Last' || g, 'lead' || g || '@rest.bench',
+               g || ' Main St', lpad((g % 99999)::text, 5, '0'), 'mak-' || g, g % 101, now()
+          from generate_series($1::int, $2::int) g`, [from, Math.min(leads, from + 99_999), orgIds]);
+    }
+    await owner.query('analyze');
+
+    // The RLS-bypassing twin of `authenticated`, for the baseline only (roles need a superuser).
+    const root = new pg.Client({ connectionString: ctx.config.rootUrl });
+    await root.connect();
+    await root.query(`create role bench_bypass nologin bypassrls; grant bench_bypass to authenticator;
+      grant usage on schema app_public, app_private to bench_bypass;
+      grant select on all tables in schema app_public to bench_bypass;
+      grant execute on all functions in schema app_public to bench_bypass;
+      grant execute on function app_private.check_session() to bench_bypass;`);
+    await root.end();
+
+    ctx.log('logging in one admin per org …');
+    const key = new TextEncoder().encode(ctx.env.JWT_SECRET);
+    const identities = [];
+    for (let g = 1; g <= orgs; g++) {
+      const res = await fetch(`${stack.gatewayUrl}/auth/login`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: `admin${g}@rest.bench`, password: 'bench password' }),
+      });
+      const { access_token } = (await res.json()) as { access_token: string };
+      const claims = decodeJwt(access_token);
+      const bypass = await new SignJWT({ ...claims, role: 'bench_bypass' }).setProtectedHeader({ alg: 'HS256' }).sign(key);
+      identities.push({ org: claims.org_id as string, rls: access_token, bypass });
+    }
+
+    const paths = (org: string) => [
+      `/campaign_metrics?org_id=eq.${org}&select=campaign_id,name,sent,replied,positive_replies,freshness`,
+      `/leads?org_id=eq.${org}&select=id,first_name,last_name,email,lead_score,campaign_status&order=lead_score.desc&limit=50`,
+      `/appointments?org_id=eq.${org}&starts_at=gte.${new Date().toISOString()}&order=starts_at&limit=50`,
+    ];
+    const latencies = { rls: [] as number[], bypass: [] as number[] };
+    let errors = 0;
+    let peakConnections = 0;
+    // A superuser sees every session in pg_stat_activity.
+    const watcher = new pg.Client({ connectionString: ctx.config.rootUrl });
+    await watcher.connect();
+    const sampler = setInterval(async () => {
+      const { rows } = await watcher.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and backend_type = 'client backend'").catch(() => ({ rows: [{ n: 0 }] }));
+      peakConnections = Math.max(peakConnections, rows[0].n);
+    }, 250);
+
+    ctx.log(`${vus} users × ${rate} req/s for ${seconds} s …`);
+    const deadline = performance.now() + seconds * 1000;
+    await Promise.all(Array.from({ length: vus }, async (_, v) => {
+      const who = identities[v % identities.length];
+      const list = paths(who.org);
+      for (let i = 0; performance.now() < deadline; i++) {
+        const started = performance.now();
+        const variant = i % 2 === 0 ? 'rls' : 'bypass';
+        const res = await fetch(stack.postgrestUrl + list[Math.floor(i / 2) % list.length], {
+          headers: { authorization: `Bearer ${who[variant]}` },
+        }).catch(() => null);
+        if (!res || res.status !== 200) errors++;
+        await res?.arrayBuffer();
+        latencies[variant].push(performance.now() - started);
+        const wait = 1000 / rate - (performance.now() - started);
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+    }));
+    clearInterval(sampler);
+    await watcher.end();
+    latencies.rls.sort((a, b) => a - b);
+    latencies.bypass.sort((a, b) => a - b);
+    const total = latencies.rls.length + latencies.bypass.length;
+
+    ctx.log('measuring the db-pre-request hook …');
+    const hook = await measurePreRequest(ctx, { stack, requestsPerRound: sized(4000, 200), rounds: sized(3, 1) });
+    return {
+      orgs, leads, email_events: events, users: vus, seconds,
+      requests: total,
+      rps: Math.round(total / seconds),
+      p50_ms: round(percentile(latencies.rls, 50)),
+      p95_ms: round(percentile(latencies.rls, 95)),
+      p99_ms: round(percentile(latencies.rls, 99)),
+      bypass_p95_ms: round(percentile(latencies.bypass, 95)),
+      errors,
+      peak_connections: peakConnections,
+      pgbouncer: 'no',
+      prerequest_ratio: hook.prerequest_ratio,
+      ratio: round(percentile(latencies.bypass, 95) / percentile(latencies.rls, 95)),
+      lost: errors + (hook.lost ?? 0),
+    };
+  } finally {
+    await owner.end();
+  }
+}
