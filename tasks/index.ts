@@ -14,6 +14,7 @@ import { handoff_leads } from './handoff_leads.ts';
 import { deliver_webhook } from './deliver_webhook.ts';
 import { requeue_deliveries } from './requeue_deliveries.ts';
 import { retention_cleanup } from './retention_cleanup.ts';
+import { verify_backup } from './verify_backup.ts';
 
 /**
  * Every graphile-worker task, by identifier. Each lives in its own file named after
@@ -36,4 +37,5 @@ export const taskList: TaskList = {
   deliver_webhook,
   requeue_deliveries,
   retention_cleanup,
+  verify_backup,
 };

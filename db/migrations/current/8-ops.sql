@@ -62,3 +62,18 @@ grant execute on function
 --!include ops/compliance.sql
 
 grant execute on function app_public.export_contact(uuid), app_public.erase_contact(uuid) to authenticated;
+
+------------------------------------------------------------------------------------------
+-- Backups: every verification (CLI `backup verify`, daily cron) is logged here.
+
+create table app_private.backup_verification_log (
+  id bigint generated always as identity primary key,
+  verified_at timestamptz not null default now(),
+  ok boolean not null,
+  -- counts (per table, from the dump's snapshot), problems, dump size, duration.
+  details jsonb not null default '{}',
+  error text
+);
+create index backup_verification_log_verified_at_idx on app_private.backup_verification_log (verified_at);
+
+--!include ops/backups.sql
