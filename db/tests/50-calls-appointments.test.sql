@@ -2,7 +2,7 @@
 -- hours apply in the org's time zone, reschedule is atomic, cancelled slots reopen,
 -- idempotency keys return the first booking, and nothing crosses orgs.
 begin;
-select plan(40);
+select plan(42);
 
 insert into app_public.organizations (id, name, timezone) values
   ('a5000000-0000-0000-0000-00000000000a', 'Calls A', 'America/New_York'),
@@ -129,6 +129,11 @@ select lives_ok($$insert into app_public.appointments (org_id, resource_id, star
   'a cancelled row may overlap');
 select throws_ok($$update app_public.appointments set status = 'booked' where starts_at = '2030-01-07 15:20Z'$$,
   '23P01', null, 'un-cancelling into a taken slot violates the constraint');
+
+select throws_ok($$insert into app_public.appointments (org_id, resource_id, starts_at, ends_at, blocked) values ('a5000000-0000-0000-0000-00000000000a', 'a5400000-0000-0000-0000-000000000001', '2030-01-07 19:00Z', '2030-01-07 20:00Z', tstzrange('2030-01-07 19:00Z', '2030-01-07 19:01Z'))$$,
+  '23514', null, 'a supplied blocked range narrower than the slot is refused');
+select is((select blocked from app_public.appointments where starts_at = '2030-01-07 15:45Z' and status = 'booked'),
+  tstzrange('2030-01-07 15:45Z', '2030-01-07 16:30Z'), 'the blocked range carries the resource''s 15 minute buffer');
 
 select * from finish();
 rollback;

@@ -61,13 +61,16 @@ create table app_public.resource_hours (
 -- no two live (not cancelled) bookings overlap, buffers included — whatever the write path.
 
 create table app_public.appointments (
-  org_id uuid not null default app_public.current_org_id() references app_public.organizations on delete cascade,
+  -- The org is enforced through the (org_id, resource_id) key of resources, whose rows
+  -- cascade from organizations; a second FK on the org row would only add lock traffic
+  -- (FOR KEY SHARE on one hot row per booking).
+  org_id uuid not null default app_public.current_org_id(),
   id uuid not null default gen_random_uuid() unique,
   resource_id uuid not null,
   contact_id uuid,
   starts_at timestamptz not null,
   ends_at timestamptz not null,
-  -- The slot widened by the resource's buffers; set by tg_appointments__blocked_range.
+  -- The slot widened by the resource's buffers (see tg_appointments__blocked_range).
   blocked tstzrange not null,
   status text not null default 'booked' check (status in ('booked', 'cancelled')),
   idempotency_key text check (length(idempotency_key) between 1 and 200),
@@ -78,9 +81,10 @@ create table app_public.appointments (
   updated_at timestamptz not null default now(),
   cancelled_at timestamptz,
   primary key (org_id, id),
-  foreign key (org_id, resource_id) references app_public.resources (org_id, id),
+  foreign key (org_id, resource_id) references app_public.resources (org_id, id) on delete cascade,
   foreign key (org_id, contact_id) references app_public.contacts (org_id, id) on delete set null (contact_id),
   check (ends_at > starts_at),
+  constraint appointments_blocked_covers_slot check (blocked @> tstzrange(starts_at, ends_at, '[)')),
   constraint appointments_no_overlap exclude using gist
     (org_id with =, resource_id with =, blocked with &&) where (status <> 'cancelled')
 );
@@ -88,7 +92,6 @@ create unique index appointments_idempotency_key_idx on app_public.appointments 
   where idempotency_key is not null;
 create index appointments_org_id_starts_at_idx on app_public.appointments (org_id, starts_at);
 create index appointments_contact_id_idx on app_public.appointments (contact_id) where contact_id is not null;
-create index appointments_resource_id_idx on app_public.appointments (resource_id);
 
 --!include calls/appointments.sql
 
