@@ -58,7 +58,7 @@ export async function bootstrap(config: StackConfig, env: NodeJS.ProcessEnv = pr
   });
 }
 
-function migrateSettings(config: StackConfig): Settings {
+export function migrateSettings(config: StackConfig): Settings {
   const gmrc = JSON.parse(readFileSync(join(projectRoot, '.gmrc'), 'utf8')) as Settings & { '//'?: string };
   delete gmrc['//'];
   return {

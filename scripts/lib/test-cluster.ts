@@ -12,7 +12,7 @@ import { freePort } from './ports.ts';
  * Returns the environment that makes resolveConfig() point at it.
  */
 export async function createTestCluster(
-  options: { durable?: boolean } = {},
+  options: { durable?: boolean; migrate?: boolean } = {},
 ): Promise<{ cluster: LocalCluster; env: Record<string, string>; config: StackConfig }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
   const port = await freePort();
@@ -34,7 +34,7 @@ export async function createTestCluster(
   };
   const config = resolveConfig(env);
   await bootstrap(config, env);
-  await migrate(config);
+  if (options.migrate !== false) await migrate(config);
   return { cluster, env, config };
 }
 
