@@ -1,10 +1,33 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { gatewayConfigFromEnv } from './config.ts';
 import { createPool } from './db.ts';
+import { setMetricsDb } from './plugins/metrics.ts';
 import { buildServer } from './server.ts';
 
 const config = gatewayConfigFromEnv();
 const db = createPool(config.databaseUrl);
+setMetricsDb(db);
+
+/**
+ * request_id into SQL: every statement a request runs starts with `/* request_id=… *\/`,
+ * visible in pg_stat_activity and slow-query logs, and to SQL as
+ * app_private.current_request_id(). Ids (x-request-id or generated) outside
+ * [A-Za-z0-9._:-]{1,100} are not forwarded.
+ */
+const requestContext = new AsyncLocalStorage<string>();
+const query = db.query.bind(db) as (...args: unknown[]) => unknown;
+db.query = ((text: unknown, ...rest: unknown[]) => {
+  const id = requestContext.getStore();
+  if (id && typeof text === 'string') return query(`/* request_id=${id} */ ${text}`, ...rest);
+  return query(text, ...rest);
+}) as typeof db.query;
+
 const app = await buildServer(config, db);
+app.addHook('onRequest', (request, _reply, done) => {
+  const id = String(request.id);
+  if (/^[A-Za-z0-9._:-]{1,100}$/.test(id)) requestContext.run(id, done);
+  else done();
+});
 
 /**
  * Graceful shutdown on SIGTERM/SIGINT:

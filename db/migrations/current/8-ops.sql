@@ -77,3 +77,15 @@ create table app_private.backup_verification_log (
 create index backup_verification_log_verified_at_idx on app_private.backup_verification_log (verified_at);
 
 --!include ops/backups.sql
+
+------------------------------------------------------------------------------------------
+-- Observability: system_health (admins, own org) and the platform gauges behind /metrics.
+
+--!include ops/system_health.sql
+
+create view app_public.system_health with (security_invoker = true) as
+  select * from app_private.system_health_for_current_org();
+grant select on app_public.system_health to authenticated;
+grant execute on function app_private.system_health_for_current_org() to authenticated;
+grant execute on function app_private.ops_metrics() to switchboard_gateway;
+grant execute on function app_private.current_request_id() to authenticated, switchboard_gateway, switchboard_worker;

@@ -4,6 +4,7 @@ import type { Db } from '../db.ts';
 import { ApiError, invalidPayload } from '../errors.ts';
 import { CredentialCache } from '../webhooks/credentials.ts';
 import { providers } from '../webhooks/providers/index.ts';
+import { recordSignatureFailure } from '../plugins/metrics.ts';
 
 export interface WebhookOptions {
   db: Db;
@@ -67,7 +68,10 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
       throw new ApiError(503, 'unavailable', 'The event could not be stored; retry later.', { 'retry-after': '5' });
     });
     const signed = { headers: request.headers, rawBody, nowMs: Date.now() };
-    if (!source || !provider.verify(signed, source.secrets)) throw invalidSignature();
+    if (!source || !provider.verify(signed, source.secrets)) {
+      recordSignatureFailure(providerName);
+      throw invalidSignature();
+    }
 
     let json: unknown;
     try {
