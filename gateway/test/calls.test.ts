@@ -130,11 +130,13 @@ describe('request_callback', () => {
   it('refuses clearly before anything leaves, then places exactly one call with the right body', async () => {
     const org = await createOrg('Callbacks');
     const token = await login(org.email, org.password);
-    const settings = await rest(`/workspace_settings?org_id=eq.${org.orgId}`, token, {
+    // Operator setting (admins cannot point the worker's API key elsewhere).
+    const attempt = await rest(`/workspace_settings?org_id=eq.${org.orgId}`, token, {
       method: 'PATCH',
-      body: JSON.stringify({ voice_api_base_url: baseUrl }),
+      body: JSON.stringify({ voice_api_base_url: 'https://attacker.example' }),
     });
-    expect(settings.status).toBe(204);
+    expect(attempt.status).toBe(403);
+    await owner.query('update app_public.workspace_settings set voice_api_base_url = $2 where org_id = $1', [org.orgId, baseUrl]);
     const contact = async (phone: string) => {
       const res = await rest('/contacts', token, {
         method: 'POST',
@@ -189,7 +191,7 @@ describe('request_callback', () => {
   it('retries a transient failure and still places one call', async () => {
     const org = await createOrg('Callbacks retry');
     const token = await login(org.email, org.password);
-    await rest(`/workspace_settings?org_id=eq.${org.orgId}`, token, { method: 'PATCH', body: JSON.stringify({ voice_api_base_url: baseUrl }) });
+    await owner.query('update app_public.workspace_settings set voice_api_base_url = $2 where org_id = $1', [org.orgId, baseUrl]);
     await rest('/agents', token, {
       method: 'POST',
       body: JSON.stringify({ name: 'Closer', direction: 'outbound', assistant_id: 'asst_9', phone_number_id: '3f1c1f7e-8d0a-4b6e-9a63-2b7f6c1d9e02' }),

@@ -151,9 +151,10 @@ alter table app_public.workspace_settings
   add column transcript_retention interval not null default '90 days'
     check (transcript_retention between '1 day' and '10 years'),
   -- The voice platform's API for outbound calls; null means the worker's VAPI_API_URL
-  -- (default https://api.vapi.ai).
+  -- (default https://api.vapi.ai). Operator-set only: the worker sends its API key there,
+  -- so org admins must not be able to point it elsewhere.
   add column voice_api_base_url text check (voice_api_base_url ~ '^https?://[^\s]+$');
-grant update (transcript_retention, voice_api_base_url) on app_public.workspace_settings to authenticated;
+grant update (transcript_retention) on app_public.workspace_settings to authenticated;
 
 create table app_public.agents (
   org_id uuid not null default app_public.current_org_id() references app_public.organizations on delete cascade,
