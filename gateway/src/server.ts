@@ -11,6 +11,7 @@ import { uploadRoutes } from './routes/uploads.ts';
 import { consentRoutes } from './routes/consent.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 import { mfaRoutes } from './routes/mfa.ts';
+import { ssoRoutes } from './routes/sso.ts';
 import { allowedOriginsFromEnv, registerCors } from './routes/auth-cors.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
@@ -53,6 +54,7 @@ export async function buildServer(config: GatewayConfig, db: Db): Promise<Fastif
   });
   await app.register(authRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute, encryptionKey: config.encryptionKey });
   await app.register(mfaRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute, encryptionKey: config.encryptionKey });
+  await app.register(ssoRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute, encryptionKey: config.encryptionKey, publicUrl: process.env.PUBLIC_URL });
   await app.register(webhookRoutes, { db, encryptionKey: config.encryptionKey, ...config.webhooks });
   await app.register(uploadRoutes, { db, encryptionKey: config.encryptionKey });
   await app.register(consentRoutes, { db, encryptionKey: config.encryptionKey });

@@ -151,4 +151,17 @@ export const commands: Record<string, Command> = {
       return { ok: true, log_id: result.log_id, tables: result.tables, rows: result.rows, dump_bytes: result.dump_bytes, seconds: result.seconds };
     },
   },
+  'sso configure': {
+    usage: '--org ORG --issuer URL --client-id ID --client-secret S --domains example.com[,other.com] [--disabled]',
+    options: { org: str, issuer: str, 'client-id': str, 'client-secret': str, domains: str, disabled: { type: 'boolean' } },
+    required: ['org', 'issuer', 'client-id', 'client-secret', 'domains'],
+    run: async (client, v, config) => {
+      const domains = (v.domains ?? '').split(',').map((d) => d.trim().toLowerCase()).filter(Boolean);
+      const enabled = !v.disabled;
+      await client.query('select app_private.configure_sso($1, $2, $3, $4, $5, $6, $7)', [
+        v.org, v.issuer, v['client-id'], v['client-secret'], domains, config.encryptionKey, enabled,
+      ]);
+      return { org_id: v.org, issuer: v.issuer, allowed_domains: domains, enabled };
+    },
+  },
 };

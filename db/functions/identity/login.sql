@@ -22,7 +22,8 @@ $$;
 --   * a revoked or expired session, or claims that do not match it → 401;
 --   * a role that changed since the token was issued (demotion, removal) → 401, so the
 --     client refreshes and gets the current role;
---   * an org that requires MFA while the user has none → 403 (they may only enroll);
+--   * an org that requires MFA while a password-session user has none → 403 (they may
+--     only enroll; SSO sessions leave the second factor to the identity provider);
 --   * then the per-user and per-org request quota (429 with Retry-After).
 create or replace function app_private.check_session() returns void
   language plpgsql volatile security definer
@@ -44,7 +45,7 @@ begin
   -- One statement: the session, the current role, the org's MFA rule and this window's
   -- request counts (a GET runs read-only and only checks them).
   select x.user_id, x.org_id, m.role,
-         o.require_mfa and not exists (select 1 from app_private.user_mfa f
+         o.require_mfa and x.auth_method = 'password' and not exists (select 1 from app_private.user_mfa f
                                         where f.user_id = x.user_id and f.enabled_at is not null) as needs_mfa,
          coalesce(q.requests_per_user_per_minute, app_private.default_user_quota()) as per_user,
          coalesce(q.requests_per_org_per_minute, app_private.default_org_quota()) as per_org,

@@ -269,3 +269,50 @@ as $$
 $$;
 
 grant execute on function app_private.purge_request_counters() to switchboard_worker;
+
+------------------------------------------------------------------------------------------
+-- OpenID Connect SSO: per-org provider, one-time login states, linked identities.
+
+alter table app_private.sessions
+  add column auth_method text not null default 'password' check (auth_method in ('password', 'sso'));
+
+create table app_private.sso_providers (
+  org_id uuid primary key references app_public.organizations on delete cascade,
+  issuer text not null,
+  client_id text not null,
+  client_secret bytea not null,
+  allowed_domains text[] not null check (cardinality(allowed_domains) > 0),
+  enabled boolean not null default true,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+
+create table app_private.sso_states (
+  state_hash bytea primary key,
+  org_id uuid not null references app_public.organizations on delete cascade,
+  code_verifier text not null,
+  nonce text not null,
+  redirect_uri text not null,
+  created_at timestamptz not null default now(),
+  expires_at timestamptz not null
+);
+create index sso_states_expires_at_idx on app_private.sso_states (expires_at);
+
+create table app_private.user_identities (
+  issuer text not null,
+  subject text not null,
+  user_id uuid not null references app_public.users on delete cascade,
+  email citext,
+  created_at timestamptz not null default now(),
+  last_login_at timestamptz,
+  primary key (issuer, subject)
+);
+create index user_identities_user_id_idx on app_private.user_identities (user_id);
+
+--!include identity/sso.sql
+
+grant execute on function
+  app_private.sso_begin(uuid, text, text, text, text),
+  app_private.sso_take_state(text, text),
+  app_private.sso_login(uuid, text, text, citext, boolean, inet, text, interval)
+  to switchboard_gateway;
