@@ -1,7 +1,7 @@
 -- Delivery engine in SQL: SSRF guard, fan-out by event type, retry schedule with jitter,
 -- Retry-After, circuit breaker, dead letters, 410 and 5-day disabling, admin-only replay.
 begin;
-select plan(42);
+select plan(45);
 
 -- SSRF guard
 select is(app_private.delivery_url_problem(u, false), null, 'allowed: ' || u)
@@ -103,6 +103,21 @@ select is((select count(*)::int from app_public.deliveries x join app_public.del
             where m.event_type = 'endpoint.disabled' and x.endpoint_id = (select endpoint_id from ep_all)
               and m.payload -> 'data' ->> 'endpoint_id' = (select endpoint_id::text from ep)), 1,
   'the org is told through an endpoint.disabled event');
+
+-- Domain events are raised by triggers where the data is written; orgs without endpoints pay nothing.
+insert into app_public.organizations (id, name) values ('a7000000-0000-0000-0000-00000000000b', 'Delivery B');
+select is(app_private.emit_event('a7000000-0000-0000-0000-00000000000b', 'lead.fed', '{}'), null,
+  'an org with no subscribed endpoint stores no message');
+select is((select count(*)::int from app_public.delivery_messages where org_id = 'a7000000-0000-0000-0000-00000000000b'), 0,
+  'nothing is queued for it');
+insert into app_public.lead_import_batches (org_id, id, content_sha256, status)
+values ('a7000000-0000-0000-0000-00000000000a', 'a7300000-0000-0000-0000-000000000001', repeat('c', 64), 'merging');
+update app_public.lead_import_batches set status = 'merged', rows_total = 3, rows_merged = 3
+ where id = 'a7300000-0000-0000-0000-000000000001';
+select is((select m.payload -> 'data' ->> 'rows_merged' from app_public.delivery_messages m
+            join app_public.deliveries d on d.message_id = m.id
+           where m.event_type = 'import.finished' and d.endpoint_id = (select endpoint_id from ep_all)), '3',
+  'a finished import is published as import.finished');
 
 select * from finish();
 rollback;

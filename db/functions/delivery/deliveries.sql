@@ -28,6 +28,12 @@ declare
   msg_id uuid;
   d record;
 begin
+  if not exists (select 1 from app_public.delivery_endpoints e
+                  where e.org_id = emit_event.org_id and e.enabled
+                    and (only_endpoint is null or e.id = only_endpoint)
+                    and (cardinality(e.event_types) = 0 or emit_event.event_type = any (e.event_types))) then
+    return null;
+  end if;
   insert into app_public.delivery_messages (org_id, event_type, payload)
   values (emit_event.org_id, emit_event.event_type,
           jsonb_build_object('type', emit_event.event_type,

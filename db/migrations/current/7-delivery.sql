@@ -152,3 +152,20 @@ grant execute on function
 
 -- retry_dead_letter learns kind 'delivery' (the webhook_event branch is unchanged).
 --!include delivery/dead_letters.sql
+
+------------------------------------------------------------------------------------------
+-- Switchboard events: lead fed, reply received, appointment booked/cancelled, call ended,
+-- import finished (plus endpoint.disabled above), raised where the data is written.
+
+--!include delivery/domain_events.sql
+
+create trigger tg_appointments__emit after insert or update of status on app_public.appointments
+  for each row execute function app_private.tg_appointments__emit();
+create trigger tg_calls__emit after insert or update of status on app_public.calls
+  for each row when (new.status = 'ended') execute function app_private.tg_calls__emit();
+create trigger tg_lead_import_batches__emit after update of status on app_public.lead_import_batches
+  for each row when (new.status in ('merged', 'failed')) execute function app_private.tg_lead_import_batches__emit();
+create trigger tg_leads__emit_fed after update of campaign_status on app_public.leads
+  for each row when (new.campaign_status = 'active') execute function app_private.tg_leads__emit_fed();
+create trigger tg_email_events__emit_reply after insert on app_public.email_events
+  for each row when (new.kind = 'replied') execute function app_private.tg_email_events__emit_reply();
