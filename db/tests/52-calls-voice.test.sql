@@ -3,7 +3,7 @@
 -- callbacks validate before anything leaves, tool calls book through the same function,
 -- retention purges, and nothing crosses orgs.
 begin;
-select plan(37);
+select plan(41);
 
 insert into app_public.organizations (id, name, timezone) values
   ('a5200000-0000-0000-0000-00000000000a', 'Voice A', 'America/Chicago'),
@@ -61,7 +61,18 @@ select is((select payload #>> '{message,artifact,messages,0,message}' from app_p
   'the inbox stores artifact messages redacted');
 select is((select payload #>> '{message,call,customer,number}' from app_public.webhook_events where dedupe_key = 'k1'), '+13125550142',
   'the customer number is kept for matching');
-select is(app_private.process_call_events('a5200000-0000-0000-0000-00000000000a', 0::smallint), 1, 'the worker function applies the inbox event');
+select is((select shard from app_public.webhook_events where dedupe_key = 'k1'), 8::smallint, 'Vapi events get shards of their own (8-15)');
+-- An outreach event in the same org: the outreach processor must leave the call event alone.
+insert into app_public.sources (org_id, id, provider, name) values
+  ('a5200000-0000-0000-0000-00000000000a', 'a5240000-0000-0000-0000-000000000002', 'smartlead', 'SL');
+insert into app_public.webhook_events (org_id, source_id, provider, dedupe_key, shard, event_type, payload)
+values ('a5200000-0000-0000-0000-00000000000a', 'a5240000-0000-0000-0000-000000000002', 'smartlead', 'k2', 0, 'EMAIL_SENT',
+  '{"event_type":"EMAIL_SENT","campaign_id":"77","campaign_name":"C","to_email":"x@calls52.test","event_timestamp":"2030-01-01T00:00:00Z"}');
+select lives_ok($$select app_private.process_outreach_events('a5200000-0000-0000-0000-00000000000a', s::smallint) from generate_series(0, 7) s$$,
+  'the outreach processor drains shards 0-7');
+select is((select status from app_public.webhook_events where dedupe_key = 'k1'), 'pending', 'and leaves the Vapi event pending');
+select is((select status from app_public.webhook_events where dedupe_key = 'k2'), 'processed', 'while processing its own');
+select is(app_private.process_call_events('a5200000-0000-0000-0000-00000000000a', 0::smallint), 1, 'the worker function applies the inbox event (a job for shard 0 covers 8)');
 select is((select status from app_public.webhook_events where dedupe_key = 'k1'), 'processed', 'and marks it processed');
 select is((select count(*)::int from app_public.calls where external_id = 'vapi-call-2'), 1, 'the call exists');
 

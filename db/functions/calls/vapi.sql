@@ -21,12 +21,19 @@ as $$
     else doc end
 $$;
 
-create or replace function app_private.tg_webhook_events__redact_vapi() returns trigger
+-- Vapi events also get shards of their own (8-15 rather than 0-7): the outreach batch
+-- processor drains every pending event of an (org, shard 0-7), whatever its provider, so
+-- sharing shards would let it swallow call events. process_call_events takes a job for
+-- shard s as covering s and s + 8.
+create or replace function app_private.tg_webhook_events__vapi() returns trigger
   language plpgsql
 as $$
 begin
-  if new.provider = 'vapi' and new.payload is not null then
-    new.payload := app_private.redact_json_text(new.payload);
+  if new.provider = 'vapi' then
+    new.shard := 8 + new.shard % 8;
+    if new.payload is not null then
+      new.payload := app_private.redact_json_text(new.payload);
+    end if;
   end if;
   return new;
 end
@@ -106,13 +113,14 @@ create or replace function app_private.process_call_events(
   set search_path = pg_catalog, public
 as $$
 declare
+  s smallint := shard % 8;
   ev record;
   n int := 0;
 begin
-  perform pg_advisory_xact_lock(hashtext('process_call_events'), hashtext(process_call_events.org_id::text || ':' || shard));
+  perform pg_advisory_xact_lock(hashtext('process_call_events'), hashtext(process_call_events.org_id::text || ':' || s));
   for ev in
     select e.id, e.payload from app_public.webhook_events e
-     where e.org_id = process_call_events.org_id and e.shard = process_call_events.shard
+     where e.org_id = process_call_events.org_id and e.shard in (s, s + 8)
        and e.provider = 'vapi'
        and e.status in ('pending', 'failed') and e.next_attempt_at <= now()
        and (only_event is null or e.id = only_event)
@@ -135,7 +143,7 @@ create or replace function app_private.due_call_events(org_id uuid, shard smalli
   set search_path = pg_catalog, public
 as $$
   select e.id from app_public.webhook_events e
-   where e.org_id = due_call_events.org_id and e.shard = due_call_events.shard and e.provider = 'vapi'
+   where e.org_id = due_call_events.org_id and e.shard in (shard % 8, shard % 8 + 8) and e.provider = 'vapi'
      and e.status in ('pending', 'failed') and e.next_attempt_at <= now()
    order by e.received_at limit max_count
 $$;

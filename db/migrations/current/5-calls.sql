@@ -250,9 +250,10 @@ create trigger tg_transcripts__redact before insert or update on app_public.tran
   for each row execute function app_private.tg_transcripts__redact();
 create trigger tg_agents__audit after insert or update or delete on app_public.agents
   for each row execute function app_private.tg__audit();
--- Vapi bodies (transcripts, summaries, tool arguments) are redacted before the inbox stores them.
-create trigger tg_webhook_events__redact_vapi before insert on app_public.webhook_events
-  for each row execute function app_private.tg_webhook_events__redact_vapi();
+-- Vapi bodies (transcripts, summaries, tool arguments) are redacted before the inbox stores
+-- them, and Vapi events get shards 8-15 of their own (see app_private.tg_webhook_events__vapi).
+create trigger tg_webhook_events__vapi before insert on app_public.webhook_events
+  for each row execute function app_private.tg_webhook_events__vapi();
 insert into app_private.provider_tasks (provider, task_identifier) values ('vapi', 'process_call_events');
 
 alter table app_public.agents enable row level security;
