@@ -15,6 +15,7 @@ import { deliver_webhook } from './deliver_webhook.ts';
 import { requeue_deliveries } from './requeue_deliveries.ts';
 import { retention_cleanup } from './retention_cleanup.ts';
 import { verify_backup } from './verify_backup.ts';
+import { evaluate_alerts } from './evaluate_alerts.ts';
 
 /**
  * Every graphile-worker task, by identifier. Each lives in its own file named after
@@ -38,4 +39,5 @@ export const taskList: TaskList = {
   requeue_deliveries,
   retention_cleanup,
   verify_backup,
+  evaluate_alerts,
 };

@@ -38,7 +38,9 @@ begin
   values (emit_event.org_id, emit_event.event_type,
           jsonb_build_object('type', emit_event.event_type,
                              'timestamp', to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                             'data', coalesce(data, '{}'::jsonb)))
+                             'data', coalesce(data, '{}'::jsonb))
+          -- A top-level "text" (alerts) makes the body readable by Slack-compatible incoming webhooks.
+          || case when data ? 'text' then jsonb_build_object('text', data ->> 'text') else '{}'::jsonb end)
   returning id into msg_id;
   for d in
     insert into app_public.deliveries (org_id, message_id, endpoint_id)

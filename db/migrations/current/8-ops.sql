@@ -89,3 +89,34 @@ grant select on app_public.system_health to authenticated;
 grant execute on function app_private.system_health_for_current_org() to authenticated;
 grant execute on function app_private.ops_metrics() to switchboard_gateway;
 grant execute on function app_private.current_request_id() to authenticated, switchboard_gateway, switchboard_worker;
+
+------------------------------------------------------------------------------------------
+-- Alerts: rules in ops/alerts.sql, evaluated by the evaluate_alerts cron job.
+
+-- Signature failures of known sources per minute (the gateway records them; unlogged:
+-- only the last 15 minutes matter).
+create unlogged table app_private.signature_failures (
+  source_id uuid not null references app_public.sources (id) on delete cascade,
+  minute timestamptz not null,
+  failures int not null default 0,
+  primary key (source_id, minute)
+);
+
+create table app_private.alert_state (
+  id bigint generated always as identity primary key,
+  org_id uuid references app_public.organizations on delete cascade,
+  rule text not null,
+  key text not null,
+  severity text not null,
+  message text not null,
+  raised_at timestamptz not null default now(),
+  resolved_at timestamptz
+);
+create unique index alert_state_open_key on app_private.alert_state (coalesce(org_id, '00000000-0000-0000-0000-000000000000'), rule, key)
+  where resolved_at is null;
+create index alert_state_org_id_idx on app_private.alert_state (org_id);
+
+--!include ops/alerts.sql
+
+grant execute on function app_private.record_signature_failure(uuid) to switchboard_gateway;
+grant execute on function app_private.evaluate_alerts(uuid) to switchboard_worker;

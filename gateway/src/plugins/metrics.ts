@@ -17,12 +17,17 @@ const signatureFailures = new Counter({
   registers: [registry],
 });
 
-/** Called where a signature is refused (gateway/src/routes/webhooks.ts). */
-export function recordSignatureFailure(provider: string): void {
+let db: pg.Pool | undefined;
+
+/**
+ * Called where a signature is refused (gateway/src/routes/webhooks.ts). For a known source
+ * the failure is also counted in SQL (fire and forget) for the signature-failure-rate alert.
+ */
+export function recordSignatureFailure(provider: string, sourceId?: string): void {
   signatureFailures.inc({ provider });
+  if (db && sourceId) db.query('select app_private.record_signature_failure($1)', [sourceId]).catch(() => undefined);
 }
 
-let db: pg.Pool | undefined;
 /** The pool whose usage is exported and through which the SQL gauges are read. */
 export function setMetricsDb(pool: pg.Pool): void {
   db = pool;

@@ -69,7 +69,7 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
     });
     const signed = { headers: request.headers, rawBody, nowMs: Date.now() };
     if (!source || !provider.verify(signed, source.secrets)) {
-      recordSignatureFailure(providerName);
+      recordSignatureFailure(providerName, source ? sourceId : undefined);
       throw invalidSignature();
     }
 
