@@ -157,12 +157,14 @@ describe('identity: lockout', () => {
         bodies.push(await res.text());
       }
       const right = await post('/auth/login', { email, password: email === a.email ? a.password : 'anything at all' });
-      return { statuses, bodies, right: right.status, rightBody: await right.text() };
+      return { statuses, bodies, right: right.status, rightBody: await right.text(), retryAfter: Number(right.headers.get('retry-after')) };
     };
     const [known, ghost] = await Promise.all([run(a.email), run(unknown)]);
     expect(known.statuses).toEqual([...Array(10).fill(401), 429]);
     expect(known.right).toBe(429);
     expect(JSON.parse(known.rightBody).error).toBe('locked');
+    expect(known.retryAfter).toBeGreaterThan(800);
+    expect(known.retryAfter).toBeLessThanOrEqual(900);
     expect(ghost.statuses).toEqual(known.statuses);
     expect(ghost.bodies).toEqual(known.bodies);
     expect(ghost.rightBody).toBe(known.rightBody);

@@ -6,7 +6,8 @@ create or replace function app_private.authenticate(
   email citext, password text, totp_code text default null, requested_org_id uuid default null,
   ip inet default null, user_agent text default null, device text default null,
   secret_key text default null, session_ttl interval default '30 days')
-  returns table (status text, user_id uuid, org_id uuid, org_role text, session_id uuid, refresh_token text)
+  returns table (status text, user_id uuid, org_id uuid, org_role text, session_id uuid, refresh_token text,
+                 retry_after int)
   language plpgsql volatile security definer
   set search_path = pg_catalog, public
 as $$
@@ -27,6 +28,8 @@ begin
       perform app_private.record_auth_event('login_locked', uid, null, null, authenticate.ip, authenticate.user_agent);
     end if;
     status := 'locked';
+    retry_after := (select greatest(1, ceil(extract(epoch from max(l.locked_until) - clock_timestamp())))::int
+                      from app_private.account_lockouts l where l.email = authenticate.email);
     return next;
     return;
   end if;

@@ -61,7 +61,7 @@ export async function authRoutes(app: FastifyInstance, options: AuthOptions): Pr
 
   app.post('/auth/login', { config: { rateLimit } }, async (request) => {
     const body = loginBody.parse(request.body ?? {});
-    const { rows } = await options.db.query<SessionRow & { refresh_token: string }>(
+    const { rows } = await options.db.query<SessionRow & { refresh_token: string; retry_after: number | null }>(
       'select * from app_private.authenticate($1, $2, $3, $4, $5, $6, $7, $8)',
       [body.email, body.password, body.totp_code ?? null, body.org_id ?? null, request.ip,
         userAgent(request.headers['user-agent']), body.device ?? null, secretKey],
@@ -71,7 +71,9 @@ export async function authRoutes(app: FastifyInstance, options: AuthOptions): Pr
       case 'ok':
         return tokenPair(result, result.refresh_token);
       case 'locked':
-        throw new ApiError(429, 'locked', 'Too many failed attempts; try again in 15 minutes.');
+        throw new ApiError(429, 'locked', 'Too many failed attempts; try again in 15 minutes.', {
+          'retry-after': String(result.retry_after ?? 900),
+        });
       case 'mfa_required':
         throw new ApiError(401, 'mfa_required', 'A valid authentication code (totp_code) is required.');
       default:
