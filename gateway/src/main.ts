@@ -85,4 +85,5 @@ async function shutdown(signal: string): Promise<void> {
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
-await app.listen({ port: config.port, host: config.host });
+// A deep accept queue: webhook senders burst thousands of connections at once.
+await app.listen({ port: config.port, host: config.host, backlog: 4096 });

@@ -16,6 +16,19 @@ async function metricsByCampaign(token: string): Promise<Map<string, Counts & { 
   return new Map(rows.map((r) => [`${r.provider}:${r.external_id}`, r]));
 }
 
+/** All deliveries in flight together, at most 500 connections at a time (as a sender fleet would). */
+async function deliverAll(deliveries: Delivery[]): Promise<Response[]> {
+  const responses: Response[] = new Array(deliveries.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: 500 }, async () => {
+    while (next < deliveries.length) {
+      const i = next++;
+      responses[i] = await deliver(deliveries[i]);
+    }
+  }));
+  return responses;
+}
+
 const storedEvents = async (orgId: string) =>
   Number((await pool.query('select count(*) from app_public.webhook_events where org_id = $1', [orgId])).rows[0].count);
 
@@ -41,7 +54,7 @@ describe('signed outreach webhooks become exact campaign metrics', () => {
       expected.set(key, counts);
     }
 
-    const first = await Promise.all(deliveries.map((d) => deliver(d)));
+    const first = await deliverAll(deliveries);
     expect(first.map((r) => r.status).filter((s) => s !== 202)).toEqual([]);
 
     const token = await login(org.email, org.password);
@@ -54,7 +67,7 @@ describe('signed outreach webhooks become exact campaign metrics', () => {
     expect(settled.get('smartlead:hot-1')?.name).toBe('Campaign hot-1');
     expect(settled.size).toBe(expected.size);
 
-    const again = await Promise.all(deliveries.map((d) => deliver(d)));
+    const again = await deliverAll(deliveries);
     const bodies = (await Promise.all(again.map((r) => r.json()))) as Array<{ status: string }>;
     expect(again.every((r) => r.status === 200)).toBe(true);
     expect(bodies.every((b) => b.status === 'duplicate')).toBe(true);
