@@ -75,7 +75,8 @@ beforeAll(async () => {
     const body = await readBody(req);
     const path = req.url ?? '/';
     const count = received.filter((r) => r.path === path).length;
-    const answer = (behaviours.get(path) ?? (() => ({ status: 404 })))(count);
+    const behaviour: Behaviour = behaviours.get(path) ?? (() => ({ status: 404 }));
+    const answer = behaviour(count);
     received.push({ path, body, headers: req.headers as Record<string, string>, at: Date.now(), answered: answer.status });
     res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
     res.end(`answer ${answer.status}`);
