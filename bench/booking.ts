@@ -15,8 +15,9 @@ const round = (value: number, digits = 2) => Number(value.toFixed(digits));
  * lost = distinct-slot bookings that did not end up stored exactly once (must be 0).
  */
 export default async function booking(ctx: BenchContext): Promise<BenchResult> {
-  const total = Number(process.env.BENCH_BOOKINGS ?? 10_000);
-  const racers = Number(process.env.BENCH_BOOKING_RACERS ?? 1_000);
+  const smoke = process.env.BENCH_SMOKE === '1';
+  const total = Number(process.env.BENCH_BOOKINGS ?? (smoke ? 800 : 10_000));
+  const racers = Number(process.env.BENCH_BOOKING_RACERS ?? (smoke ? 100 : 1_000));
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
   const resources = 8;
 
