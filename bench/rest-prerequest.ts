@@ -5,7 +5,8 @@
  * to two PostgREST processes of the same binary and pool size against the same database:
  * the stack's own (db-pre-request = app_private.check_session: live session, current
  * role, org MFA requirement, quota) and a second one started here without the hook.
- * Rounds alternate between them so machine noise hits both alike.
+ * Short blocks (500 requests) alternate between them, each server measured alone, so
+ * machine noise hits both alike; ratio = throughput with the hook ÷ without.
  *
  * Use from bench/rest.ts:
  *   import { measurePreRequest } from './rest-prerequest.ts';
@@ -76,22 +77,28 @@ export async function measurePreRequest(ctx: BenchContext, options: PreRequestOp
       await runLoad(Array.from({ length: 500 }, () => request(base)), concurrency, (s) => s === 200);
     }
 
+    // Short alternating blocks (each server alone while it is measured), so that whatever
+    // else the machine does in the meantime hits both alike.
+    const block = Math.min(500, requestsPerRound);
+    const blocks = Math.max(1, Math.round((requestsPerRound * rounds) / block));
     const totals = {
       hook: { n: 0, seconds: 0, failed: 0, latencies: [] as number[] },
       bare: { n: 0, seconds: 0, failed: 0, latencies: [] as number[] },
     };
-    for (let round = 0; round < rounds; round++) {
-      const order: Array<['hook' | 'bare', string]> = round % 2 === 0
+    for (let b = 0; b < blocks; b++) {
+      const order: Array<['hook' | 'bare', string]> = b % 2 === 0
         ? [['hook', stack.postgrestUrl], ['bare', bareUrl]]
         : [['bare', bareUrl], ['hook', stack.postgrestUrl]];
       for (const [name, base] of order) {
-        const result = await runLoad(Array.from({ length: requestsPerRound }, () => request(base)), concurrency, (s) => s === 200);
+        const result = await runLoad(Array.from({ length: block }, () => request(base)), concurrency, (s) => s === 200);
         const t = totals[name];
         t.n += result.ok + result.failed;
         t.seconds += result.seconds;
         t.failed += result.failed;
         t.latencies.push(...result.latenciesMs);
-        ctx.log(`round ${round + 1} ${name}: ${round2(result.perSecond)} req/s, failed ${result.failed}`);
+      }
+      if ((b + 1) % 4 === 0 || b === blocks - 1) {
+        ctx.log(`after ${b + 1}/${blocks} blocks: hook ${round2(totals.hook.n / totals.hook.seconds)} req/s, no hook ${round2(totals.bare.n / totals.bare.seconds)} req/s`);
       }
     }
     const rps = (t: typeof totals.hook) => t.n / t.seconds;
