@@ -27,7 +27,8 @@ begin
   insert into app_public.webhook_events (org_id, source_id, provider, dedupe_key, shard, event_type, occurred_at, payload)
   values (src_org, ingest_webhook_event.source_id, provider, dedupe_key, event_shard, event_type, occurred_at, payload)
   on conflict (org_id, source_id, dedupe_key) do nothing
-  returning id into event_id;
+  -- The stored shard: a provider's trigger may place its events on shards of their own.
+  returning id, shard into event_id, event_shard;
 
   if event_id is null then
     select e.id into event_id from app_public.webhook_events e

@@ -68,6 +68,7 @@ begin
     cross join lateral app_private.outreach_fields(e.provider, e.payload) f
     left join app_private.outreach_event_types m on m.provider = e.provider and m.provider_type = f.event_type
    where e.org_id = the_org and e.shard = process_outreach_events.shard
+     and e.provider in (select t.provider from app_private.provider_tasks t where t.task_identifier = 'process_outreach_events')
      and e.status in ('pending', 'failed') and e.next_attempt_at <= now()
      and (only_event is null or e.id = only_event)
    order by e.received_at
@@ -190,7 +191,7 @@ begin
 end
 $$;
 
--- Due event ids of a shard, for processing one by one after a batch failed.
+-- Due outreach event ids of a shard, for processing one by one after a batch failed.
 create or replace function app_private.due_webhook_events(org_id uuid, shard smallint, max_count int default 100)
   returns setof uuid
   language sql stable security definer
@@ -198,6 +199,7 @@ create or replace function app_private.due_webhook_events(org_id uuid, shard sma
 as $$
   select e.id from app_public.webhook_events e
    where e.org_id = due_webhook_events.org_id and e.shard = due_webhook_events.shard
+     and e.provider in (select t.provider from app_private.provider_tasks t where t.task_identifier = 'process_outreach_events')
      and e.status in ('pending', 'failed') and e.next_attempt_at <= now()
    order by e.received_at limit max_count
 $$;
