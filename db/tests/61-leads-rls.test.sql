@@ -2,7 +2,7 @@
 -- and owners see all of their org's leads; nothing of another org is visible on any of
 -- the domain's tables and views; the campaign status trigger stamps added_to_campaign_at.
 begin;
-select plan(25);
+select plan(27);
 
 insert into app_public.organizations (id, name) values
   ('61000000-0000-0000-0000-0000000000a1', 'Leads RLS A'),
@@ -31,6 +31,10 @@ insert into app_public.lead_import_batches (org_id, id, content_sha256, status) 
 insert into app_public.lead_import_rejects (org_id, batch_id, row_number, reason) values
   ('61000000-0000-0000-0000-0000000000b1', '61200000-0000-0000-0000-000000000009', 2, 'invalid email');
 insert into app_public.verification_code_map (org_id, code, verdict) values ('61000000-0000-0000-0000-0000000000b1', 'X', 'valid');
+insert into app_public.lead_import_batches (org_id, id, content_sha256, status) values
+  ('61000000-0000-0000-0000-0000000000a1', '61200000-0000-0000-0000-000000000001', repeat('a', 64), 'merged');
+insert into app_public.lead_import_rejects (org_id, batch_id, row_number, reason) values
+  ('61000000-0000-0000-0000-0000000000a1', '61200000-0000-0000-0000-000000000001', 2, 'invalid email');
 insert into app_public.pipeline_events (org_id, kind, quantity) values ('61000000-0000-0000-0000-0000000000b1', 'merged', 10);
 select lives_ok('select app_private.refresh_contactable_leads()', 'the contactable view refreshes');
 
@@ -57,6 +61,8 @@ select throws_ok($$select app_public.assign_leads(array['61100000-0000-0000-0000
   '42501', null, 'members do not assign leads');
 select throws_ok($$insert into app_public.verification_code_map (code, verdict) values ('Z', 'valid')$$,
   '42501', null, 'members do not change the verification map');
+select is((select count(*)::int from app_public.lead_import_batches), 0, 'members see no import batches');
+select is((select count(*)::int from app_public.lead_import_rejects), 0, 'members see no rejected rows (raw personal data)');
 
 -- Admin of org A
 select set_config('request.jwt.claims', '{"role":"authenticated","sub":"61000000-0000-0000-0000-000000000004","org_id":"61000000-0000-0000-0000-0000000000a1","org_role":"admin"}', true);
@@ -76,8 +82,8 @@ select set_config('request.jwt.claims', '{"role":"authenticated","sub":"61000000
 select is((select count(*)::int from app_public.leads), 4, 'the owner sees all of org A''s leads');
 select is((select count(*)::int from app_public.leads where org_id = '61000000-0000-0000-0000-0000000000b1'), 0, 'leads: no cross-org rows');
 select is((select count(*)::int from app_public.contactable_leads where org_id = '61000000-0000-0000-0000-0000000000b1'), 0, 'contactable_leads: no cross-org rows');
-select is((select count(*)::int from app_public.lead_import_batches), 0, 'lead_import_batches: no cross-org rows');
-select is((select count(*)::int from app_public.lead_import_rejects), 0, 'lead_import_rejects: no cross-org rows');
+select is((select count(*)::int from app_public.lead_import_batches), 1, 'lead_import_batches: own org only');
+select is((select count(*)::int from app_public.lead_import_rejects), 1, 'lead_import_rejects: own org only');
 select is((select count(*)::int from app_public.verification_code_map where org_id = '61000000-0000-0000-0000-0000000000b1'), 0, 'verification_code_map: no cross-org rows');
 select is((select count(*)::int from app_public.pipeline_funnel where org_id = '61000000-0000-0000-0000-0000000000b1'), 0, 'pipeline_funnel: no cross-org rows');
 select is_empty($$update app_public.leads set campaign_status = 'queued' where org_id = '61000000-0000-0000-0000-0000000000b1' returning id$$,

@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { HEADER } from '../../bench/lead-file.ts';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HEADER, signUpload } from '../../bench/lead-file.ts';
+import { projectRoot } from '../../scripts/lib/paths.ts';
+import { freePort } from '../../scripts/lib/ports.ts';
 import { cli, createOrg, stack } from './helpers.ts';
-import { signUpload } from '../../bench/lead-file.ts';
 
 /**
  * A 200 MB upload is streamed, never buffered: the gateway's resident memory (its own
@@ -9,11 +12,38 @@ import { signUpload } from '../../bench/lead-file.ts';
  * with a deliberately wrong X-Content-SHA256, so the gateway streams and COPYs all of it,
  * then answers 400 content_hash_mismatch and rolls back: the full streaming path is
  * measured without leaving a million leads for the worker to merge during other tests.
+ * It runs against a gateway process of its own (same code, same database), so the shared
+ * gateway the other suites use is not slowed down meanwhile.
  */
 const TARGET_BYTES = Number(process.env.RSS_TEST_BYTES ?? 200 * 1024 * 1024);
 
+let gateway: ChildProcess | undefined;
+let gatewayUrl = '';
+
+beforeAll(async () => {
+  const port = await freePort();
+  gatewayUrl = `http://127.0.0.1:${port}`;
+  gateway = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'gateway/src/main.ts')], {
+    env: { ...stack().env, PORT: String(port), LOG_LEVEL: 'warn' },
+    stdio: 'ignore',
+  });
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${gatewayUrl}/health`)).ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (i > 300) throw new Error('the test gateway did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+});
+
+afterAll(() => {
+  gateway?.kill('SIGTERM');
+});
+
 async function gatewayRss(): Promise<number> {
-  const text = await (await fetch(`${stack().gatewayUrl}/metrics`)).text();
+  const text = await (await fetch(`${gatewayUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith('process_resident_memory_bytes'));
   return Number(line?.split(' ')[1] ?? NaN);
 }
@@ -54,7 +84,7 @@ describe('streamed upload memory', () => {
       }
     })();
     const { stream, sent } = csvStream(TARGET_BYTES);
-    const res = await fetch(`${stack().gatewayUrl}/uploads/leads/${source_id}`, {
+    const res = await fetch(`${gatewayUrl}/uploads/leads/${source_id}`, {
       method: 'POST',
       headers: signUpload(secret, 'f'.repeat(64)),
       body: stream,

@@ -275,10 +275,12 @@ alter table app_public.leads force row level security;
 alter table app_public.verification_code_map enable row level security;
 alter table app_public.verification_code_map force row level security;
 
-create policy select_own_org on app_public.lead_import_batches for select to authenticated
-  using (org_id = (select app_public.current_org_id()));
-create policy select_own_org on app_public.lead_import_rejects for select to authenticated
-  using (org_id = (select app_public.current_org_id()));
+-- Imports and their rejected rows (raw personal data of every lead in a file) are for owners
+-- and admins; members only ever see the leads assigned to them.
+create policy admins_select on app_public.lead_import_batches for select to authenticated
+  using (org_id = (select app_public.current_org_id()) and (select app_public.current_user_is_admin()));
+create policy admins_select on app_public.lead_import_rejects for select to authenticated
+  using (org_id = (select app_public.current_org_id()) and (select app_public.current_user_is_admin()));
 
 -- Members (brokers) see and work only the leads assigned to them; owners and admins see all.
 create policy select_assigned_or_admin on app_public.leads for select to authenticated
