@@ -23,6 +23,8 @@ export default async function ingest(ctx: BenchContext): Promise<BenchResult> {
   try {
     const { rows: [org] } = await owner.query("select org_id from app_private.create_organization('Bench', 'bench@example.test', 'bench password', 'UTC')");
     const { rows: [src] } = await owner.query("select source_id, secret from app_private.create_source($1, 'smartlead', 'bench', $2)", [org.org_id, ctx.env.ENCRYPTION_KEY]);
+    // The baseline goes through PostgREST's per-user quota; a load test is not abuse.
+    await owner.query('select app_private.set_org_quota($1, 100000000, 100000000)', [org.org_id]);
     // The baseline's table: what a Supabase-style app POSTs webhook rows into.
     await owner.query(`
       create table app_public.bench_raw_events (
