@@ -19,8 +19,15 @@ interface Attempt {
   attempt: number;
 }
 
-loadEnvFile();
-const encryptionKey = resolveConfig().encryptionKey;
+let encryptionKey: string | undefined;
+/** Endpoint secrets are decrypted in SQL with the key from the environment (.env). */
+function key(): string {
+  if (!encryptionKey) {
+    loadEnvFile();
+    encryptionKey = resolveConfig().encryptionKey;
+  }
+  return encryptionKey;
+}
 const TIMEOUT_MS = Number(process.env.DELIVERY_TIMEOUT_MS ?? 15_000);
 /** The operator's allowance for private, loopback and link-local targets (SSRF guard off). */
 export const allowPrivateTargets = () => /^(1|true|yes)$/i.test(process.env.DELIVERY_ALLOW_PRIVATE_URLS ?? '');
@@ -125,7 +132,7 @@ function send(url: string, headers: Record<string, string>, body: string): Promi
 export const deliver_webhook: Task = async (payload, helpers) => {
   const { org_id, delivery_id } = payload as Payload;
   const { rows } = await helpers.query<Attempt>('select * from app_private.begin_delivery_attempt($1, $2, $3)', [
-    org_id, delivery_id, encryptionKey,
+    org_id, delivery_id, key(),
   ]);
   if (!rows.length) return;
   const a = rows[0];

@@ -34,7 +34,9 @@ app.addHook('onRequest', (request, _reply, done) => {
  *  1. /ready answers 503 at once (load balancers stop routing here); other requests are
  *     still served for SHUTDOWN_READY_DELAY_MS (default 0);
  *  2. draining: every new request answers 503 `shutting_down` (with Retry-After and
- *     Connection: close) for SHUTDOWN_DRAIN_MS (default 5 s), while in-flight requests finish;
+ *     Connection: close) while in-flight requests finish, until nothing has arrived for
+ *     SHUTDOWN_QUIET_MS (default 1 s) and nothing is in flight — at most SHUTDOWN_DRAIN_MS
+ *     (default 5 s);
  *  3. the listener closes (Fastify waits for in-flight requests), then the pool;
  *     SHUTDOWN_TIMEOUT_MS (default 25 s) bounds the whole sequence.
  * A 2xx is only ever sent after its transaction committed, so nothing answered 2xx is lost.
@@ -42,8 +44,10 @@ app.addHook('onRequest', (request, _reply, done) => {
 const ms = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 let phase: 'serving' | 'not_ready' | 'draining' = 'serving';
 let inFlight = 0;
+let lastArrival = Date.now();
 
 app.addHook('onRequest', async (request, reply) => {
+  lastArrival = Date.now();
   const path = request.url.split('?')[0];
   const refuse = phase === 'draining' ? path !== '/health' : phase === 'not_ready' && path === '/ready';
   if (refuse) {
@@ -67,7 +71,7 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   setTimeout(() => {
-    app.log.error({ inFlight }, 'graceful shutdown timed out');
+    app.log.error({ inFlight, phase }, 'graceful shutdown timed out');
     process.exit(1);
   }, ms('SHUTDOWN_TIMEOUT_MS', 25_000)).unref();
   phase = 'not_ready';
@@ -75,10 +79,14 @@ async function shutdown(signal: string): Promise<void> {
   await sleep(ms('SHUTDOWN_READY_DELAY_MS', 0));
   phase = 'draining';
   app.log.info({ inFlight }, 'gateway draining: new requests answer 503');
-  await sleep(ms('SHUTDOWN_DRAIN_MS', 5_000));
+  const drainUntil = Date.now() + ms('SHUTDOWN_DRAIN_MS', 5_000);
+  const quiet = ms('SHUTDOWN_QUIET_MS', 1_000);
+  while (Date.now() < drainUntil && (inFlight > 0 || Date.now() - lastArrival < quiet)) await sleep(50);
   // close() stops accepting connections and waits for in-flight requests to finish.
   await app.close();
-  await db.end();
+  app.log.info({ inFlight }, 'gateway closed; ending the database pool');
+  // Every response has been sent: a client still checked out must not hold the exit.
+  await Promise.race([db.end(), sleep(2_000)]);
   app.log.info('gateway stopped');
   process.exit(0);
 }

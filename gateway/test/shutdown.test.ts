@@ -20,9 +20,14 @@ describe('graceful shutdown', () => {
     const base = `http://127.0.0.1:${port}`;
     const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'gateway/src/main.ts')], {
       cwd: projectRoot,
-      env: { ...stack().env, PORT: String(port), SHUTDOWN_DRAIN_MS: '4000', SHUTDOWN_READY_DELAY_MS: '0', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...stack().env, PORT: String(port), SHUTDOWN_DRAIN_MS: '60000', SHUTDOWN_QUIET_MS: '2000', SHUTDOWN_TIMEOUT_MS: '90000', SHUTDOWN_READY_DELAY_MS: '0', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // The gateway's own log lines about stopping, shown if it does not exit cleanly.
+    const log: string[] = [];
+    const keep = (c: Buffer) => log.push(...c.toString().split('\n').filter((l) => /stop|drain|closed|timed out|rror/.test(l)));
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     for (let i = 0; ; i++) {
       const ok = await fetch(`${base}/health`).then((r) => r.ok, () => false);
@@ -31,6 +36,8 @@ describe('graceful shutdown', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
 
+    const t0 = Date.now();
+    const phase = (what: string) => console.log(`shutdown test: ${what} at ${Date.now() - t0} ms`);
     const org = await createOrg('Shutdown');
     const source = await createSource(org.orgId, 'standard');
     const requests = Array.from({ length: 500 }, (_, i) => {
@@ -38,6 +45,7 @@ describe('graceful shutdown', () => {
       return { body, headers: signedHeaders(source, body, `msg_shutdown_${i}`) };
     });
 
+    phase('source ready');
     let answered = 0;
     let signalled = false;
     const results = await Promise.all(
@@ -55,11 +63,14 @@ describe('graceful shutdown', () => {
         }
       }),
     );
+    phase('all answered');
     expect(signalled).toBe(true);
     // /ready is refused while draining.
     const ready = await fetch(`${base}/ready`).then((r) => r.status, () => 0);
     expect([503, 0]).toContain(ready);
-    expect(await exited).toBe(0);
+    const code = await exited;
+    phase(`gateway exited (${code})`);
+    expect(code, log.join('\n')).toBe(0);
 
     const accepted = results.filter((r) => r.status >= 200 && r.status < 300);
     const refused = results.filter((r) => r.status === 503);
@@ -73,5 +84,5 @@ describe('graceful shutdown', () => {
     const { rows } = await pool.query<{ n: number }>('select count(*)::int as n from app_public.webhook_events where id = any ($1::uuid[])', [ids]);
     expect(rows[0].n).toBe(accepted.length);
     console.log(`shutdown burst: ${accepted.length} accepted and stored, ${refused.length} refused with 503`);
-  }, 60_000);
+  }, 150_000);
 });
