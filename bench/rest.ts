@@ -60,7 +60,7 @@ export default async function rest(ctx: BenchContext): Promise<BenchResult> {
 
     ctx.log('logging in one admin per org …');
     const key = new TextEncoder().encode(ctx.env.JWT_SECRET);
-    const identities = [];
+    const identities: Array<{ org: string; rls: string; bypass: string }> = [];
     for (let g = 1; g <= orgs; g++) {
       const res = await fetch(`${stack.gatewayUrl}/auth/login`, {
         method: 'POST', headers: { 'content-type': 'application/json' },

@@ -1,53 +1,11 @@
 import type { Task } from 'graphile-worker';
+import { type ShardPayload, drainShard, maxAttempts } from './lib/drain-shard.ts';
 
-interface Payload {
-  org_id: string;
-  shard: number;
-}
-
-const BATCH_SIZE = Number(process.env.OUTREACH_BATCH_SIZE ?? 2000);
-/** Failures before an event is dead and goes to dead_letters (with 2, 4, 8 … s backoff). */
-const MAX_ATTEMPTS = Number(process.env.WEBHOOK_MAX_ATTEMPTS ?? 5);
-
-/**
- * Drains one org's shard of outreach webhook events, a batch per transaction. If a batch
- * fails, events are retried one by one so a single bad event is isolated (it backs off,
- * then lands in dead_letters) instead of blocking the shard.
- */
-export const process_outreach_events: Task = async (payload, helpers) => {
-  const { org_id, shard } = payload as Payload;
-  const processBatch = async (only: string | null, size: number) => {
-    const { rows } = await helpers.query<{ n: number }>(
-      'select app_private.process_outreach_events($1, $2::smallint, $3, $4) as n',
-      [org_id, shard, size, only],
-    );
-    return rows[0].n;
-  };
-
-  for (;;) {
-    let processed: number;
-    try {
-      processed = await processBatch(null, BATCH_SIZE);
-    } catch (error) {
-      helpers.logger.warn(`batch failed, isolating events: ${(error as Error).message}`);
-      processed = await processOneByOne();
-    }
-    if (processed === 0) return;
-  }
-
-  async function processOneByOne(): Promise<number> {
-    const { rows } = await helpers.query<{ id: string }>(
-      'select id from app_private.due_webhook_events($1, $2::smallint, 100) as id',
-      [org_id, shard],
-    );
-    let done = 0;
-    for (const { id } of rows) {
-      try {
-        done += await processBatch(id, 1);
-      } catch (error) {
-        await helpers.query('select app_private.fail_webhook_event($1, $2, $3, $4)', [org_id, id, (error as Error).message, MAX_ATTEMPTS]);
-      }
-    }
-    return done;
-  }
-};
+/** Drains one org's shard of outreach webhook events into contacts, email events and metrics. */
+export const process_outreach_events: Task = (payload, helpers) =>
+  drainShard(helpers, payload as ShardPayload, {
+    processFunction: 'app_private.process_outreach_events',
+    dueFunction: 'app_private.due_webhook_events',
+    batchSize: Number(process.env.OUTREACH_BATCH_SIZE ?? 2000),
+    maxAttempts: maxAttempts(),
+  });
