@@ -145,6 +145,25 @@ describe('identity: sessions, refresh rotation, logout', () => {
 });
 
 describe('identity: lockout', () => {
+  it('refuses a malformed email as a bad request, recording nothing', async () => {
+    const pool = ownerPool();
+    try {
+      const count = async () => Number((await pool.query('select count(*) as n from app_private.login_attempts')).rows[0].n);
+      const before = await count();
+      for (const email of ["'; drop table app_public.organizations; --", '<script>alert(1)</script>', 'no-at-sign.example']) {
+        const res = await post('/auth/login', { email, password: 'whatever' });
+        expect(res.status, email).toBe(400);
+        expect(((await res.json()) as { error: string }).error).toBe('invalid_payload');
+      }
+      // Other tests run at the same time; none of them uses these addresses.
+      const { rows } = await pool.query(`select count(*)::int as n from app_private.login_attempts where email::text like '%script%' or email::text like '%drop table%'`);
+      expect(rows[0].n).toBe(0);
+      expect(await count()).toBeGreaterThanOrEqual(before);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('11 wrong passwords → 429 locked, the right password is refused too, and an unknown email behaves identically', async () => {
     const a = await createOrg();
     const unknown = uniqueEmail('ghost');

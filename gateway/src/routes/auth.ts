@@ -12,8 +12,12 @@ interface AuthOptions {
   encryptionKey?: string;
 }
 
+// The same shape app_private.ensure_user accepts: no account can have anything else, so a
+// malformed address is a malformed request (400), not a failed login to record.
+const emailAddress = z.string().trim().min(3).max(320).regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'not an email address');
+
 const loginBody = z.object({
-  email: z.string().trim().min(3).max(320),
+  email: emailAddress,
   password: z.string().min(1).max(1024),
   totp_code: z.string().trim().max(32).optional(),
   org_id: z.string().uuid().optional(),
@@ -24,7 +28,7 @@ const changePasswordBody = z.object({
   current_password: z.string().min(1).max(1024),
   new_password: z.string().min(1).max(1024),
 });
-const resetRequestBody = z.object({ email: z.string().trim().min(3).max(320) });
+const resetRequestBody = z.object({ email: emailAddress });
 const resetBody = z.object({ token: z.string().min(1).max(256), new_password: z.string().min(1).max(1024) });
 
 type Role = 'owner' | 'admin' | 'member';
