@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { BenchContext, BenchResult } from '../scripts/bench.ts';
+import { sized } from './lib/stats.ts';
 
 /**
  * npm run bench -- feeder
@@ -12,8 +13,8 @@ import type { BenchContext, BenchResult } from '../scripts/bench.ts';
  * lost = leads fed ≠ 250, plus anything a second run on the same local date feeds.
  */
 export default async function feederBench(ctx: BenchContext): Promise<BenchResult> {
-  const total = Number(process.env.FEEDER_LEADS ?? 1_000_000);
-  const orgs = Number(process.env.FEEDER_ORGS ?? 100);
+  const total = sized(1_000_000, 5_000, process.env.FEEDER_LEADS);
+  const orgs = sized(100, 5, process.env.FEEDER_ORGS);
   const owner = new pg.Pool({ connectionString: ctx.config.ownerUrl, max: 6 });
   try {
     const { rows: orgRows } = await owner.query<{ id: string }>(
@@ -36,9 +37,9 @@ export default async function feederBench(ctx: BenchContext): Promise<BenchResul
     ctx.log(`seeded ${total} leads in ${orgs} orgs in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     await owner.query('select app_private.refresh_contactable_leads()');
 
-    // 06:00 local on a weekday for the org under test (America/New_York, org index 0 → g=1 → Los Angeles; pick by zone).
-    const { rows: pick } = await owner.query<{ id: string; tz: string }>(
-      "select id, timezone as tz from app_public.organizations where id = any($1::uuid[]) and timezone = 'America/New_York' limit 2", [ids]);
+    // The two orgs under test (ours and the baseline) live in New York: 06:00 local on a weekday.
+    await owner.query("update app_public.organizations set timezone = 'America/New_York' where id = any($1::uuid[])", [ids.slice(0, 2)]);
+    const pick = ids.slice(0, 2).map((id) => ({ id }));
     const [orgA, orgB] = pick;
     const at = '2026-03-09 10:00:00Z'; // Monday 06:00 EDT
 

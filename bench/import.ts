@@ -8,6 +8,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { BenchContext, BenchResult } from '../scripts/bench.ts';
 import { leadFile, signUpload } from './lead-file.ts';
+import { sized } from './lib/stats.ts';
 
 /**
  * npm run bench -- import
@@ -15,10 +16,10 @@ import { leadFile, signUpload } from './lead-file.ts';
  * three keys) uploaded through the gateway, timed from the first byte to "merge complete".
  * Baseline in the same run: plain COPY of the same file into an unindexed table (the
  * physical limit). ratio = ours ÷ COPY. Also: the seeds' per-row upsert on a 20,000-row
- * sample. lost = |leads − expected|.
+ * sample. BENCH_SMOKE=1: 5,000 rows and a 1,000-row sample. lost = |leads − expected|.
  */
 export default async function importBench(ctx: BenchContext): Promise<BenchResult> {
-  const total = Number(process.env.IMPORT_ROWS ?? 1_000_000);
+  const total = sized(1_000_000, 5_000, process.env.IMPORT_ROWS);
   const entities = Math.round(total / 1.1);
   const file = leadFile({ entities, dupRate: 0.1, prefix: 'B', seed: 1 });
   const path = join(tmpdir(), `switchboard-import-${process.pid}.csv`);
@@ -88,7 +89,7 @@ export default async function importBench(ctx: BenchContext): Promise<BenchResul
     await ctx.stopStack();
 
     // The seeds' approach: one upsert per row on a single key, 20,000-row sample.
-    const sample = leadFile({ entities: 18_182, dupRate: 0.1, prefix: 'U', seed: 2 });
+    const sample = leadFile({ entities: sized(18_182, 500), dupRate: 0.1, prefix: 'U', seed: 2 });
     await owner.query('create table public.bench_upsert (key text primary key, first_name text, last_name text, email text, phone text, address text, zip text, updated_at timestamptz)');
     const one = await owner.connect();
     let n = 0;
