@@ -35,11 +35,24 @@ function bodies(i: number): string {
   return variants[i % variants.length]();
 }
 
+/** Telemetry that refused requests are meant to leave behind (they feed metrics and alerts). */
+const TELEMETRY = ['signature_failures', 'login_attempts', 'account_lockouts', 'auth_events', 'operational_events', 'request_counters'];
+
+/** Rows in every table of ours except telemetry. */
 async function rowCounts(db: pg.Pool): Promise<number> {
   const { rows } = await db.query(`
     select sum((xpath('/row/n/text()', query_to_xml(format('select count(*) as n from %I.%I', table_schema, table_name), false, true, '')))[1]::text::bigint)::bigint as n
       from information_schema.tables
-     where table_schema in ('app_public', 'app_private') and table_type = 'BASE TABLE'`);
+     where table_schema in ('app_public', 'app_private') and table_type = 'BASE TABLE'
+       and table_name <> all($1::text[])`, [TELEMETRY]);
+  return Number(rows[0].n);
+}
+
+async function telemetryRows(db: pg.Pool): Promise<number> {
+  const { rows } = await db.query(`
+    select coalesce(sum((xpath('/row/n/text()', query_to_xml(format('select count(*) as n from %I.%I', table_schema, table_name), false, true, '')))[1]::text::bigint), 0)::bigint as n
+      from information_schema.tables
+     where table_schema in ('app_public', 'app_private') and table_type = 'BASE TABLE' and table_name = any($1::text[])`, [TELEMETRY]);
   return Number(rows[0].n);
 }
 
@@ -57,6 +70,7 @@ export default async function drill(ctx: BenchContext): Promise<BenchResult> {
       (['smartlead', 'replyio', 'standard', 'vapi', 'csv'] as const).map((p) => orgWithSource(db, ctx.env.ENCRYPTION_KEY, p).then((s) => ({ ...s, provider: p }))),
     );
     const before = await rowCounts(db);
+    const telemetryBefore = await telemetryRows(db);
     const gatewayPid = stack.services.find((s) => s.name === 'gateway')!.child.pid!;
     const rssBefore = rssMb(gatewayPid);
 
@@ -122,6 +136,7 @@ export default async function drill(ctx: BenchContext): Promise<BenchResult> {
       rss_before_mb: rssBefore,
       rss_after_mb: rssAfter,
       rows_created: after - before,
+      telemetry_rows: (await telemetryRows(db)) - telemetryBefore,
       lost: after - before,
     };
   } finally {

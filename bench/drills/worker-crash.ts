@@ -14,6 +14,7 @@ import { sized } from '../lib/stats.ts';
  */
 export async function workerCrash(config: StackConfig, env: Record<string, string>, total: number) {
   const owner = new pg.Pool({ connectionString: config.ownerUrl, max: 2 });
+  owner.on('error', () => {});
   const workerEnv = { ...process.env, ...env, OUTREACH_BATCH_SIZE: '200', LOG_LEVEL: 'error' };
   const startWorker = () => spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'scripts/worker.ts')], { env: workerEnv, stdio: 'ignore' });
   let worker: ChildProcess | undefined;
