@@ -19,6 +19,7 @@ import type { BenchContext } from '../scripts/bench.ts';
 import type { StackConfig } from '../scripts/lib/config.ts';
 import { freePort, waitFor } from '../scripts/lib/ports.ts';
 import { postgrestBinary, postgrestEnv } from '../scripts/lib/services.ts';
+import { percentile, round, runLoad } from './lib/stats.ts';
 
 export interface PreRequestOptions {
   /** Requests per round and target. */
@@ -98,7 +99,7 @@ export async function measurePreRequest(ctx: BenchContext, options: PreRequestOp
         t.latencies.push(...result.latenciesMs);
       }
       if ((b + 1) % 4 === 0 || b === blocks - 1) {
-        ctx.log(`after ${b + 1}/${blocks} blocks: hook ${round2(totals.hook.n / totals.hook.seconds)} req/s, no hook ${round2(totals.bare.n / totals.bare.seconds)} req/s`);
+        ctx.log(`after ${b + 1}/${blocks} blocks: hook ${round(totals.hook.n / totals.hook.seconds)} req/s, no hook ${round(totals.bare.n / totals.bare.seconds)} req/s`);
       }
     }
     const rps = (t: typeof totals.hook) => t.n / t.seconds;
@@ -116,35 +117,4 @@ export async function measurePreRequest(ctx: BenchContext, options: PreRequestOp
   } finally {
     bare.kill('SIGTERM');
   }
-}
-
-const round2 = (n: number) => Math.round(n * 100) / 100;
-const round = (value: number, digits = 2) => Number(value.toFixed(digits));
-
-function percentile(sortedMs: number[], p: number): number {
-  if (!sortedMs.length) return 0;
-  return sortedMs[Math.min(sortedMs.length - 1, Math.max(0, Math.ceil((p / 100) * sortedMs.length) - 1))];
-}
-
-/** Sends every request with at most `concurrency` in flight. */
-async function runLoad(requests: Array<() => Promise<number>>, concurrency: number, ok: (status: number) => boolean) {
-  const latenciesMs: number[] = [];
-  let next = 0;
-  let good = 0;
-  let failed = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < requests.length) {
-        const request = requests[next++];
-        const t0 = performance.now();
-        const status = await request().catch(() => 0);
-        latenciesMs.push(performance.now() - t0);
-        if (ok(status)) good++;
-        else failed++;
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  return { ok: good, failed, seconds, perSecond: requests.length / seconds, latenciesMs };
 }
