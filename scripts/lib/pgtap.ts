@@ -37,7 +37,12 @@ function runFile(psql: string, url: string, file: string): Promise<TapResult> {
 }
 
 export async function runPgtapSuite(psql: string, url: string, dir: string, parallel = 4): Promise<TapResult[]> {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.test.sql')).sort().map((f) => join(dir, f));
+  // PGTAP=<substring> runs only matching files (PGTAP=none skips them), for quick iteration.
+  const only = process.env.PGTAP;
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.test.sql') && (!only || f.includes(only)))
+    .sort()
+    .map((f) => join(dir, f));
   const results: TapResult[] = [];
   const queue = [...files];
   await Promise.all(
