@@ -27,7 +27,7 @@ export interface PreRequestOptions {
   rounds?: number;
   concurrency?: number;
   /** An already started stack (from ctx.startStack); started here when absent. */
-  stack?: { gatewayUrl: string; postgrestUrl: string; config: StackConfig };
+  stack?: { gatewayUrl: string; postgrestUrl: string; config: StackConfig; env: NodeJS.ProcessEnv };
 }
 
 export async function measurePreRequest(ctx: BenchContext, options: PreRequestOptions = {}): Promise<Record<string, number>> {
@@ -59,7 +59,7 @@ export async function measurePreRequest(ctx: BenchContext, options: PreRequestOp
 
   // The same PostgREST, same settings, but no db-pre-request.
   const port = await freePort();
-  const env: Record<string, string> = { ...postgrestEnv(stack.config), PGRST_SERVER_PORT: String(port) };
+  const env: Record<string, string> = { ...postgrestEnv(stack.config, stack.env), PGRST_SERVER_PORT: String(port) };
   delete env.PGRST_DB_PRE_REQUEST;
   const bare: ChildProcess = spawn(postgrestBinary(), [], { env: { ...process.env, ...env }, stdio: 'ignore' });
   try {

@@ -13,6 +13,8 @@ if (!requested || (requested !== 'all' && !names.includes(requested))) {
   console.error(`usage: npm run ${kind} -- <${[...names, 'all'].join('|')}>`);
   process.exit(64);
 }
+// Benches that have a longer full-run variant (rest: 5 minutes) use it under `all`.
+if (requested === 'all') process.env.BENCH_ALL = '1';
 let failed = false;
 for (const name of requested === 'all' ? names : [requested]) {
   try {

@@ -13,7 +13,9 @@ export function postgrestBinary(): string {
 }
 
 /** PostgREST settings shared by npm start, the tests and (by name) docker-compose.yml. */
-export function postgrestEnv(config: StackConfig): Record<string, string> {
+export function postgrestEnv(config: StackConfig, callerEnv: NodeJS.ProcessEnv = {}): Record<string, string> {
+  // PostgREST settings a caller passes explicitly (a bench's pool size, say) win over these.
+  const overrides = Object.entries(callerEnv).filter((e): e is [string, string] => e[0].startsWith('PGRST_') && e[0] !== 'PGRST_PORT' && e[1] !== undefined);
   return {
     PGRST_DB_URI: config.authenticatorUrl,
     PGRST_DB_SCHEMAS: 'app_public',
@@ -28,6 +30,7 @@ export function postgrestEnv(config: StackConfig): Record<string, string> {
     PGRST_OPENAPI_MODE: 'follow-privileges',
     PGRST_DB_CHANNEL_ENABLED: 'true',
     PGRST_LOG_LEVEL: process.env.PGRST_LOG_LEVEL ?? 'error',
+    ...Object.fromEntries(overrides),
   };
 }
 
@@ -61,7 +64,7 @@ export function launchServices(config: StackConfig, options: StartOptions = {}):
   const env = { ...process.env, ...options.env, PORT: String(config.gatewayPort), PGRST_PORT: String(config.pgrstPort) };
   const quiet = options.quiet ?? false;
   return [
-    startProcess('postgrest', postgrestBinary(), [], { ...env, ...postgrestEnv(config) }, quiet),
+    startProcess('postgrest', postgrestBinary(), [], { ...env, ...postgrestEnv(config, options.env) }, quiet),
     startProcess('worker', process.execPath, tsNode('scripts/worker.ts'), env, quiet),
     startProcess('gateway', process.execPath, tsNode('gateway/src/main.ts'), env, quiet),
   ];
