@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -7,6 +7,36 @@ import { LOCAL_DATABASE, resolveConfig, type StackConfig } from './config.ts';
 import { bootstrap, migrate } from './database.ts';
 import { freePort } from './ports.ts';
 
+const PREFIX = 'switchboard-test-';
+const OWNER_FILE = 'owner.pid';
+
+/**
+ * Stops and removes throwaway clusters whose creating process is gone: a test or bench run
+ * killed with SIGKILL never reaches its `finally`, and its postmaster would run on forever.
+ */
+function sweepAbandonedClusters(): void {
+  for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(PREFIX))) {
+    const dataDir = join(tmpdir(), name);
+    const ownerFile = join(dataDir, OWNER_FILE);
+    if (!existsSync(ownerFile) || processAlive(Number(readFileSync(ownerFile, 'utf8')))) continue;
+    try {
+      new LocalCluster({ dataDir, port: 0, superuserPassword: '' }).destroy();
+    } catch {
+      /* another run is sweeping it, or it is half-made: leave it for the next sweep */
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * A throwaway cluster for tests: its own data dir and port, migrated like production.
  * Returns the environment that makes resolveConfig() point at it.
@@ -14,7 +44,9 @@ import { freePort } from './ports.ts';
 export async function createTestCluster(
   options: { durable?: boolean; migrate?: boolean } = {},
 ): Promise<{ cluster: LocalCluster; env: Record<string, string>; config: StackConfig }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
+  sweepAbandonedClusters();
+  const dataDir = mkdtempSync(join(tmpdir(), PREFIX));
+  writeFileSync(join(dataDir, OWNER_FILE), String(process.pid));
   const port = await freePort();
   const secret = () => randomBytes(16).toString('hex');
   const superuserPassword = secret();
