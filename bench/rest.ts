@@ -87,6 +87,11 @@ export default async function rest(ctx: BenchContext): Promise<BenchResult> {
       `/leads?org_id=eq.${org}&select=id,first_name,last_name,email,lead_score,campaign_status&order=lead_score.desc&limit=50`,
       `/appointments?org_id=eq.${org}&starts_at=gte.${new Date().toISOString()}&order=starts_at&limit=50`,
     ];
+    ctx.log('warming up (every page once per org and role) …');
+    await Promise.all(identities.flatMap((who) => paths(who.org).flatMap((path) => [who.rls, who.bypass].map(async (token) => {
+      await (await fetch(stack.postgrestUrl + path, { headers: { authorization: `Bearer ${token}` } })).arrayBuffer();
+    }))));
+
     const latencies = { rls: [] as number[], bypass: [] as number[] };
     let errors = 0;
     let peakConnections = 0;
