@@ -24,6 +24,7 @@ export function hourlyChart(points: HourPoint[], title: string): HTMLElement {
   chart.appendChild(svg('text', { x: pad.left - 6, y: y(0) + 4, 'text-anchor': 'end', class: 'tick' }, '0'));
   points.forEach((p, i) => {
     const x = pad.left + i * step + (step - bar) / 2;
+    if (Number(p.sent) === 0 && Number(p.replied) === 0) return;
     const sent = svg('rect', { x, y: y(Number(p.sent)), width: bar, height: y(0) - y(Number(p.sent)), class: 'bar-sent' });
     sent.appendChild(svg('title', {}, `${new Date(p.hour_start).toLocaleString()}: ${p.sent} sent, ${p.replied} replied`));
     chart.appendChild(sent);

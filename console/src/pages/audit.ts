@@ -17,6 +17,8 @@ interface Entry {
 const summary = (e: Entry) => {
   const after = e.new_values ?? {};
   const before = e.old_values ?? {};
+  if (e.action === 'insert') return Object.entries(after).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('; ');
+  if (e.action === 'delete') return Object.entries(before).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('; ');
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
   return keys.map((k) => `${k}: ${JSON.stringify(before[k] ?? null)} → ${JSON.stringify(after[k] ?? null)}`).join('; ');
 };
@@ -43,7 +45,9 @@ export const renderAudit: Page = async (container) => {
   async function load(): Promise<void> {
     clear(results);
     let query = (await db()).from('audit_log').select('id,at,actor_id,table_name,row_id,action,old_values,new_values');
-    if (tableName.value.trim()) query = query.eq('table_name', tableName.value.trim());
+    // "memberships" finds app_public.memberships too.
+    const t = tableName.value.trim();
+    if (t) query = t.includes('.') ? query.eq('table_name', t) : query.in('table_name', [t, `app_public.${t}`]);
     if (action.value) query = query.eq('action', action.value);
     if (since.value) query = query.gte('at', new Date(`${since.value}T00:00:00`).toISOString());
     const answer = await query.order('id', { ascending: false }).limit(200);

@@ -41,9 +41,17 @@ export const renderCampaigns: Page = async (container) => {
       .order('hour_start');
     clear(chartBox);
     if (answer.error) return void chartBox.appendChild(notice(apiError(answer.error, answer.status), 'error'));
-    const points = (answer.data ?? []) as HourPoint[];
+    // Every hour of the window, zero where nothing happened (org hours with a half-hour
+    // offset fall into the window slot they start in).
+    const hours = (answer.data ?? []) as HourPoint[];
+    const first = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 47 * 3_600_000;
+    const points: HourPoint[] = Array.from({ length: 48 }, (_, i) => ({ hour_start: new Date(first + i * 3_600_000).toISOString(), sent: 0, replied: 0 }));
+    for (const hour of hours) {
+      const slot = Math.floor((new Date(hour.hour_start).getTime() - first) / 3_600_000);
+      if (slot >= 0 && slot < 48) points[slot] = hour;
+    }
     append(chartBox, h('h3', {}, `${row.name}: last 48 hours`));
-    if (points.length === 0) append(chartBox, notice('No activity in the last 48 hours.'));
+    if (hours.length === 0) append(chartBox, notice('No activity in the last 48 hours.'));
     else append(chartBox, hourlyChart(points, `Hourly activity of ${row.name}`));
   }
 

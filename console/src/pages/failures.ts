@@ -62,6 +62,7 @@ export const renderFailures: Page = async (container, ctx) => {
             : '',
         ]),
         'dead-letters',
+        (i) => ({ 'data-dead-letter': rows[i].id }),
       ),
     );
 
