@@ -267,3 +267,38 @@ describe('operator console in a browser', () => {
     }
   }, 120_000);
 });
+
+describe('console static files and the /rest/ proxy', () => {
+  it('serves the console at / with a strict CSP and keeps JSON 404s for unknown paths', async () => {
+    const res = await fetch(`${stack().gatewayUrl}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await res.text()).toContain('<div id="app"></div>');
+    const missing = await fetch(`${stack().gatewayUrl}/no-such-page`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: 'not_found', message: 'No such endpoint.' });
+  });
+
+  it('passes requests to PostgREST unchanged: its JWT check, its RLS, its status codes', async () => {
+    const url = (path: string) => `${stack().gatewayUrl}/rest${path}`;
+    expect((await fetch(url('/campaign_metrics'))).status).toBe(401);
+    const token = await login(org.email, org.password);
+    const auth = { authorization: `Bearer ${token}` };
+    const res = await fetch(url('/campaign_metrics?select=name,sent&order=name'), { headers: auth });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual([{ name: 'Alpha outreach', sent: 4 }, { name: 'Beta outreach', sent: 3 }]);
+    // Counting and writes (PATCH with a JSON body) go through as well.
+    const counted = await fetch(url('/campaign_metrics?select=name'), { method: 'HEAD', headers: { ...auth, prefer: 'count=exact' } });
+    expect(counted.headers.get('content-range')).toBe('0-1/2');
+    const patched = await fetch(url(`/workspace_settings?org_id=eq.${org.orgId}`), {
+      method: 'PATCH',
+      headers: { ...auth, 'content-type': 'application/json', prefer: 'return=representation' },
+      body: JSON.stringify({ reply_rate_warning: 0.03 }),
+    });
+    expect(patched.status).toBe(200);
+    expect(((await patched.json()) as Array<{ reply_rate_warning: number }>)[0].reply_rate_warning).toBe(0.03);
+    const memberToken = await login(member.email, member.password);
+    expect((await fetch(url('/org_members'), { headers: { authorization: `Bearer ${memberToken}` } })).status).toBe(403);
+  });
+});
