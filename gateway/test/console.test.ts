@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import * as OTPAuth from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256hex, signUpload } from '../../bench/lead-file.ts';
 import { waitFor } from '../../scripts/lib/ports.ts';
@@ -242,6 +243,43 @@ describe('operator console in a browser', () => {
       // The refusal is the API's: the same request the page made answers 403.
       const token = await login(member.email, member.password);
       expect((await rest('/org_members', token)).status).toBe(403);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
+  it('signs in with the MFA code step and revokes another session from the sessions page', async () => {
+    const { email, password } = await createOrg('MFA Org');
+    const post = (path: string, body: unknown, token: string) =>
+      fetch(`${stack().gatewayUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    const apiToken = await login(email, password);
+    const enrolled = (await (await post('/auth/mfa/enroll', {}, apiToken)).json()) as { otpauth_url: string };
+    const totp = OTPAuth.URI.parse(enrolled.otpauth_url) as OTPAuth.TOTP;
+    expect((await post('/auth/mfa/verify', { code: totp.generate() }, apiToken)).status).toBe(200);
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${stack().gatewayUrl}/`);
+      await page.fill('input[name=email]', email);
+      await page.fill('input[name=password]', password);
+      await page.click('button[type=submit]');
+      await page.waitForSelector('input[name=totp_code]', { state: 'visible' });
+      // A code for the next step (accepted for clock drift) that was never used.
+      await page.fill('input[name=totp_code]', totp.generate({ timestamp: Date.now() + 30_000 }));
+      await page.click('button[type=submit]');
+      await page.waitForSelector('main[data-page="campaigns"][data-ready="true"]');
+
+      // The API session from above is listed; revoking it ends it at once.
+      await open(page, 'sessions');
+      const rows = await page.$$('[data-testid="sessions"] tbody tr');
+      expect(rows.length).toBeGreaterThanOrEqual(2);
+      expect((await rest('/campaign_metrics', apiToken)).status).toBe(200);
+      const other = await page.$('[data-testid="sessions"] tbody tr:not(:has-text("this session")) button.danger');
+      await other!.click();
+      await page.waitForFunction(() => document.querySelector('main[data-page="sessions"][data-ready="true"]') && document.querySelectorAll('[data-testid="sessions"] button.danger').length === 1);
+      expect((await rest('/campaign_metrics', apiToken)).status).toBe(401);
+      await page.screenshot({ path: join(shots, 'sessions-mfa.png'), fullPage: true });
     } finally {
       await context.close();
     }
