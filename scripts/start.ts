@@ -38,7 +38,8 @@ try {
   await migrate(config);
   if (consoleBuildIsStale()) {
     console.log('Building the operator console…');
-    await ensureConsoleBuilt();
+    // Without Vite (npm ci --omit=dev) the API still starts; / then says how to build it.
+    await ensureConsoleBuilt().catch((error: Error) => console.warn(`The operator console could not be built (${error.message}); the API starts without it.`));
   }
   if (stopping) process.exit(0);
   // Kept before waiting, so a signal during start-up stops them too.
