@@ -42,6 +42,10 @@ describe('npm start', () => {
         return answers(`http://127.0.0.1:${port}/ready`);
       }, '/ready', 120_000);
       expect(readFileSync(join(home, '.env'), 'utf8')).toMatch(/^JWT_SECRET=[0-9a-f]{64}$/m);
+      // The operator console is served at / (built by npm start when missing or stale).
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="app"></div>');
       const pidFile = join(new LocalCluster({ dataDir: join(home, '.data'), port: 0, superuserPassword: '' }).pgdata, 'postmaster.pid');
       const postmasterPid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
 

@@ -2,6 +2,7 @@ import { LocalCluster } from './lib/cluster.ts';
 import { ensureDevSecrets, resolveConfig } from './lib/config.ts';
 import { bootstrap, migrate } from './lib/database.ts';
 import { type Service, launchServices, stopServices, waitUntilReady } from './lib/services.ts';
+import { consoleBuildIsStale, ensureConsoleBuilt } from './lib/console-build.ts';
 
 /**
  * npm start: prepare what is missing (local cluster, dev secrets), migrate, then run
@@ -35,6 +36,11 @@ try {
   }
   await bootstrap(config);
   await migrate(config);
+  if (consoleBuildIsStale()) {
+    console.log('Building the operator console…');
+    // Without Vite (npm ci --omit=dev) the API still starts; / then says how to build it.
+    await ensureConsoleBuilt().catch((error: Error) => console.warn(`The operator console could not be built (${error.message}); the API starts without it.`));
+  }
   if (stopping) process.exit(0);
   // Kept before waiting, so a signal during start-up stops them too.
   services = launchServices(config);
@@ -42,6 +48,7 @@ try {
   console.log(`
 Switchboard is running:
   REST API (PostgREST)  http://127.0.0.1:${config.pgrstPort}
+  Console               http://127.0.0.1:${config.gatewayPort}/
   Gateway               http://127.0.0.1:${config.gatewayPort}   (/health, /ready, /auth/login)
   Worker                graphile-worker, heartbeat every 10 s
 Press Ctrl-C to stop.`);

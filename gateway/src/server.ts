@@ -14,6 +14,8 @@ import { mfaRoutes } from './routes/mfa.ts';
 import { ssoRoutes } from './routes/sso.ts';
 import { allowedOriginsFromEnv, registerCors } from './routes/auth-cors.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { consoleRoutes } from './routes/console.ts';
+import { consoleDist } from '../../scripts/lib/console-build.ts';
 
 /** Paths pino must never write: credentials, tokens and signatures. */
 export const redactPaths = [
@@ -59,5 +61,7 @@ export async function buildServer(config: GatewayConfig, db: Db): Promise<Fastif
   await app.register(uploadRoutes, { db, encryptionKey: config.encryptionKey });
   await app.register(consentRoutes, { db, encryptionKey: config.encryptionKey });
   await app.register(unsubscribeRoutes, { db, encryptionKey: config.encryptionKey });
+  // The operator console at / and PostgREST on the same origin under /rest/.
+  await app.register(consoleRoutes, { postgrestUrl: config.postgrestUrl, distDir: process.env.CONSOLE_DIST_DIR ?? consoleDist });
   return app;
 }

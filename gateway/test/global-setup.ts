@@ -2,6 +2,7 @@ import type { TestProject } from 'vitest/node';
 import { resolveConfig } from '../../scripts/lib/config.ts';
 import { freePort } from '../../scripts/lib/ports.ts';
 import { type Service, startServices, stopServices } from '../../scripts/lib/services.ts';
+import { ensureConsoleBuilt } from '../../scripts/lib/console-build.ts';
 
 /**
  * Starts the real PostgREST, gateway and worker against the cluster npm test created
@@ -22,6 +23,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   Object.assign(env, { DELIVERY_ALLOW_PRIVATE_URLS: '1' });
   // The gateway's drain window on SIGTERM (5 s in production) kept short for the teardown.
   Object.assign(env, { SHUTDOWN_DRAIN_MS: '300' });
+  // The gateway serves the operator console's build (console.test.ts drives it in a browser).
+  await ensureConsoleBuilt();
   const config = resolveConfig(env);
   services = await startServices(config, { env, quiet: true });
   project.provide('stack', {
