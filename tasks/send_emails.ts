@@ -163,8 +163,12 @@ export async function sendClaimed(query: Query, c: ClaimedEmail, publicUrl: stri
  */
 export function makeSendEmails(options: SenderOptions = {}): Task {
   let resolved: Required<Omit<SenderOptions, 'orgId'>> | undefined;
-  return async (_payload, helpers) => {
-    resolved ??= { ...defaults(), ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<Omit<SenderOptions, 'orgId'>>;
+  return async (payload, helpers) => {
+    const orgId = options.orgId ?? (payload as { org_id?: string } | null)?.org_id ?? null;
+    resolved ??= {
+      ...(options.publicUrl && options.encryptionKey ? { batchSize: 5, budgetMs: 50_000 } : defaults()),
+      ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+    } as Required<Omit<SenderOptions, 'orgId'>>;
     const { publicUrl, encryptionKey, batchSize, budgetMs } = resolved;
     const query: Query = (sql, params) => helpers.query(sql, params as never[]);
     await query('select app_private.requeue_stale_sending()');
@@ -174,8 +178,15 @@ export function makeSendEmails(options: SenderOptions = {}): Task {
         await helpers.addJob('send_emails', {}, { jobKey: 'send_emails', maxAttempts: 1 });
         return;
       }
-      const { rows } = await query('select * from app_private.claim_emails($1, $2, $3)', [batchSize, encryptionKey, options.orgId ?? null]);
-      if (!rows.length) return;
+      const { rows } = await query('select * from app_private.claim_emails($1, $2, $3)', [batchSize, encryptionKey, orgId]);
+      if (!rows.length) {
+        // Nothing claimable: done, unless due emails wait only because every account they
+        // could use is held by another sender's claim at this moment.
+        const { rows: due } = await query('select app_private.emails_due($1) as due', [orgId]);
+        if (!(due[0] as { due: boolean }).due) return;
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
+        continue;
+      }
       await Promise.all((rows as ClaimedEmail[]).map((c) => sendClaimed(query, c, publicUrl, encryptionKey)));
     }
   };

@@ -299,3 +299,14 @@ begin
   return n;
 end
 $$;
+
+-- Whether due emails wait that no claim holds right now (the sender keeps going while true).
+create or replace function app_private.emails_due(only_org uuid default null)
+  returns boolean
+  language sql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+  select exists (select 1 from app_public.emails m
+                  where m.status = 'queued' and m.scheduled_at <= now() and (only_org is null or m.org_id = only_org)
+                  limit 1 for update skip locked)
+$$;

@@ -130,7 +130,7 @@ begin
   -- categorised into, a positive category — each pair once.
   insert into outreach_pairs (campaign_id, contact_id, replied, positive, occurred_at)
   select b.campaign_id, b.contact_id, bool_or(b.metric = 'replied'),
-         bool_or(lower(b.category) = any(positive_set)), max(b.occurred_at)
+         coalesce(bool_or(lower(b.category) = any(positive_set)), false), max(b.occurred_at)
     from outreach_batch b
    where b.counted and b.metric in ('replied', 'categorized') and b.contact_id is not null
    group by b.campaign_id, b.contact_id;

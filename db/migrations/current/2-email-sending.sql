@@ -217,4 +217,5 @@ grant execute on function app_public.batch_update_email_status(uuid[], text) to 
 grant execute on function app_private.claim_emails(int, text, uuid) to switchboard_worker;
 grant execute on function app_private.finish_email(uuid, text, text, text) to switchboard_worker;
 grant execute on function app_private.requeue_stale_sending(interval) to switchboard_worker;
+grant execute on function app_private.emails_due(uuid) to switchboard_worker;
 grant execute on function app_private.record_tracking_hit(uuid, uuid, text) to switchboard_gateway;

@@ -26,8 +26,8 @@ export async function trackingRoutes(app: FastifyInstance, options: Options): Pr
   };
   const notFound = (reply: FastifyReply) => htmlPage(reply, 404, 'Link not found', '<h1>This link is not valid.</h1>');
 
-  app.get<{ Params: { token: string } }>('/t/o/:token', async (request, reply) => {
-    const hit = read('track-open', request.params.token);
+  app.get<{ Params: { '*': string } }>('/t/o/*', async (request, reply) => {
+    const hit = read('track-open', request.params['*']);
     if (!hit) return notFound(reply);
     await options.db.query('select app_private.record_tracking_hit($1, $2, $3)', [hit.o, hit.m, 'opened']);
     return reply
@@ -38,8 +38,8 @@ export async function trackingRoutes(app: FastifyInstance, options: Options): Pr
       .send(PIXEL);
   });
 
-  app.get<{ Params: { token: string } }>('/t/c/:token', async (request, reply) => {
-    const hit = read('track-click', request.params.token);
+  app.get<{ Params: { '*': string } }>('/t/c/*', async (request, reply) => {
+    const hit = read('track-click', request.params['*']);
     let target: URL | null = null;
     try {
       target = hit && typeof hit.u === 'string' ? new URL(hit.u) : null;
