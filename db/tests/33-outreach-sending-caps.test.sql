@@ -4,7 +4,7 @@
 -- (Concurrent claims from many sessions are proven in gateway/test/sending-cap.test.ts:
 -- pgTAP runs one session and cannot open others without a password for dblink.)
 begin;
-select plan(20);
+select plan(24);
 
 insert into app_public.organizations (id, name, timezone) values ('33c00000-0000-0000-0000-0000000000a1', 'Caps', 'Pacific/Kiritimati');
 create temp table fx as
@@ -12,7 +12,7 @@ select app_private.create_sending_account('33c00000-0000-0000-0000-0000000000a1'
        app_private.create_sending_account('33c00000-0000-0000-0000-0000000000a1', 'two', 'two@caps.test', null, 'h', 25, false, 'u', 'p', 2, 'k') as a2,
        app_private.create_campaign('33c00000-0000-0000-0000-0000000000a1', 'Caps', 'manual', null) as c;
 update app_public.sending_accounts set window_days = '{1,2,3,4,5,6,7}', window_start = '00:00', window_end = '24:00',
-       min_gap_seconds = 0, jitter_seconds = 0;
+       min_gap_seconds = 0, jitter_seconds = 0 where org_id = '33c00000-0000-0000-0000-0000000000a1';
 insert into app_public.sequence_steps (org_id, campaign_id, position, subject_template, html_template)
 select '33c00000-0000-0000-0000-0000000000a1', c, 1, 'Hi {{first_name}}', '<p>Hi</p>' from fx;
 insert into app_public.sequence_steps (org_id, campaign_id, position, subject_template, html_template, delay_days)
@@ -29,24 +29,24 @@ select is(app_private.enroll('33c00000-0000-0000-0000-0000000000a1', (select c f
                              array(select id from app_public.contacts where org_id = '33c00000-0000-0000-0000-0000000000a1')), 0,
   'enrolling again queues nothing');
 
-create temp table claimed as select * from app_private.claim_emails(100, 'k');
+create temp table claimed as select * from app_private.claim_emails(100, 'k', '33c00000-0000-0000-0000-0000000000a1');
 select is((select count(*)::int from claimed), 5, 'one claim takes exactly the two caps (3 + 2)');
 select results_eq($$select account_id, count(*)::int from claimed group by 1 order by 2 desc$$,
   $$select a1, 3 from fx union all select a2, 2 from fx$$, 'each account up to its own cap');
-select results_eq($$select sent from app_private.sending_account_usage order by sent desc$$, $$values (3), (2)$$,
+select results_eq($$select sent from app_private.sending_account_usage where org_id = '33c00000-0000-0000-0000-0000000000a1' order by sent desc$$, $$values (3), (2)$$,
   'the counters hold the caps exactly');
-select is((select count(*)::int from app_private.claim_emails(100, 'k')), 0, 'a second claim gets nothing');
-select is((select count(*)::int from app_public.emails where status = 'skipped' and last_error like 'suppressed:%'), 2,
+select is((select count(*)::int from app_private.claim_emails(100, 'k', '33c00000-0000-0000-0000-0000000000a1')), 0, 'a second claim gets nothing');
+select is((select count(*)::int from app_public.emails where org_id = '33c00000-0000-0000-0000-0000000000a1' and status = 'skipped' and last_error like 'suppressed:%'), 2,
   'the suppressed address and the do-not-contact lead are skipped in the claim');
 select is((select count(*)::int from app_public.emails e join app_public.organizations o on o.id = e.org_id
-            where e.status = 'queued' and e.scheduled_at = ((now() at time zone o.timezone)::date + 1 + time '00:00') at time zone o.timezone), 3,
+            where e.org_id = '33c00000-0000-0000-0000-0000000000a1' and e.status = 'queued' and e.scheduled_at = ((now() at time zone o.timezone)::date + 1 + time '00:00') at time zone o.timezone), 3,
   'the rest waits for the next local day''s window (org time zone)');
 select is((select smtp_password from claimed limit 1), 'p', 'the claim decrypts the SMTP password with the key');
 select ok((select bool_and(message_id ~ '^<[0-9a-f-]{36}@caps\.test>$') from claimed), 'each claim records a Message-ID');
 
 -- Outcomes
 select is(app_private.finish_email((select email_id from claimed order by to_email limit 1 offset 0), 'sent', null, 'Hi R1'), 'sent', 'sent');
-select is((select count(*)::int from app_public.emails where step_position = 2 and status = 'queued'
+select is((select count(*)::int from app_public.emails where org_id = '33c00000-0000-0000-0000-0000000000a1' and step_position = 2 and status = 'queued'
              and in_reply_to = (select message_id from claimed order by to_email limit 1)
              and scheduled_at > now() + interval '47 hours'), 1, 'a sent step queues the next one in the thread after its delay');
 select is(app_private.finish_email((select email_id from claimed order by to_email limit 1 offset 1), 'permanent', '550 no such user'), 'failed',
@@ -57,12 +57,28 @@ select is(app_private.finish_email((select email_id from claimed order by to_ema
   'a transient failure is retried');
 select ok((select scheduled_at > now() + interval '20 seconds' from app_public.emails where id = (select email_id from claimed order by to_email limit 1 offset 2)),
   'with backoff');
-select is((select sum(sent)::int from app_private.sending_account_usage), 3, 'failed sends gave their slots back');
-update app_public.emails set scheduled_at = now() where status = 'queued' and step_position = 1;
-select is((select count(*)::int from app_private.claim_emails(100, 'k')), 2, 'exactly the two released slots are claimed again');
-select is((select sum(sent)::int from app_private.sending_account_usage), 5, 'never above the caps');
+select is((select sum(sent)::int from app_private.sending_account_usage where org_id = '33c00000-0000-0000-0000-0000000000a1'), 3, 'failed sends gave their slots back');
+update app_public.emails set scheduled_at = now() where org_id = '33c00000-0000-0000-0000-0000000000a1' and status = 'queued' and step_position = 1;
+select is((select count(*)::int from app_private.claim_emails(100, 'k', '33c00000-0000-0000-0000-0000000000a1')), 2, 'exactly the two released slots are claimed again');
+select is((select sum(sent)::int from app_private.sending_account_usage where org_id = '33c00000-0000-0000-0000-0000000000a1'), 5, 'never above the caps');
 select is((select sent from app_public.campaign_counters where campaign_id = (select c from fx)), 1::bigint,
   'the sent email is counted once in the campaign metrics');
 
+
+-- An admin requeues the permanently failed email: its sequence resumes.
+grant select on claimed to authenticated;
+set local role authenticated;
+select set_config('request.jwt.claims', '{"role":"authenticated","sub":"33c00000-0000-0000-0000-000000000001","org_id":"33c00000-0000-0000-0000-0000000000a1","org_role":"owner"}', true);
+select is(app_public.batch_update_email_status(array[(select email_id from claimed order by to_email limit 1 offset 1)], 'queued'), 1,
+  'an admin requeues a failed email');
+reset role;
+select is((select e.status from app_public.sequence_enrollments e join app_public.emails m on m.enrollment_id = e.id
+            where m.id = (select email_id from claimed order by to_email limit 1 offset 1)), 'active', 'and its sequence resumes');
+-- A deleted step: its queued email is skipped, no slot is taken.
+delete from app_public.sequence_steps where org_id = '33c00000-0000-0000-0000-0000000000a1' and position = 2;
+update app_public.emails set scheduled_at = now() where org_id = '33c00000-0000-0000-0000-0000000000a1' and status = 'queued';
+select is((select count(*)::int from app_private.claim_emails(100, 'k', '33c00000-0000-0000-0000-0000000000a1')), 0, 'the caps are full: nothing is claimed');
+select is((select last_error from app_public.emails where org_id = '33c00000-0000-0000-0000-0000000000a1' and step_position = 2), 'the sequence step was deleted',
+  'a queued email whose step was deleted is skipped');
 select * from finish();
 rollback;

@@ -28,8 +28,8 @@ insert into app_public.contacts (org_id, email) select org, 'c@' || substr(org::
 select app_private.enroll(fx.org, fx.campaign_id, array(select id from app_public.contacts k where k.org_id = fx.org)) from fx;
 
 grant select on fx to authenticated;
-select is((select count(*)::int from app_public.emails), 2, 'fixture: one queued email per org');
-select is((select count(*)::int from app_private.sending_account_secrets
+select is((select count(*)::int from app_public.emails where org_id in (select org from fx)), 2, 'fixture: one queued email per org');
+select is((select count(*)::int from (select * from app_private.sending_account_secrets where org_id in (select org from fx) offset 0) s
             where pgp_sym_decrypt(password_encrypted, 'test-key') = 'secret-pw' and position('secret-pw' in encode(password_encrypted, 'escape')) = 0), 2,
   'SMTP passwords are stored encrypted (pgcrypto) and decrypt with the key');
 
@@ -70,9 +70,9 @@ select throws_ok($$insert into app_public.sequence_steps (campaign_id, position,
 select throws_ok($$select app_public.batch_update_email_status('{}', 'skipped')$$, '42501', null, 'members do not batch-update emails');
 
 reset role;
-select results_eq($$select daily_cap from app_public.sending_accounts order by org_id$$, $$values (7), (5)$$,
+select results_eq($$select daily_cap from app_public.sending_accounts where org_id in (select org from fx) order by org_id$$, $$values (7), (5)$$,
   'updates reached only the admin''s own org');
-select results_eq($$select status from app_public.emails order by org_id$$, $$values ('skipped'), ('queued')$$,
+select results_eq($$select status from app_public.emails where org_id in (select org from fx) order by org_id$$, $$values ('skipped'), ('queued')$$,
   'the batch RPC changed only the own org''s email');
 select is((select count(*)::int from app_public.sequence_steps where org_id = '33000000-0000-0000-0000-0000000000b1'), 1,
   'the other org''s steps are untouched');

@@ -90,6 +90,11 @@ begin
       update app_public.emails x set status = 'skipped', last_error = 'sequence ' || enr.status, updated_at = now() where x.id = m.id;
       continue;
     end if;
+    select * into step from app_public.sequence_steps s where s.id = m.step_id;
+    if not found then
+      update app_public.emails x set status = 'skipped', last_error = 'the sequence step was deleted', updated_at = now() where x.id = m.id;
+      continue;
+    end if;
     -- Suppression (unsubscribed, bounced, complaint, do-not-contact) in the claim's transaction.
     select coalesce(
              (select 'suppressed: ' || s.reason from app_public.suppressions s where s.org_id = m.org_id and s.email = m.to_email),
@@ -156,7 +161,6 @@ begin
      where a.id = acc.id;
 
     select * into camp from app_public.campaigns c where c.id = m.campaign_id;
-    select * into step from app_public.sequence_steps s where s.id = m.step_id;
     email_id := m.id;
     org_id := m.org_id;
     campaign_id := m.campaign_id;
@@ -292,8 +296,16 @@ begin
     update app_public.emails m set status = 'skipped', last_error = 'skipped by an admin', updated_at = now()
      where m.org_id = the_org and m.id = any(ids) and m.status = 'queued';
   else
-    update app_public.emails m set status = 'queued', scheduled_at = now(), attempts = 0, last_error = null, updated_at = now()
-     where m.org_id = the_org and m.id = any(ids) and m.status in ('failed', 'skipped');
+    -- Requeued emails resume their sequence (suppression is checked again at the claim).
+    with requeued as (
+      update app_public.emails m set status = 'queued', scheduled_at = now(), attempts = 0, last_error = null, updated_at = now()
+       where m.org_id = the_org and m.id = any(ids) and m.status in ('failed', 'skipped')
+      returning m.enrollment_id),
+    resumed as (
+      update app_public.sequence_enrollments e set status = 'active', stop_reason = null, updated_at = now()
+       where e.org_id = the_org and e.id in (select r.enrollment_id from requeued r) and e.status = 'stopped')
+    select count(*) into n from requeued;
+    return n;
   end if;
   get diagnostics n = row_count;
   return n;
