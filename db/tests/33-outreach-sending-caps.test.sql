@@ -4,7 +4,7 @@
 -- (Concurrent claims from many sessions are proven in gateway/test/sending-cap.test.ts:
 -- pgTAP runs one session and cannot open others without a password for dblink.)
 begin;
-select plan(24);
+select plan(28);
 
 insert into app_public.organizations (id, name, timezone) values ('33c00000-0000-0000-0000-0000000000a1', 'Caps', 'Pacific/Kiritimati');
 create temp table fx as
@@ -64,6 +64,37 @@ select is((select sum(sent)::int from app_private.sending_account_usage where or
 select is((select sent from app_public.campaign_counters where campaign_id = (select c from fx)), 1::bigint,
   'the sent email is counted once in the campaign metrics');
 
+
+-- Windows (org time zone) and the minimum gap: an account outside its window sends nothing
+-- and the email waits for the window's next opening; after a send, the next one waits the gap.
+insert into app_public.organizations (id, name, timezone) values
+  ('33c00000-0000-0000-0000-0000000000b1', 'Window', 'America/New_York'),
+  ('33c00000-0000-0000-0000-0000000000c1', 'Gap', 'UTC');
+create temp table fx2 as
+select app_private.create_sending_account('33c00000-0000-0000-0000-0000000000b1', 'w', 'w@caps.test', null, 'h', 25, false, 'u', 'p', 10, 'k') as w,
+       app_private.create_sending_account('33c00000-0000-0000-0000-0000000000c1', 'g', 'g@caps.test', null, 'h', 25, false, 'u', 'p', 10, 'k') as g,
+       app_private.create_campaign('33c00000-0000-0000-0000-0000000000b1', 'W', 'manual', null) as cw,
+       app_private.create_campaign('33c00000-0000-0000-0000-0000000000c1', 'G', 'manual', null) as cg;
+-- Only tomorrow (New York's weekday), 09:00–17:00 New York time.
+update app_public.sending_accounts set window_days = array[extract(isodow from (now() at time zone 'America/New_York') + interval '1 day')::smallint],
+       window_start = '09:00', window_end = '17:00' where id = (select w from fx2);
+update app_public.sending_accounts set window_days = '{1,2,3,4,5,6,7}', window_start = '00:00', window_end = '24:00',
+       min_gap_seconds = 600, jitter_seconds = 0 where id = (select g from fx2);
+insert into app_public.sequence_steps (org_id, campaign_id, position, subject_template, html_template)
+select '33c00000-0000-0000-0000-0000000000b1'::uuid, cw, 1, 'Hi', '<p>Hi</p>' from fx2
+union all select '33c00000-0000-0000-0000-0000000000c1', cg, 1, 'Hi', '<p>Hi</p>' from fx2;
+insert into app_public.contacts (org_id, email) values
+  ('33c00000-0000-0000-0000-0000000000b1', 'w1@caps.test'),
+  ('33c00000-0000-0000-0000-0000000000c1', 'g1@caps.test'), ('33c00000-0000-0000-0000-0000000000c1', 'g2@caps.test');
+select app_private.enroll(o, c, array(select id from app_public.contacts where org_id = o))
+  from (select '33c00000-0000-0000-0000-0000000000b1'::uuid o, cw c from fx2 union all select '33c00000-0000-0000-0000-0000000000c1', cg from fx2) x;
+select is((select count(*)::int from app_private.claim_emails(10, 'k', '33c00000-0000-0000-0000-0000000000b1')), 0, 'outside its window an account sends nothing');
+select is((select scheduled_at from app_public.emails where org_id = '33c00000-0000-0000-0000-0000000000b1'),
+          ((now() at time zone 'America/New_York')::date + 1 + time '09:00') at time zone 'America/New_York',
+          'the email waits for the window''s next opening, in the org''s time zone');
+select is((select count(*)::int from app_private.claim_emails(10, 'k', '33c00000-0000-0000-0000-0000000000c1')), 1, 'one send, then the gap');
+select is((select scheduled_at from app_public.emails where org_id = '33c00000-0000-0000-0000-0000000000c1' and status = 'queued'),
+          now() + interval '600 seconds', 'the next send waits the minimum gap');
 
 -- An admin requeues the permanently failed email: its sequence resumes.
 grant select on claimed to authenticated;
