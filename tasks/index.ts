@@ -16,6 +16,7 @@ import { requeue_deliveries } from './requeue_deliveries.ts';
 import { retention_cleanup } from './retention_cleanup.ts';
 import { verify_backup } from './verify_backup.ts';
 import { evaluate_alerts } from './evaluate_alerts.ts';
+import { send_emails } from './send_emails.ts';
 
 /**
  * Every graphile-worker task, by identifier. Each lives in its own file named after
@@ -40,4 +41,5 @@ export const taskList: TaskList = {
   retention_cleanup,
   verify_backup,
   evaluate_alerts,
+  send_emails,
 };

@@ -71,6 +71,34 @@ export const commands: Record<string, Command> = {
         v.org, v.name, v.provider ?? 'manual', v['external-id'] ?? null,
       ]),
   },
+  'account create': {
+    usage: '--org ORG --from-email E --smtp-host H --smtp-user U --smtp-password P [--smtp-port 587] [--secure] ' +
+      '[--from-name N] [--name N] [--daily-cap 50]  (the password is read from SMTP_PASSWORD when --smtp-password is "-")',
+    options: {
+      org: str, 'from-email': str, 'from-name': str, name: str, 'smtp-host': str, 'smtp-port': str, secure: { type: 'boolean' },
+      'smtp-user': str, 'smtp-password': str, 'daily-cap': str,
+    },
+    required: ['org', 'from-email', 'smtp-host', 'smtp-user', 'smtp-password'],
+    run: (client, v, config) => {
+      const password = v['smtp-password'] === '-' ? process.env.SMTP_PASSWORD : v['smtp-password'];
+      if (!password) throw new Error('no SMTP password (set SMTP_PASSWORD when passing --smtp-password -)');
+      const secure = (v.secure as unknown) === true;
+      return one(client, 'select app_private.create_sending_account($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) as account_id', [
+        v.org, v.name ?? null, v['from-email'], v['from-name'] ?? null, v['smtp-host'],
+        Number(v['smtp-port'] ?? (secure ? 465 : 587)), secure, v['smtp-user'], password, Number(v['daily-cap'] ?? 50),
+        config.encryptionKey,
+      ]);
+    },
+  },
+  'account password': {
+    usage: '--account ID --smtp-password P  (sets a new password and re-enables the account)',
+    options: { account: str, 'smtp-password': str },
+    required: ['account', 'smtp-password'],
+    run: (client, v, config) => {
+      const password = v['smtp-password'] === '-' ? process.env.SMTP_PASSWORD : v['smtp-password'];
+      return one(client, 'select app_private.set_sending_account_password($1, $2, $3) as updated', [v.account, password, config.encryptionKey]);
+    },
+  },
   'endpoint create': {
     usage: '--org ORG --url URL [--events lead.fed,call.ended] [--description D]',
     options: { org: str, url: str, events: str, description: str },

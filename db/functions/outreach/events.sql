@@ -1,3 +1,11 @@
+-- Message-IDs are stored as sent, in angle brackets; reports may leave them out.
+create or replace function app_private.normalize_message_id(mid text) returns text
+  language sql immutable parallel safe
+as $$
+  select case when nullif(btrim(mid), '') is null then null
+              else '<' || btrim(btrim(mid), '<>') || '>' end
+$$;
+
 -- Provider payload → the fields outreach processing needs (CONTRACT.md "Minimal payloads").
 create or replace function app_private.outreach_fields(provider text, payload jsonb)
   returns table (event_type text, external_id text, campaign_name text, email text, category text, bounce_type text)
@@ -91,6 +99,15 @@ begin
   update outreach_batch b set campaign_id = c.id
     from app_public.campaigns c
    where c.org_id = the_org and c.provider = b.provider and c.external_id = b.external_id;
+  -- Reports about an email Switchboard sent (standard `data.message_id`) fill in the address
+  -- and campaign the payload left out.
+  update outreach_batch b
+     set email = coalesce(b.email, m.to_email), campaign_id = coalesce(b.campaign_id, m.campaign_id)
+    from app_public.webhook_events e
+    join app_public.emails m
+      on m.org_id = the_org and m.message_id = app_private.normalize_message_id(e.payload #>> '{data,message_id}')
+   where b.provider = 'standard' and e.org_id = the_org and e.id = b.event_id
+     and e.payload #>> '{data,message_id}' is not null;
 
   insert into app_public.contacts (org_id, email)
   select distinct the_org, b.email from outreach_batch b where b.email is not null order by 2
@@ -113,7 +130,7 @@ begin
   -- categorised into, a positive category — each pair once.
   insert into outreach_pairs (campaign_id, contact_id, replied, positive, occurred_at)
   select b.campaign_id, b.contact_id, bool_or(b.metric = 'replied'),
-         bool_or(lower(b.category) = any(positive_set)), max(b.occurred_at)
+         coalesce(bool_or(lower(b.category) = any(positive_set)), false), max(b.occurred_at)
     from outreach_batch b
    where b.counted and b.metric in ('replied', 'categorized') and b.contact_id is not null
    group by b.campaign_id, b.contact_id;
@@ -182,6 +199,14 @@ begin
      and (b.metric = 'unsubscribed' or (b.metric = 'bounced' and coalesce(b.bounce_type, 'hard') <> 'soft'))
    order by b.email
   on conflict (org_id, email) do nothing;
+
+  -- A reply stops the replier's sequences (by Message-ID, else by address) and marks the lead replied.
+  perform app_private.stop_sequences_on_reply(the_org,
+    array(select distinct b.email from outreach_batch b where b.metric = 'replied' and b.email is not null),
+    array(select distinct app_private.normalize_message_id(e.payload #>> '{data,message_id}')
+            from outreach_batch b join app_public.webhook_events e on e.org_id = the_org and e.id = b.event_id
+           where b.metric = 'replied' and b.provider = 'standard' and e.payload #>> '{data,message_id}' is not null))
+   where exists (select 1 from outreach_batch b where b.metric = 'replied');
 
   update app_public.webhook_events e
      set status = 'processed', processed_at = now(), attempts = e.attempts + 1, last_error = null

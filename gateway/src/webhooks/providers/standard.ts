@@ -7,7 +7,14 @@ const schema = z
   .object({
     type: eventName,
     timestamp,
-    data: z.object({ campaign_id: externalId, campaign_name: campaignName, email, category }).passthrough(),
+    // A report about an email Switchboard sent may name it by data.message_id instead of a campaign.
+    data: z
+      .object({ campaign_id: externalId.optional(), campaign_name: campaignName.optional(), email, category,
+                message_id: z.string().trim().min(3).max(998).optional() })
+      .passthrough()
+      .refine((d) => (d.campaign_id !== undefined && d.campaign_name !== undefined) || d.message_id !== undefined, {
+        message: 'campaign_id and campaign_name, or message_id, are required',
+      }),
   })
   .passthrough();
 
