@@ -63,7 +63,8 @@ as $$
          coalesce((select nullif(btrim(concat_ws(' ', c.first_name, c.last_name)), '') from app_public.contacts c
                     where c.org_id = g.id and c.email = unsubscribe_page.email limit 1),
                   (select nullif(btrim(concat_ws(' ', l.first_name, l.last_name)), '') from app_public.leads l
-                    where l.org_id = g.id and l.email = unsubscribe_page.email limit 1)),
+                    where l.org_id = g.id and l.email_hash = app_private.hash_email(unsubscribe_page.email::text)
+                      and l.email = unsubscribe_page.email limit 1)),
          exists (select 1 from app_public.suppressions s where s.org_id = g.id and s.email = unsubscribe_page.email)
     from app_public.organizations g
    where g.id = unsubscribe_page.org_id
@@ -83,7 +84,8 @@ begin
   values (unsubscribe.org_id, unsubscribe.email, 'unsubscribed', left(unsubscribe.source, 100))
   on conflict do nothing;
   update app_public.leads l set campaign_status = 'do_not_contact'
-   where l.org_id = unsubscribe.org_id and l.email = unsubscribe.email and l.campaign_status <> 'do_not_contact';
+   where l.org_id = unsubscribe.org_id and l.email_hash = app_private.hash_email(unsubscribe.email::text)
+     and l.email = unsubscribe.email and l.campaign_status <> 'do_not_contact';
   return true;
 end
 $$;
