@@ -13,6 +13,8 @@ $$;
 create or replace function app_private.refresh_contactable_leads() returns jsonb
   language plpgsql volatile security definer
   set search_path = pg_catalog, public
+  -- The concurrent refresh diffs old and new contents with a join: in memory, not on disk.
+  set work_mem = '256MB'
 as $$
 declare
   t0 timestamptz := clock_timestamp();

@@ -181,7 +181,7 @@ begin
          case
            when r.mak_n is null and (r.fips_n is null or r.apn_n is null) and (r.addr_n is null or r.zip_n is null)
              then case
-               when r.apn_n is not null and r.county_fips is not null and r.fips_n is null then 'invalid county_fips'
+               when r.apn_raw_n is not null and r.county_fips is not null and r.fips_n is null then 'invalid county_fips'
                when r.addr_n is not null and r.property_zip is not null and r.zip_n is null then 'invalid property_zip'
                else 'missing key: needs mak, or county_fips and apn, or property_address and property_zip' end
            when r.email is not null and r.email_n is null then 'invalid email'
@@ -211,7 +211,9 @@ begin
              nullif(btrim(s.county_fips), '') as county_fips,
              s.fips_n as fips_n,
              nullif(btrim(s.apn), '') as apn,
-             s.apn_n as apn_n,
+             -- An APN without a valid FIPS is no key (apn_raw_n only explains the reject).
+             case when s.fips_n is not null then s.apn_n end as apn_n,
+             s.apn_n as apn_raw_n,
              s.mak_n as mak_n,
              nullif(btrim(s.mailing_address), '') as mailing_address,
              nullif(btrim(s.mailing_city), '') as mailing_city,
@@ -245,20 +247,21 @@ begin
   delete from pg_temp.lm r where r.reason is not null;
 
   select count(*) into n_valid from pg_temp.lm;
-  -- Keys that do not form a pair are dropped (an APN without a valid FIPS is no key).
-  update pg_temp.lm set apn_n = null where fips_n is null and apn_n is not null;
   create index on pg_temp.lm (row_number);
   analyze pg_temp.lm;
 
-  -- 2. Match existing leads by each key.
-  update pg_temp.lm r
-     set m1 = l1.id, m2 = l2.id, m3 = l3.id
-    from pg_temp.lm r0
-    left join app_public.leads l1 on l1.org_id = b.org_id and l1.mak = r0.mak_n
-    left join app_public.leads l2 on l2.org_id = b.org_id and l2.county_fips = r0.fips_n and l2.apn_normalized = r0.apn_n
-    left join app_public.leads l3 on l3.org_id = b.org_id and l3.addr_hash = r0.addr_hash
-   where r.row_number = r0.row_number
-     and coalesce(l1.id, l2.id, l3.id) is not null;
+  -- 2. Match existing leads by each key (an org's first import has none to match: skipped;
+  --    the org's lock makes that check safe).
+  if exists (select 1 from app_public.leads l where l.org_id = b.org_id) then
+    update pg_temp.lm r
+       set m1 = l1.id, m2 = l2.id, m3 = l3.id
+      from pg_temp.lm r0
+      left join app_public.leads l1 on l1.org_id = b.org_id and l1.mak = r0.mak_n
+      left join app_public.leads l2 on l2.org_id = b.org_id and l2.county_fips = r0.fips_n and l2.apn_normalized = r0.apn_n
+      left join app_public.leads l3 on l3.org_id = b.org_id and l3.addr_hash = r0.addr_hash
+     where r.row_number = r0.row_number
+       and coalesce(l1.id, l2.id, l3.id) is not null;
+  end if;
 
   -- 3. Connected components over rows and existing leads: rows sharing a key, and rows
   --    matching a lead, end up in one group. Only rows with a repeated key or a match take
@@ -433,8 +436,7 @@ begin
              r.attributes, r.row_number
         from pg_temp.lm r
        where not exists (select 1 from pg_temp.lm_dup d where d.row_number = r.row_number)
-    ) u
-   order by u.ord;
+    ) u;
   get diagnostics n_created = row_count;
 
   -- 6. Flags and score of the updated leads (new ones were computed on insert).

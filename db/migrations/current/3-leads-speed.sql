@@ -42,3 +42,37 @@ create index if not exists leads_org_id_email_hash_idx on app_public.leads (org_
 --!include leads/uploads.sql
 --!include leads/merge.sql
 --!include leads/consent.sql
+
+-- Contactable leads: a lean materialized view, (org_id, lead_id) only, with one unique
+-- index that both allows REFRESH … CONCURRENTLY and serves the per-org read
+-- (contactable_lead_ids). Score and status are read from leads, so the view's rows change
+-- only when a lead becomes or stops being contactable, and the refresh's diff is narrow.
+-- (The feeder reads leads through its own partial index and never needed the view's copy.)
+do $$
+begin
+  if exists (select 1 from pg_attribute a
+              where a.attrelid = 'app_private.contactable_leads_mv'::regclass and a.attname = 'lead_score' and not a.attisdropped) then
+    drop materialized view app_private.contactable_leads_mv;
+  end if;
+end
+$$;
+create materialized view if not exists app_private.contactable_leads_mv as
+  select l.org_id, l.id as lead_id
+    from app_public.leads l
+   where (l.email_verified or l.phone_verified)
+     and l.consent_given
+     and l.campaign_status <> 'do_not_contact'
+     and not exists (select 1 from app_public.suppressions s where s.org_id = l.org_id and s.email = l.email);
+create unique index if not exists contactable_leads_mv_org_id_lead_id_key on app_private.contactable_leads_mv (org_id, lead_id);
+--!include leads/contactable.sql
+
+-- Feed runs keep the ids they fed and when they were handed off (leads/handoff.sql).
+alter table app_private.lead_feed_runs
+  add column if not exists lead_ids uuid[] not null default '{}',
+  add column if not exists handed_off_at timestamptz;
+--!include leads/feeder.sql
+--!include leads/handoff.sql
+grant execute on function app_private.handoff_leads(uuid, date, uuid[]) to switchboard_worker;
+grant execute on function app_private.issue_consent_link(uuid, uuid, interval) to switchboard_gateway;
+--!include leads/rescore.sql
+grant execute on function app_private.rescore_next_org(uuid, timestamptz) to switchboard_worker;
