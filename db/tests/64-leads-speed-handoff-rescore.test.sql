@@ -1,9 +1,9 @@
 -- Leads, issue 4 follow-up: normalisation during the upload's COPY (generated columns),
--- the lean index set, the lean contactable view, the leads.fed hand-off (one signed
+-- the lean index set, the contactable set kept by a diff, the leads.fed hand-off (one signed
 -- delivery per run, exactly once), consent links minted by signed-in users (visibility
 -- rules), and the daily re-scoring (set-based, changed rows only).
 begin;
-select plan(29);
+select plan(33);
 
 insert into app_public.organizations (id, name, timezone) values
   ('64000000-0000-0000-0000-0000000000a1', 'Leads 64 A', 'America/New_York'),
@@ -45,10 +45,22 @@ select set_eq($$select indexname::text from pg_indexes where schemaname = 'app_p
   array['leads_pkey', 'leads_id_key', 'leads_org_id_mak_key', 'leads_org_id_fips_apn_key', 'leads_org_id_addr_hash_key',
         'leads_org_id_assigned_to_idx', 'leads_org_id_queued_score_idx', 'leads_org_id_email_hash_idx'],
   'leads: the key, the id FK target, three NULL-safe unique keys, the policy column, the feeder path, the email lookup');
-select set_eq($$select indexname::text from pg_indexes where schemaname = 'app_private' and tablename = 'contactable_leads_mv'$$,
-  array['contactable_leads_mv_org_id_lead_id_key'], 'contactable view: one unique index (concurrent refresh and per-org reads)');
-select set_eq($$select attname::text from pg_attribute where attrelid = 'app_private.contactable_leads_mv'::regclass and attnum > 0 and not attisdropped$$,
-  array['org_id', 'lead_id'], 'the contactable view keeps ids only');
+select set_eq($$select indexname::text from pg_indexes where schemaname = 'app_private' and tablename = 'contactable_lead_set'$$,
+  array['contactable_lead_set_pkey', 'contactable_lead_set_lead_id_idx'],
+  'contactable set: (org_id, lead_id) for per-org reads and the diff, lead_id for the cascade from leads');
+update app_public.leads set email_verified = true, consent_given = true, consented_at = now()
+ where org_id = '64000000-0000-0000-0000-0000000000a1' and mak = 'M-1';
+select ok((app_private.refresh_contactable_leads() ->> 'added')::int >= 1, 'the refresh adds what became contactable');
+select ok(exists (select 1 from app_private.contactable_lead_set s join app_public.leads l on l.id = s.lead_id
+                   where l.org_id = '64000000-0000-0000-0000-0000000000a1' and l.mak = 'M-1' and s.org_id = l.org_id),
+  'the verified, consented lead is in the set');
+insert into app_public.suppressions (org_id, email, reason) values ('64000000-0000-0000-0000-0000000000a1', 'ann@example.test', 'unsubscribed');
+select ok((app_private.refresh_contactable_leads() ->> 'removed')::int >= 1, 'the refresh removes what stopped being contactable');
+select ok(not exists (select 1 from app_private.contactable_lead_set s join app_public.leads l on l.id = s.lead_id
+                       where l.org_id = '64000000-0000-0000-0000-0000000000a1' and l.mak = 'M-1'),
+  'a suppressed lead is not in the set');
+select is((app_private.refresh_contactable_leads() ->> 'added')::int + (app_private.refresh_contactable_leads() ->> 'removed')::int, 0,
+  'a refresh with nothing changed writes nothing');
 
 ------------------------------------------------------------------------------------------
 -- Hand-off: one leads.fed event per feed run to the org's subscribed endpoints, once.
