@@ -41,7 +41,9 @@ begin
        and not exists (select 1 from app_public.suppressions s where s.org_id = l.org_id and s.email = l.email)
      order by l.lead_score desc, l.id
      limit lim
-     for update of l skip locked
+     -- NO KEY UPDATE: the feed changes no key, so it neither waits for nor skips rows a
+     -- concurrent refresh of the contactable set holds KEY SHARE on (its foreign key).
+     for no key update of l skip locked
   ), fed as (
     update app_public.leads l set campaign_status = 'active'
       from picked p
