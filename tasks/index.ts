@@ -11,6 +11,7 @@ import { refresh_contactable_leads } from './refresh_contactable_leads.ts';
 import { leads_cron_tick } from './leads_cron_tick.ts';
 import { feed_leads } from './feed_leads.ts';
 import { handoff_leads } from './handoff_leads.ts';
+import { rescore_leads } from './rescore_leads.ts';
 import { deliver_webhook } from './deliver_webhook.ts';
 import { requeue_deliveries } from './requeue_deliveries.ts';
 import { retention_cleanup } from './retention_cleanup.ts';
@@ -29,6 +30,7 @@ export const taskList: TaskList = {
   leads_cron_tick,
   feed_leads,
   handoff_leads,
+  rescore_leads,
   process_call_events,
   purge_transcripts,
   request_callback,

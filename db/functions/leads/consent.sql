@@ -63,7 +63,8 @@ as $$
          coalesce((select nullif(btrim(concat_ws(' ', c.first_name, c.last_name)), '') from app_public.contacts c
                     where c.org_id = g.id and c.email = unsubscribe_page.email limit 1),
                   (select nullif(btrim(concat_ws(' ', l.first_name, l.last_name)), '') from app_public.leads l
-                    where l.org_id = g.id and l.email = unsubscribe_page.email limit 1)),
+                    where l.org_id = g.id and l.email_hash = app_private.hash_email(unsubscribe_page.email::text)
+                      and l.email = unsubscribe_page.email limit 1)),
          exists (select 1 from app_public.suppressions s where s.org_id = g.id and s.email = unsubscribe_page.email)
     from app_public.organizations g
    where g.id = unsubscribe_page.org_id
@@ -83,7 +84,50 @@ begin
   values (unsubscribe.org_id, unsubscribe.email, 'unsubscribed', left(unsubscribe.source, 100))
   on conflict do nothing;
   update app_public.leads l set campaign_status = 'do_not_contact'
-   where l.org_id = unsubscribe.org_id and l.email = unsubscribe.email and l.campaign_status <> 'do_not_contact';
+   where l.org_id = unsubscribe.org_id and l.email_hash = app_private.hash_email(unsubscribe.email::text)
+     and l.email = unsubscribe.email and l.campaign_status <> 'do_not_contact';
   return true;
+end
+$$;
+
+-- A consent link minted by a signed-in user (POST /leads/{id}/consent-link): the session
+-- must be live, the lead in the session's org, and visible to the caller under the leads
+-- policy (owners and admins: every lead; members: leads assigned to them). status:
+-- ok | invalid_session | not_found. The gateway signs the token from the nonce.
+create or replace function app_private.issue_consent_link(session_id uuid, lead_id uuid, ttl interval default '7 days')
+  returns table (status text, nonce uuid, org_id uuid, expires_at timestamptz)
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+#variable_conflict use_column
+declare
+  s app_private.sessions := app_private.live_session(issue_consent_link.session_id);
+  member_role text;
+begin
+  if s.id is null then
+    status := 'invalid_session';
+    return next;
+    return;
+  end if;
+  select m.role into member_role from app_public.memberships m where m.org_id = s.org_id and m.user_id = s.user_id;
+  if member_role is null then
+    status := 'invalid_session';
+    return next;
+    return;
+  end if;
+  if not exists (select 1 from app_public.leads l
+                  where l.org_id = s.org_id and l.id = issue_consent_link.lead_id
+                    and (member_role in ('owner', 'admin') or l.assigned_to = s.user_id)) then
+    status := 'not_found';
+    return next;
+    return;
+  end if;
+  insert into app_private.consent_nonces (org_id, lead_id, expires_at)
+  values (s.org_id, issue_consent_link.lead_id, now() + least(greatest(issue_consent_link.ttl, interval '1 minute'), interval '90 days'))
+  returning consent_nonces.nonce, consent_nonces.org_id, consent_nonces.expires_at into nonce, org_id, expires_at;
+  insert into app_public.pipeline_events (org_id, kind, subject_id, actor_id, data)
+  values (s.org_id, 'consent_link_issued', issue_consent_link.lead_id, s.user_id, jsonb_build_object('expires_at', expires_at));
+  status := 'ok';
+  return next;
 end
 $$;

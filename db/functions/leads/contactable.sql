@@ -1,27 +1,52 @@
--- Contactable leads: the materialized view app_private.contactable_leads_mv, refreshed
--- concurrently (readers never block) under an advisory lock, so two refreshes never
--- overlap. app_public.contactable_leads reads it through contactable_lead_ids(), which
--- returns only the caller's org; RLS on leads then applies (members: assigned leads only).
+-- Contactable leads: app_private.contactable_lead_set (org_id, lead_id), kept by a
+-- set-based diff under an advisory lock, so two refreshes never overlap and readers (plain
+-- MVCC reads) never block. app_public.contactable_leads reads it through
+-- contactable_lead_ids(), which returns only the caller's org; RLS on leads then applies
+-- (members: assigned leads only).
 
 create or replace function app_private.contactable_lead_ids() returns setof uuid
   language sql stable security definer
   set search_path = pg_catalog, public
 as $$
-  select m.lead_id from app_private.contactable_leads_mv m where m.org_id = app_public.current_org_id()
+  select m.lead_id from app_private.contactable_lead_set m where m.org_id = app_public.current_org_id()
 $$;
 
+-- Verified (email or phone), consented, not do-not-contact, not suppressed. One scan of
+-- leads, then two anti-joins against the stored set: only rows that stopped or started
+-- being contactable are written.
 create or replace function app_private.refresh_contactable_leads() returns jsonb
   language plpgsql volatile security definer
   set search_path = pg_catalog, public
+  set work_mem = '256MB'
 as $$
 declare
   t0 timestamptz := clock_timestamp();
   waited_ms numeric;
+  n_removed int;
+  n_added int;
 begin
   perform pg_advisory_xact_lock(hashtextextended('switchboard.contactable_leads_refresh', 0));
   waited_ms := round(extract(epoch from clock_timestamp() - t0) * 1000);
-  refresh materialized view concurrently app_private.contactable_leads_mv;
-  return jsonb_build_object('refreshed', true, 'waited_ms', waited_ms,
+  with cur as materialized (
+    select l.org_id, l.id as lead_id
+      from app_public.leads l
+     where (l.email_verified or l.phone_verified)
+       and l.consent_given
+       and l.campaign_status <> 'do_not_contact'
+       and not exists (select 1 from app_public.suppressions s where s.org_id = l.org_id and s.email = l.email)
+  ), removed as (
+    delete from app_private.contactable_lead_set t
+     where not exists (select 1 from cur where cur.org_id = t.org_id and cur.lead_id = t.lead_id)
+    returning 1
+  ), added as (
+    insert into app_private.contactable_lead_set (org_id, lead_id)
+    select cur.org_id, cur.lead_id from cur
+     where not exists (select 1 from app_private.contactable_lead_set t where t.org_id = cur.org_id and t.lead_id = cur.lead_id)
+    on conflict do nothing
+    returning 1
+  )
+  select (select count(*) from removed), (select count(*) from added) into n_removed, n_added;
+  return jsonb_build_object('refreshed', true, 'waited_ms', waited_ms, 'added', n_added, 'removed', n_removed,
                             'ms', round(extract(epoch from clock_timestamp() - t0) * 1000) - waited_ms);
 end
 $$;

@@ -41,7 +41,9 @@ begin
        and not exists (select 1 from app_public.suppressions s where s.org_id = l.org_id and s.email = l.email)
      order by l.lead_score desc, l.id
      limit lim
-     for update of l skip locked
+     -- NO KEY UPDATE: the feed changes no key, so it neither waits for nor skips rows a
+     -- concurrent refresh of the contactable set holds KEY SHARE on (its foreign key).
+     for no key update of l skip locked
   ), fed as (
     update app_public.leads l set campaign_status = 'active'
       from picked p
@@ -57,12 +59,14 @@ begin
   )
   select coalesce(array_agg(e.subject_id), '{}') into fed_ids from events e;
 
-  update app_private.lead_feed_runs r set fed = cardinality(fed_ids)
+  -- The run keeps the ids it fed: the hand-off reads them from here (a small job payload,
+  -- and a retried hand-off sends the same leads).
+  update app_private.lead_feed_runs r set fed = cardinality(fed_ids), lead_ids = fed_ids
    where r.org_id = feed_leads.org_id and r.local_date = local_ts::date;
   if cardinality(fed_ids) > 0 then
     perform graphile_worker.add_job('handoff_leads',
-      json_build_object('org_id', feed_leads.org_id, 'local_date', local_ts::date, 'lead_ids', fed_ids),
-      job_key => 'handoff_leads:' || feed_leads.org_id || ':' || local_ts::date);
+      json_build_object('org_id', feed_leads.org_id, 'local_date', local_ts::date),
+      job_key => 'handoff_leads:' || feed_leads.org_id || ':' || local_ts::date, max_attempts => 10);
   end if;
   return jsonb_build_object('status', 'fed', 'local_date', local_ts::date, 'fed', cardinality(fed_ids),
                             'ms', round(extract(epoch from clock_timestamp() - t0) * 1000, 1));

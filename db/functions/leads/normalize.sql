@@ -149,10 +149,13 @@ $$;
 -- Fields listed as sensitive in the README are encrypted with pgcrypto under the key
 -- from the environment (ENCRYPTION_KEY), passed per call and never stored.
 
+-- pgcrypto's digest (immutable; the database is UTF-8, so the same bytes as
+-- sha256(convert_to(…, 'UTF8'))) keeps this function inlinable: the generated
+-- leads.email_hash column costs an expression per row, not a function call.
 create or replace function app_private.hash_email(email text) returns bytea
   language sql immutable parallel safe
 as $$
-  select case when nullif(btrim(email), '') is not null then sha256(convert_to(lower(btrim(email)), 'UTF8')) end
+  select case when nullif(btrim(email), '') is not null then public.digest(lower(btrim(email)), 'sha256') end
 $$;
 
 create or replace function app_private.encrypt_pii(value text, encryption_key text) returns bytea

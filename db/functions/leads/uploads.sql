@@ -45,7 +45,19 @@ begin
     mailing_address text, mailing_city text, mailing_state text, mailing_zip text,
     estimated_equity text, owner_occupied text,
     email_verification_code text, phone_verification_code text,
-    attributes jsonb
+    attributes jsonb,
+    -- Normalised while the rows stream in: the backend computes these during the COPY,
+    -- overlapping the gateway's CSV parsing, so the merge does not have to.
+    email_n citext generated always as (app_private.normalize_email(email)) stored,
+    phone_n text generated always as (app_private.normalize_phone(phone)) stored,
+    addr_n text generated always as (app_private.normalize_address(property_address)) stored,
+    zip_n text generated always as (app_private.normalize_zip(property_zip)) stored,
+    fips_n text generated always as (app_private.normalize_fips(county_fips)) stored,
+    apn_n text generated always as (app_private.normalize_apn(apn)) stored,
+    mak_n text generated always as (app_private.normalize_mak(mak)) stored,
+    mailing_zip_n text generated always as (app_private.normalize_zip(mailing_zip)) stored,
+    equity_n numeric generated always as (app_private.parse_money(estimated_equity)) stored,
+    owner_occupied_n boolean generated always as (app_private.parse_boolean(owner_occupied)) stored
   ) on commit drop;
   grant insert on pg_temp.lead_upload_rows to switchboard_gateway;
   return new_batch;
@@ -66,8 +78,17 @@ begin
   if not found then
     raise exception 'no batch % is receiving', finish_lead_upload.batch_id using errcode = 'P0002';
   end if;
-  insert into app_private.lead_staging
-    select finish_lead_upload.batch_id, r.* from pg_temp.lead_upload_rows r;
+  insert into app_private.lead_staging (
+    batch_id, row_number, first_name, last_name, email, phone, property_address, property_city, property_state,
+    property_zip, county_fips, apn, mak, mailing_address, mailing_city, mailing_state, mailing_zip, estimated_equity,
+    owner_occupied, email_verification_code, phone_verification_code, attributes,
+    email_n, phone_n, addr_n, zip_n, fips_n, apn_n, mak_n, mailing_zip_n, equity_n, owner_occupied_n, normalized)
+  select finish_lead_upload.batch_id, r.row_number, r.first_name, r.last_name, r.email, r.phone, r.property_address,
+         r.property_city, r.property_state, r.property_zip, r.county_fips, r.apn, r.mak, r.mailing_address, r.mailing_city,
+         r.mailing_state, r.mailing_zip, r.estimated_equity, r.owner_occupied, r.email_verification_code,
+         r.phone_verification_code, r.attributes,
+         r.email_n, r.phone_n, r.addr_n, r.zip_n, r.fips_n, r.apn_n, r.mak_n, r.mailing_zip_n, r.equity_n, r.owner_occupied_n, true
+    from pg_temp.lead_upload_rows r;
   get diagnostics copied = row_count;
   drop table pg_temp.lead_upload_rows;
 

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { Db } from '../db.ts';
 import { ApiError } from '../errors.ts';
+import { type TokenIssuer, bearerClaims } from '../jwt.ts';
 import { escapeHtml, htmlPage, signToken, verifyToken } from './unsubscribe.ts';
 
 /**
@@ -21,7 +23,13 @@ export async function createConsentToken(db: Db, encryptionKey: string, leadId: 
 interface Options {
   db: Db;
   encryptionKey: string;
+  /** Verifies bearer tokens for POST /leads/{id}/consent-link. */
+  tokens: TokenIssuer;
+  /** Base of the links returned (PUBLIC_URL); the request's own origin when unset. */
+  publicUrl?: string;
 }
+
+const linkBody = z.object({ ttl_hours: z.number().int().min(1).max(2160).optional() }).strict();
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const invalid = () => new ApiError(401, 'invalid_token', 'This consent link is not valid or has expired.');
@@ -37,6 +45,26 @@ export async function consentRoutes(app: FastifyInstance, options: Options): Pro
     if (t.x * 1000 <= Date.now()) throw invalid();
     return t;
   };
+
+  // A signed-in user mints a consent link for a lead they can see (owners and admins: any
+  // lead of their org; members: leads assigned to them). 201 {url, token, expires_at}.
+  app.post<{ Params: { lead_id: string } }>('/leads/:lead_id/consent-link', async (request, reply) => {
+    const claims = await bearerClaims(options.tokens, request.headers.authorization);
+    const parsed = linkBody.safeParse(request.body ?? {});
+    if (!parsed.success) throw new ApiError(400, 'invalid_payload', 'Send {"ttl_hours": 1..2160} or an empty body.');
+    const notFound = () => new ApiError(404, 'not_found', 'No such lead.');
+    if (!UUID.test(request.params.lead_id)) throw notFound();
+    const ttl = `${parsed.data.ttl_hours ?? 168} hours`;
+    const { rows } = await options.db.query<{ status: string; nonce: string; org_id: string; expires_at: Date }>(
+      'select * from app_private.issue_consent_link($1, $2, $3::interval)', [claims.sid, request.params.lead_id, ttl]);
+    const r = rows[0];
+    if (r?.status === 'not_found') throw notFound();
+    if (r?.status !== 'ok') throw new ApiError(401, 'unauthorized', 'The session has ended; sign in again.');
+    const token = signToken(options.encryptionKey, 'consent', { o: r.org_id, l: request.params.lead_id, n: r.nonce, x: Math.floor(r.expires_at.getTime() / 1000) });
+    const base = (options.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
+    request.log.info({ org_id: r.org_id }, 'consent link issued');
+    return reply.code(201).send({ url: `${base}/consent/${token}`, token, expires_at: r.expires_at.toISOString() });
+  });
 
   app.get<{ Params: { '*': string } }>('/consent/*', async (request, reply) => {
     const t = read(request.params['*']);
