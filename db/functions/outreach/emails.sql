@@ -99,7 +99,8 @@ begin
     select coalesce(
              (select 'suppressed: ' || s.reason from app_public.suppressions s where s.org_id = m.org_id and s.email = m.to_email),
              (select 'suppressed: do_not_contact' from app_public.leads l
-               where l.org_id = m.org_id and l.email = m.to_email and l.campaign_status = 'do_not_contact' limit 1))
+               where l.org_id = m.org_id and l.email_hash = app_private.hash_email(m.to_email::text)
+                 and l.email = m.to_email and l.campaign_status = 'do_not_contact' limit 1))
       into why;
     if why is not null then
       update app_public.emails x set status = 'skipped', last_error = why, updated_at = now() where x.id = m.id;

@@ -134,8 +134,10 @@ begin
   update app_public.leads l set campaign_status = 'replied'
    where l.org_id = the_org and l.campaign_status in ('new', 'queued', 'active')
      and (l.id in (select s.lead_id from stopped s where s.lead_id is not null)
-          or l.email = any(emails)
-          or l.email in (select k.email from app_public.contacts k join stopped s on s.contact_id = k.id));
+          -- By address through the (org_id, email_hash) index.
+          or l.email_hash in (select app_private.hash_email(x::text) from unnest(emails) x
+                               union all
+                              select app_private.hash_email(k.email::text) from app_public.contacts k join stopped s on s.contact_id = k.id));
   get diagnostics n = row_count;
   return n;
 end
