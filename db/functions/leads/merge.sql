@@ -109,10 +109,10 @@ $$;
 create or replace function app_private.time_ordered_uuid() returns uuid
   language sql volatile parallel safe
 as $$
-  select encode(set_byte(overlay(uuid_send(gen_random_uuid())
-                                 placing substring(int8send((extract(epoch from clock_timestamp()) * 1000)::bigint) from 3 for 6)
-                                 from 1 for 6),
-                         6, (get_byte(uuid_send(gen_random_uuid()), 6) & 15) | 112), 'hex')::uuid
+  -- One random UUID's text, its first 13 hex digits replaced by the time and version 7
+  -- (its variant digit and 74 random bits kept): a third of the cost of byte surgery.
+  select (lpad(to_hex((extract(epoch from clock_timestamp()) * 1000)::bigint), 12, '0') || '7'
+          || substr(gen_random_uuid()::text, 16))::uuid
 $$;
 
 create or replace function app_private.merge_lead_batch(batch_id uuid)
@@ -136,6 +136,14 @@ declare
   email_ok text[];
   n_absorbed int := 0;
 begin
+  -- Room for the batch's temporary tables in memory (the default 8 MB spills a large batch
+  -- to files read back several times). Only possible before the session's first temporary
+  -- table: a session that already has its local buffers keeps them.
+  begin
+    perform set_config('temp_buffers', '128MB', true);
+  exception when invalid_parameter_value then
+    null;
+  end;
   select * into b from app_public.lead_import_batches x where x.id = merge_lead_batch.batch_id;
   if not found then
     raise exception 'no batch %', merge_lead_batch.batch_id using errcode = 'P0002';
@@ -266,19 +274,28 @@ begin
   -- 3. Connected components over rows and existing leads: rows sharing a key, and rows
   --    matching a lead, end up in one group. Only rows with a repeated key or a match take
   --    part (the others are groups of one). Label propagation until stable.
-  drop table if exists pg_temp.lm_dup;
-  create temporary table lm_dup on commit drop as
-  select r.row_number, r.row_number as grp
+  --    The rows taking part are copied whole (lm_dupdata) in the scan that finds them, so
+  --    the steps below join that small table instead of hashing all of lm again; lm_dup
+  --    holds just (row, group) for the propagation.
+  drop table if exists pg_temp.lm_dupdata;
+  create temporary table lm_dupdata on commit drop as
+  select r.*
     from pg_temp.lm r
    where r.m1 is not null or r.m2 is not null or r.m3 is not null
       or r.mak_n in (select x.mak_n from pg_temp.lm x where x.mak_n is not null group by 1 having count(*) > 1)
       or (r.fips_n, r.apn_n) in (select x.fips_n, x.apn_n from pg_temp.lm x where x.apn_n is not null group by 1, 2 having count(*) > 1)
       or r.addr_hash in (select x.addr_hash from pg_temp.lm x where x.addr_hash is not null group by 1 having count(*) > 1);
+  drop table if exists pg_temp.lm_dup;
+  create temporary table lm_dup on commit drop as
+  select r.row_number, r.row_number as grp from pg_temp.lm_dupdata r;
+  create index on pg_temp.lm_dup (row_number);
+  analyze pg_temp.lm_dupdata;
+  analyze pg_temp.lm_dup;
   drop table if exists pg_temp.lm_edge;
   create temporary table lm_edge on commit drop as
   select d.row_number, k.node
     from pg_temp.lm_dup d
-    join pg_temp.lm r on r.row_number = d.row_number
+    join pg_temp.lm_dupdata r on r.row_number = d.row_number
    cross join lateral (values ('m' || r.mak_n), ('a' || r.fips_n || '/' || r.apn_n), ('h' || encode(r.addr_hash, 'hex')),
                               ('l' || r.m1), ('l' || r.m2), ('l' || r.m3)) k(node)
    where k.node is not null;
@@ -303,7 +320,7 @@ begin
   create temporary table lm_leadmatch on commit drop as
   select distinct d.grp, m.lead_id, m.rank
     from pg_temp.lm_dup d
-    join pg_temp.lm r on r.row_number = d.row_number
+    join pg_temp.lm_dupdata r on r.row_number = d.row_number
    cross join lateral (values (r.m1, 1), (r.m2, 2), (r.m3, 3)) m(lead_id, rank)
    where m.lead_id is not null;
   drop table if exists pg_temp.lm_target;
@@ -354,7 +371,7 @@ begin
          case when count(*) = 1 then (array_agg(r.attributes))[1]
               else app_private.jsonb_merge_all(array_agg(r.attributes order by r.row_number)) end as attributes
     from pg_temp.lm_dup d
-    join pg_temp.lm r on r.row_number = d.row_number
+    join pg_temp.lm_dupdata r on r.row_number = d.row_number
     left join pg_temp.lm_target t on t.grp = d.grp
    group by t.target_id, case when t.target_id is null then d.grp end;
 
