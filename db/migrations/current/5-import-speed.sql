@@ -1,5 +1,0 @@
--- Lead import speed, round 2 (issue 4). Re-runnable: functions are create-or-replace.
---   merge: rows whose keys repeat are copied whole in the scan that finds them, so grouping
---   and aggregation never hash the whole batch again; temporary tables get 128 MB of local
---   buffers when the session allows; cheaper time-ordered ids.
---!include leads/merge.sql
