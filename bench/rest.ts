@@ -3,7 +3,9 @@ import pg from 'pg';
 import type { BenchContext, BenchResult } from '../scripts/bench.ts';
 import { measurePreRequest } from './rest-prerequest.ts';
 import { startPgBouncer } from './lib/pgbouncer.ts';
-import { percentile, round, sized } from './lib/stats.ts';
+import { cpuByProgram, cpuShare } from './lib/cpu.ts';
+import { round, sized } from './lib/stats.ts';
+import { ensureWrk, runWrk } from './lib/wrk.ts';
 
 /**
  * rest: the dashboard load test made real. VUS virtual users, each RATE requests/s for
@@ -27,6 +29,7 @@ export default async function rest(ctx: BenchContext): Promise<BenchResult> {
   // PostgREST reaches PostgreSQL through PgBouncer (transaction mode) when the machine has it:
   // no prepared statements and no LISTEN through a transaction pooler.
   const authenticator = new URL(ctx.config.authenticatorUrl);
+  ensureWrk();
   const bouncer = await startPgBouncer(ctx.config.authenticatorUrl, { [decodeURIComponent(authenticator.username)]: decodeURIComponent(authenticator.password) });
   const pooled: Record<string, string> = bouncer
     ? { AUTHENTICATOR_DATABASE_URL: bouncer.through(ctx.config.authenticatorUrl), PGRST_DB_PREPARED_STATEMENTS: 'false', PGRST_DB_CHANNEL_ENABLED: 'false' }
@@ -92,8 +95,6 @@ export default async function rest(ctx: BenchContext): Promise<BenchResult> {
       await (await fetch(stack.postgrestUrl + path, { headers: { authorization: `Bearer ${token}` } })).arrayBuffer();
     }))));
 
-    const latencies = { rls: [] as number[], bypass: [] as number[] };
-    let errors = 0;
     let peakConnections = 0;
     // A superuser sees every session in pg_stat_activity.
     const watcher = new pg.Client({ connectionString: ctx.config.rootUrl });
@@ -103,34 +104,26 @@ export default async function rest(ctx: BenchContext): Promise<BenchResult> {
       peakConnections = Math.max(peakConnections, rows[0].n);
     }, 250);
 
-    ctx.log(`${vus} users × ${rate} req/s for ${seconds} s …`);
-    const deadline = performance.now() + seconds * 1000;
-    const progress = setInterval(() => {
-      const left = Math.max(0, Math.round((deadline - performance.now()) / 1000));
-      ctx.log(`  ${latencies.rls.length + latencies.bypass.length} requests, ${errors} errors, ${left} s left`);
-    }, 10_000);
-    await Promise.all(Array.from({ length: vus }, async (_, v) => {
-      const who = identities[v % identities.length];
-      const list = paths(who.org);
-      for (let i = 0; performance.now() < deadline; i++) {
-        const started = performance.now();
-        const variant = i % 2 === 0 ? 'rls' : 'bypass';
-        const res = await fetch(stack.postgrestUrl + list[Math.floor(i / 2) % list.length], {
-          headers: { authorization: `Bearer ${who[variant]}` },
-        }).catch(() => null);
-        if (!res || res.status !== 200) errors++;
-        await res?.arrayBuffer();
-        latencies[variant].push(performance.now() - started);
-        const wait = 1000 / rate - (performance.now() - started);
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      }
-    }));
+    // Half the users read as `authenticated` (RLS), half as the bypassing twin, at the same
+    // time, each half from its own wrk process; every user cycles through all orgs' pages.
+    ctx.log(`${vus} users × ${rate} req/s for ${seconds} s (wrk) …`);
+    const progress = setInterval(() => ctx.log('  …'), 30_000);
+    const cpuBefore = cpuByProgram();
+    const load = (variant: 'rls' | 'bypass') => runWrk({
+      baseUrl: stack.postgrestUrl,
+      requests: identities.flatMap((who) => paths(who.org).map((path) => ({ path, token: who[variant] }))),
+      connections: Math.max(1, Math.round(vus / 2)),
+      seconds,
+      thinkMs: Math.round(1000 / rate),
+    });
+    const [rls, bypass] = await Promise.all([load('rls'), load('bypass')]);
+    const cpu = cpuShare(cpuBefore, cpuByProgram(), seconds);
     clearInterval(sampler);
     clearInterval(progress);
     await watcher.end();
-    latencies.rls.sort((a, b) => a - b);
-    latencies.bypass.sort((a, b) => a - b);
-    const total = latencies.rls.length + latencies.bypass.length;
+    ctx.log(`CPU (share of one core): ${cpu}`);
+    const total = rls.requests + bypass.requests;
+    const errors = rls.errors + bypass.errors;
 
     ctx.log('measuring the db-pre-request hook …');
     const hook = await measurePreRequest(ctx, { stack, requestsPerRound: sized(4000, 200), rounds: sized(3, 1) });
@@ -138,15 +131,15 @@ export default async function rest(ctx: BenchContext): Promise<BenchResult> {
       orgs, leads, email_events: events, users: vus, seconds,
       requests: total,
       rps: Math.round(total / seconds),
-      p50_ms: round(percentile(latencies.rls, 50)),
-      p95_ms: round(percentile(latencies.rls, 95)),
-      p99_ms: round(percentile(latencies.rls, 99)),
-      bypass_p95_ms: round(percentile(latencies.bypass, 95)),
+      p50_ms: round(rls.p50_ms),
+      p95_ms: round(rls.p95_ms),
+      p99_ms: round(rls.p99_ms),
+      bypass_p95_ms: round(bypass.p95_ms),
       errors,
       peak_connections: peakConnections,
       pgbouncer: bouncer ? 'yes' : 'no',
       prerequest_ratio: hook.prerequest_ratio,
-      ratio: round(percentile(latencies.bypass, 95) / percentile(latencies.rls, 95)),
+      ratio: round(bypass.p95_ms / rls.p95_ms),
       lost: errors + (hook.lost ?? 0),
     };
   } finally {

@@ -30,6 +30,9 @@ export function postgrestEnv(config: StackConfig, callerEnv: NodeJS.ProcessEnv =
     PGRST_OPENAPI_MODE: 'follow-privileges',
     PGRST_DB_CHANNEL_ENABLED: 'true',
     PGRST_LOG_LEVEL: process.env.PGRST_LOG_LEVEL ?? 'error',
+    // Verified JWTs are cached until they expire: revocation does not depend on this, the
+    // db-pre-request (check_session) looks the session up on every request.
+    PGRST_JWT_CACHE_MAX_LIFETIME: '3600',
     ...Object.fromEntries(overrides),
   };
 }
