@@ -3,7 +3,7 @@
 -- delivery per run, exactly once), consent links minted by signed-in users (visibility
 -- rules), and the daily re-scoring (set-based, changed rows only).
 begin;
-select plan(33);
+select plan(36);
 
 insert into app_public.organizations (id, name, timezone) values
   ('64000000-0000-0000-0000-0000000000a1', 'Leads 64 A', 'America/New_York'),
@@ -88,6 +88,25 @@ select is(app_private.handoff_leads('64000000-0000-0000-0000-0000000000b1', '202
   'a retried hand-off sends nothing more');
 select is((select count(*)::int from app_public.delivery_messages m where m.org_id = '64000000-0000-0000-0000-0000000000b1'), 1, 'still one message');
 select is(app_private.handoff_leads('64000000-0000-0000-0000-0000000000b1', '2026-03-10') ->> 'status', 'no_run', 'no run, no hand-off');
+
+-- Per-lead lead.fed: a feed raises one per fed lead in one pass (its UPDATE skips the row
+-- trigger); any other move to active still raises it through the trigger.
+insert into app_public.organizations (id, name, timezone) values ('64000000-0000-0000-0000-0000000000b2', 'Leads 64 B2', 'America/New_York');
+insert into app_public.leads (org_id, mak, first_name, email, lead_score, campaign_status, email_verified, consent_given, consented_at)
+select '64000000-0000-0000-0000-0000000000b2', 'F' || s, 'one ' || s, 'f' || s || '@fed.test', s, 'queued', true, true, now()
+  from generate_series(1, 5) s;
+update app_public.workspace_settings set lead_feed_daily_limit = 3 where org_id = '64000000-0000-0000-0000-0000000000b2';
+create temp table ep2 as select * from app_private.create_delivery_endpoint('64000000-0000-0000-0000-0000000000b2', 'https://hooks.example.com/each', '{lead.fed}', null, 'k', false);
+select is(app_private.feed_leads('64000000-0000-0000-0000-0000000000b2', '2026-03-09 11:00Z') ->> 'fed', '3', 'a feed of 3 with a lead.fed subscriber');
+select results_eq(
+  $$select m.payload -> 'data' ->> 'first_name' from app_public.delivery_messages m
+     where m.org_id = '64000000-0000-0000-0000-0000000000b2' and m.event_type = 'lead.fed' order by m.payload -> 'data' ->> 'first_name' desc$$,
+  $$values ('one 5'), ('one 4'), ('one 3')$$,
+  'exactly one lead.fed per fed lead, with its data');
+update app_public.leads set campaign_status = 'active' where org_id = '64000000-0000-0000-0000-0000000000b2' and mak = 'F1';
+select is((select count(*)::int from app_public.delivery_messages m
+            where m.org_id = '64000000-0000-0000-0000-0000000000b2' and m.event_type = 'lead.fed' and m.payload -> 'data' ->> 'first_name' = 'one 1'), 1,
+  'a lead moved to active outside the feeder raises lead.fed through the trigger');
 
 ------------------------------------------------------------------------------------------
 -- Consent links minted by signed-in users.

@@ -48,17 +48,24 @@ end
 $$;
 
 -- A lead fed to the campaign tool (queued → active): pushed with what the tool needs.
+create or replace function app_private.lead_fed_payload(l app_public.leads) returns jsonb
+  language sql immutable
+as $$
+  select jsonb_build_object(
+    'lead_id', l.id, 'first_name', l.first_name, 'last_name', l.last_name, 'email', l.email,
+    'phone', l.phone, 'property_address', l.property_address, 'property_city', l.property_city,
+    'property_state', l.property_state, 'property_zip', l.property_zip, 'lead_score', l.lead_score)
+$$;
+
+-- Any path that moves a lead to active raises `lead.fed`. The feeder (feed_leads) raises
+-- its run's events itself, in one pass after its UPDATE, and sets switchboard.feeding for
+-- that UPDATE: the trigger's WHEN clause then keeps it from firing 250 times per feed.
 create or replace function app_private.tg_leads__emit_fed() returns trigger
   language plpgsql security definer
   set search_path = pg_catalog, public
 as $$
 begin
-  if new.campaign_status = 'active' and old.campaign_status is distinct from 'active' then
-    perform app_private.emit_event(new.org_id, 'lead.fed', jsonb_build_object(
-      'lead_id', new.id, 'first_name', new.first_name, 'last_name', new.last_name, 'email', new.email,
-      'phone', new.phone, 'property_address', new.property_address, 'property_city', new.property_city,
-      'property_state', new.property_state, 'property_zip', new.property_zip, 'lead_score', new.lead_score));
-  end if;
+  perform app_private.emit_event(new.org_id, 'lead.fed', app_private.lead_fed_payload(new));
   return null;
 end
 $$;

@@ -31,6 +31,8 @@ begin
   -- Do not interleave with a merge of the same org.
   perform pg_advisory_xact_lock(app_private.lead_lock_key(feed_leads.org_id));
 
+  -- This UPDATE's lead.fed events are raised below in one pass (see tg_leads__emit_fed).
+  perform set_config('switchboard.feeding', 'on', true);
   with picked as (
     select l.id
       from app_public.leads l
@@ -58,6 +60,13 @@ begin
     returning subject_id
   )
   select coalesce(array_agg(e.subject_id), '{}') into fed_ids from events e;
+  perform set_config('switchboard.feeding', 'off', true);
+  if cardinality(fed_ids) > 0 and app_private.has_subscriber(feed_leads.org_id, 'lead.fed') then
+    perform app_private.emit_event(l.org_id, 'lead.fed', app_private.lead_fed_payload(l))
+       from app_public.leads l
+      where l.org_id = feed_leads.org_id and l.id = any (fed_ids)
+      order by l.lead_score desc, l.id;
+  end if;
 
   -- The run keeps the ids it fed: the hand-off reads them from here (a small job payload,
   -- and a retried hand-off sends the same leads).
