@@ -18,6 +18,11 @@ create or replace function app_private.refresh_contactable_leads() returns jsonb
   language plpgsql volatile security definer
   set search_path = pg_catalog, public
   set work_mem = '256MB'
+  -- Both diffs as hash anti-joins. The planner's alternatives sort every contactable lead
+  -- twice (merge anti-joins) or probe the set's index once per lead (nested loop): measured
+  -- 5–8 s instead of ≈ 3 s on 1,000,000 leads.
+  set enable_mergejoin = off
+  set enable_nestloop = off
 as $$
 declare
   t0 timestamptz := clock_timestamp();

@@ -11,3 +11,6 @@ create trigger tg_leads__emit_fed after update of campaign_status on app_public.
   when (new.campaign_status = 'active' and old.campaign_status is distinct from 'active'
         and current_setting('switchboard.feeding', true) is distinct from 'on')
   execute function app_private.tg_leads__emit_fed();
+
+-- The contactable refresh keeps to hash anti-joins (see the function).
+--!include leads/contactable.sql
