@@ -1,38 +1,50 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
+/** CPU seconds (utime + stime) used so far by each live process, by pid, with its program name. */
+export type CpuSnapshot = Map<number, { name: string; seconds: number }>;
+
 /**
- * CPU seconds used per program name (utime + stime of every live process, from /proc), so a
- * bench can say where the machine's time went during its measured window. Linux only; an
- * empty map elsewhere. Processes that exit inside the window are not counted.
+ * A snapshot of every live process's CPU time (from /proc), so a bench can say where the
+ * machine's time went during its measured window. Linux only; empty elsewhere.
  */
-export function cpuByProgram(): Map<string, number> {
-  const totals = new Map<string, number>();
+export function cpuByProgram(): CpuSnapshot {
+  const snapshot: CpuSnapshot = new Map();
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
   } catch {
-    return totals;
+    return snapshot;
   }
   for (const pid of pids) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const close = stat.lastIndexOf(')');
-      const name = stat.slice(stat.indexOf('(') + 1, close).replace(/:.*$/, '');
+      const name = stat.slice(stat.indexOf('(') + 1, close);
       const fields = stat.slice(close + 2).split(' ');
-      // Fields 14 and 15 of stat (utime, stime), counted after the ")" from field 3.
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      totals.set(name, (totals.get(name) ?? 0) + ticks / 100);
+      // utime and stime are fields 14 and 15 of stat; fields[] starts at field 3.
+      snapshot.set(Number(pid), { name, seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
     } catch {
       /* the process exited meanwhile */
     }
   }
-  return totals;
+  return snapshot;
 }
 
-/** "postgres 61% · postgrest 48% · …": share of one core per program between two snapshots. */
-export function cpuShare(before: Map<string, number>, after: Map<string, number>, seconds: number, top = 6): string {
-  return [...after]
-    .map(([name, s]) => [name, (s - (before.get(name) ?? 0)) / seconds] as const)
+/**
+ * "postgres 61% · postgrest 48% · …": each program's share of one core between two
+ * snapshots, over the processes alive at the end (one that exited in between is not counted;
+ * one started in between counts whole).
+ */
+export function cpuShare(before: CpuSnapshot, after: CpuSnapshot, seconds: number, top = 6): string {
+  const used = new Map<string, number>();
+  for (const [pid, { name, seconds: total }] of after) {
+    const earlier = before.get(pid);
+    // A kernel worker renames itself after its current queue: not one program, skipped.
+    if (earlier && earlier.name !== name) continue;
+    used.set(name, (used.get(name) ?? 0) + total - (earlier?.seconds ?? 0));
+  }
+  return [...used]
+    .map(([name, s]) => [name, s / seconds] as const)
     .filter(([, share]) => share > 0.01)
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
