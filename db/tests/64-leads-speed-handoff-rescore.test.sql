@@ -1,30 +1,32 @@
--- Leads, issue 4 follow-up: normalisation during the upload's COPY (generated columns),
+-- Leads, issue 4 follow-up: the upload COPYs raw rows into staging and the merge normalises,
 -- the lean index set, the contactable set kept by a diff, the leads.fed hand-off (one signed
 -- delivery per run, exactly once), consent links minted by signed-in users (visibility
 -- rules), and the daily re-scoring (set-based, changed rows only).
 begin;
-select plan(36);
+select plan(41);
 
 insert into app_public.organizations (id, name, timezone) values
   ('64000000-0000-0000-0000-0000000000a1', 'Leads 64 A', 'America/New_York'),
   ('64000000-0000-0000-0000-0000000000b1', 'Leads 64 B', 'America/New_York');
 
 ------------------------------------------------------------------------------------------
--- Upload path: the COPY target computes the normalised values; they reach staging marked
--- normalised, and the merge uses them.
+-- Upload path: the COPY puts raw rows straight into durable staging, tagged with the batch
+-- begin_lead_upload opened for the transaction; the merge normalises them.
 insert into app_public.sources (org_id, id, provider, name)
 values ('64000000-0000-0000-0000-0000000000a1', '64300000-0000-0000-0000-000000000001', 'csv', 'file');
 create temp table up as
 select app_private.begin_lead_upload('64300000-0000-0000-0000-000000000001', '64000000-0000-0000-0000-0000000000a1', repeat('c', 64)) as batch_id;
-insert into pg_temp.lead_upload_rows (row_number, first_name, email, phone, property_address, property_zip, county_fips, apn, mak, estimated_equity, owner_occupied)
+set local role switchboard_gateway;
+insert into app_private.lead_staging (row_number, first_name, email, phone, property_address, property_zip, county_fips, apn, mak, estimated_equity, owner_occupied)
 values (2, ' Ann ', ' Ann@Example.TEST ', '(415) 555-0101', '12 north main street, apt. 4', '2134', '6037', '123-45 678', ' m-1 ', '$250,000', 'Yes');
-select results_eq(
-  $$select email_n::text, phone_n, addr_n, zip_n, fips_n, apn_n, mak_n, equity_n, owner_occupied_n from pg_temp.lead_upload_rows$$,
-  $$values ('ann@example.test', '+14155550101', '12 N MAIN ST APT 4', '02134', '06037', '12345678', 'M-1', 250000::numeric, true)$$,
-  'the upload''s COPY target normalises each row as it arrives');
+select throws_ok($$select count(*) from app_private.lead_staging$$, '42501', null, 'the gateway cannot read staged rows');
+select throws_ok($$insert into app_private.lead_staging (batch_id, row_number) values (gen_random_uuid(), 3)$$, '42501', null,
+  'the gateway cannot choose the batch of a staged row');
+reset role;
+select is((select count(*)::int from app_private.lead_staging where batch_id = (select batch_id from up)), 1,
+  'the staged row belongs to the batch begin_lead_upload opened');
 select app_private.finish_lead_upload((select batch_id from up), 1, 100);
-select is((select normalized from app_private.lead_staging where batch_id = (select batch_id from up)), true,
-  'staged upload rows are marked normalised');
+select is(current_setting('switchboard.upload_batch_id', true), '', 'finishing the upload closes it: later rows have no batch');
 select is(app_private.merge_lead_batch((select batch_id from up)) ->> 'leads_created', '1', 'the batch merges');
 select results_eq(
   $$select email::text, phone, address_normalized, property_zip, apn_normalized, mak, estimated_equity, owner_occupied
@@ -152,6 +154,17 @@ select is(app_private.rescore_leads('64000000-0000-0000-0000-0000000000b1', '202
   'a second pass the same day changes nothing');
 select is(app_private.rescore_next_org('64000000-0000-0000-0000-0000000000a1', '2026-07-02') ->> 'org_id', '64000000-0000-0000-0000-0000000000b1',
   'the daily job walks the orgs one per transaction (a cursor by org id)');
+
+------------------------------------------------------------------------------------------
+-- leads.org_id is checked per statement (no per-row foreign key): a lead of an unknown org
+-- is refused, a lead never changes org, and deleting an org deletes its leads.
+select throws_ok($$insert into app_public.leads (org_id, mak) values ('64000000-0000-0000-0000-0000000000ff', 'NOORG')$$,
+  '23503', null, 'a lead of an org that does not exist is refused (23503)');
+select throws_ok($$update app_public.leads set org_id = '64000000-0000-0000-0000-0000000000a1' where org_id = '64000000-0000-0000-0000-0000000000b1'$$,
+  '23503', null, 'a lead does not move to another org');
+delete from app_public.organizations where id = '64000000-0000-0000-0000-0000000000b1';
+select is((select count(*)::int from app_public.leads where org_id = '64000000-0000-0000-0000-0000000000b1'), 0,
+  'deleting an org deletes its leads');
 
 select * from finish();
 rollback;

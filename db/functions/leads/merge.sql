@@ -123,6 +123,10 @@ create or replace function app_private.merge_lead_batch(batch_id uuid)
   -- Sorts and hashes of a whole batch stay in memory (reset when the call returns).
   set work_mem = '256MB'
   set maintenance_work_mem = '256MB'
+  -- A batch's scans are worth splitting across the cores: the rows are few (one per file
+  -- line) but each costs a normalisation.
+  set parallel_setup_cost = 100
+  set parallel_tuple_cost = 0.01
 as $$
 declare
   b app_public.lead_import_batches;
@@ -135,6 +139,7 @@ declare
   changed int;
   email_ok text[];
   n_absorbed int := 0;
+  work text;
 begin
   -- Room for the batch's temporary tables in memory (the default 8 MB spills a large batch
   -- to files read back several times). Only possible before the session's first temporary
@@ -164,23 +169,20 @@ begin
     from app_public.verification_code_map m
    where m.org_id = b.org_id and m.provider = b.verification_provider and m.verdict = 'valid';
 
-  -- 1. Read, normalise and validate. Uploads arrive normalised (computed during the COPY);
-  --    rows staged any other way are normalised here first, in one statement.
-  update app_private.lead_staging s
-     set email_n = app_private.normalize_email(s.email),
-         phone_n = app_private.normalize_phone(s.phone),
-         addr_n = app_private.normalize_address(s.property_address),
-         zip_n = app_private.normalize_zip(s.property_zip),
-         fips_n = app_private.normalize_fips(s.county_fips),
-         apn_n = app_private.normalize_apn(s.apn),
-         mak_n = app_private.normalize_mak(s.mak),
-         mailing_zip_n = app_private.normalize_zip(s.mailing_zip),
-         equity_n = app_private.parse_money(s.estimated_equity),
-         owner_occupied_n = app_private.parse_boolean(s.owner_occupied),
-         normalized = true
-   where s.batch_id = b.id and not s.normalized;
-  drop table if exists pg_temp.lm;
-  create temporary table lm on commit drop as
+  -- 1. Read, normalise and validate the batch's rows, in one statement. The working set is
+  --    an unlogged table made by CREATE TABLE AS, so the normalisation (most of the CPU of
+  --    a merge) runs in parallel workers; temporary tables never get parallel plans. The
+  --    steps below name it through the temporary view pg_temp.lm. Both are dropped when the
+  --    merge ends (or vanish with its rollback).
+  work := 'lead_merge_' || replace(b.id::text, '-', '');
+  -- The rows just arrived: without fresh statistics the planner takes a big batch for a
+  -- few rows and reads it by index, in one process. A small sample is enough.
+  perform set_config('default_statistics_target', '10', true);
+  analyze app_private.lead_staging (batch_id);
+  perform set_config('default_statistics_target', '100', true);
+  drop view if exists pg_temp.lm;
+  execute format('drop table if exists app_private.%I', work);
+  execute format($q$create unlogged table app_private.%I as
   select r.*,
          -- The address key needs a street line and a ZIP.
          case when r.addr_n is not null and r.zip_n is not null
@@ -207,39 +209,43 @@ begin
              nullif(btrim(s.first_name), '') as first_name,
              nullif(btrim(s.last_name), '') as last_name,
              nullif(btrim(s.email), '') as email,
-             s.email_n as email_n,
+             app_private.normalize_email(s.email) as email_n,
              nullif(btrim(s.phone), '') as phone,
-             s.phone_n as phone_n,
+             app_private.normalize_phone(s.phone) as phone_n,
              nullif(btrim(s.property_address), '') as property_address,
-             s.addr_n as addr_n,
+             app_private.normalize_address(s.property_address) as addr_n,
              nullif(btrim(s.property_city), '') as property_city,
              upper(nullif(btrim(s.property_state), '')) as property_state,
              nullif(btrim(s.property_zip), '') as property_zip,
-             s.zip_n as zip_n,
+             app_private.normalize_zip(s.property_zip) as zip_n,
              nullif(btrim(s.county_fips), '') as county_fips,
-             s.fips_n as fips_n,
+             app_private.normalize_fips(s.county_fips) as fips_n,
              nullif(btrim(s.apn), '') as apn,
              -- An APN without a valid FIPS is no key (apn_raw_n only explains the reject).
-             case when s.fips_n is not null then s.apn_n end as apn_n,
-             s.apn_n as apn_raw_n,
-             s.mak_n as mak_n,
+             case when app_private.normalize_fips(s.county_fips) is not null then app_private.normalize_apn(s.apn) end as apn_n,
+             app_private.normalize_apn(s.apn) as apn_raw_n,
+             app_private.normalize_mak(s.mak) as mak_n,
              nullif(btrim(s.mailing_address), '') as mailing_address,
              nullif(btrim(s.mailing_city), '') as mailing_city,
              upper(nullif(btrim(s.mailing_state), '')) as mailing_state,
              nullif(btrim(s.mailing_zip), '') as mailing_zip,
-             s.mailing_zip_n as mailing_zip_n,
+             app_private.normalize_zip(s.mailing_zip) as mailing_zip_n,
              nullif(btrim(s.estimated_equity), '') as estimated_equity,
-             s.equity_n as equity_n,
+             app_private.parse_money(s.estimated_equity) as equity_n,
              nullif(btrim(s.owner_occupied), '') as owner_occupied,
-             s.owner_occupied_n as owner_occupied_n,
+             app_private.parse_boolean(s.owner_occupied) as owner_occupied_n,
              nullif(upper(btrim(s.email_verification_code)), '') as email_code,
              nullif(upper(btrim(s.phone_verification_code)), '') as phone_code,
              coalesce(s.attributes, '{}') as attributes
         from app_private.lead_staging s
-       where s.batch_id = b.id
-      -- A fence: each normalised value is computed once per row, not once per use below.
+       where s.batch_id = %L
+      -- A fence: each normalised value is computed once per row (in the parallel scan),
+      -- not once per use below.
       offset 0
-    ) r;
+    ) r
+  $q$, work, b.id);
+  execute format('create temporary view lm as select * from app_private.%I', work);
+
 
   insert into app_public.lead_import_rejects (org_id, batch_id, row_number, reason, row_data)
   select b.org_id, b.id, r.row_number, r.reason,
@@ -255,8 +261,8 @@ begin
   delete from pg_temp.lm r where r.reason is not null;
 
   select count(*) into n_valid from pg_temp.lm;
-  create index on pg_temp.lm (row_number);
-  analyze pg_temp.lm;
+  execute format('create index on app_private.%I (row_number)', work);
+  execute format('analyze app_private.%I', work);
 
   -- 2. Match existing leads by each key (an org's first import has none to match: skipped;
   --    the org's lock makes that check safe).
@@ -467,6 +473,8 @@ begin
      and l.verification_provider = b.verification_provider;
 
   delete from app_private.lead_staging s where s.batch_id = b.id;
+  drop view pg_temp.lm;
+  execute format('drop table app_private.%I', work);
   update app_public.lead_import_batches x
      set status = 'merged', rows_merged = n_valid, rows_rejected = n_rejected,
          leads_created = n_created, leads_updated = n_updated, merged_at = clock_timestamp(), error = null

@@ -1,19 +1,21 @@
 -- Signed lead uploads. The gateway, in ONE transaction:
 --   1. select app_private.begin_lead_upload(source, org, sha256, provider)  → batch id, or
 --      NULL when the same content was uploaded to this org in the last 7 days (409);
---   2. COPY pg_temp.lead_upload_rows FROM STDIN (the table begin created for it);
---   3. select app_private.finish_lead_upload(batch, rows, bytes) — moves the rows to the
---      durable staging table, queues the batch and enqueues the merge job;
+--   2. COPY app_private.lead_staging (row_number, <file columns>, attributes) FROM STDIN:
+--      the raw rows go straight into the durable staging table, tagged with the batch id
+--      that begin set for this transaction (the column's default);
+--   3. select app_private.finish_lead_upload(batch, rows, bytes) — queues the batch and
+--      enqueues the merge job;
 --   4. COMMIT, then answers 202. A hash mismatch rolls everything back (400).
--- The gateway role has no table privileges: the temporary table is created here, owned by
--- the definer, with INSERT granted to the gateway for this transaction only.
+-- Normalisation happens in the merge, where it runs on every core (parallel query); the
+-- upload stays as fast as a plain COPY. The gateway role may insert the row columns of
+-- lead_staging and nothing else (no select, no batch_id of its choosing outside begin's).
 
 create or replace function app_private.begin_lead_upload(
   source_id uuid, org_id uuid, content_sha256 text, verification_provider text default null)
   returns uuid
   language plpgsql volatile security definer
   set search_path = pg_catalog, public
-  set client_min_messages = warning
 as $$
 declare
   new_batch uuid := gen_random_uuid();
@@ -35,33 +37,18 @@ begin
           coalesce(nullif(btrim(begin_lead_upload.verification_provider), ''),
                    (select w.lead_verification_provider from app_public.workspace_settings w where w.org_id = begin_lead_upload.org_id),
                    'default'));
-
-  drop table if exists pg_temp.lead_upload_rows;
-  create temporary table lead_upload_rows (
-    row_number int not null,
-    first_name text, last_name text, email text, phone text,
-    property_address text, property_city text, property_state text, property_zip text,
-    county_fips text, apn text, mak text,
-    mailing_address text, mailing_city text, mailing_state text, mailing_zip text,
-    estimated_equity text, owner_occupied text,
-    email_verification_code text, phone_verification_code text,
-    attributes jsonb,
-    -- Normalised while the rows stream in: the backend computes these during the COPY,
-    -- overlapping the gateway's CSV parsing, so the merge does not have to.
-    email_n citext generated always as (app_private.normalize_email(email)) stored,
-    phone_n text generated always as (app_private.normalize_phone(phone)) stored,
-    addr_n text generated always as (app_private.normalize_address(property_address)) stored,
-    zip_n text generated always as (app_private.normalize_zip(property_zip)) stored,
-    fips_n text generated always as (app_private.normalize_fips(county_fips)) stored,
-    apn_n text generated always as (app_private.normalize_apn(apn)) stored,
-    mak_n text generated always as (app_private.normalize_mak(mak)) stored,
-    mailing_zip_n text generated always as (app_private.normalize_zip(mailing_zip)) stored,
-    equity_n numeric generated always as (app_private.parse_money(estimated_equity)) stored,
-    owner_occupied_n boolean generated always as (app_private.parse_boolean(owner_occupied)) stored
-  ) on commit drop;
-  grant insert on pg_temp.lead_upload_rows to switchboard_gateway;
+  -- The batch the COPY's rows belong to, for this transaction only.
+  perform set_config('switchboard.upload_batch_id', new_batch::text, true);
   return new_batch;
 end
+$$;
+
+-- The batch id of the upload in progress in this transaction; staged rows default to it.
+-- Fails outside an upload (no batch set): a staged row always belongs to a batch.
+create or replace function app_private.upload_batch_id() returns uuid
+  language sql stable parallel safe
+as $$
+  select nullif(current_setting('switchboard.upload_batch_id', true), '')::uuid
 $$;
 
 create or replace function app_private.finish_lead_upload(batch_id uuid, rows_total int, bytes bigint)
@@ -71,32 +58,20 @@ create or replace function app_private.finish_lead_upload(batch_id uuid, rows_to
 as $$
 declare
   b app_public.lead_import_batches;
-  copied int;
 begin
   select * into b from app_public.lead_import_batches x where x.id = finish_lead_upload.batch_id and x.status = 'receiving'
      for update;
   if not found then
     raise exception 'no batch % is receiving', finish_lead_upload.batch_id using errcode = 'P0002';
   end if;
-  insert into app_private.lead_staging (
-    batch_id, row_number, first_name, last_name, email, phone, property_address, property_city, property_state,
-    property_zip, county_fips, apn, mak, mailing_address, mailing_city, mailing_state, mailing_zip, estimated_equity,
-    owner_occupied, email_verification_code, phone_verification_code, attributes,
-    email_n, phone_n, addr_n, zip_n, fips_n, apn_n, mak_n, mailing_zip_n, equity_n, owner_occupied_n, normalized)
-  select finish_lead_upload.batch_id, r.row_number, r.first_name, r.last_name, r.email, r.phone, r.property_address,
-         r.property_city, r.property_state, r.property_zip, r.county_fips, r.apn, r.mak, r.mailing_address, r.mailing_city,
-         r.mailing_state, r.mailing_zip, r.estimated_equity, r.owner_occupied, r.email_verification_code,
-         r.phone_verification_code, r.attributes,
-         r.email_n, r.phone_n, r.addr_n, r.zip_n, r.fips_n, r.apn_n, r.mak_n, r.mailing_zip_n, r.equity_n, r.owner_occupied_n, true
-    from pg_temp.lead_upload_rows r;
-  get diagnostics copied = row_count;
-  drop table pg_temp.lead_upload_rows;
+  perform set_config('switchboard.upload_batch_id', '', true);
 
   update app_public.lead_import_batches x
-     set status = 'queued', rows_total = copied, bytes = finish_lead_upload.bytes
+     set status = 'queued', rows_total = finish_lead_upload.rows_total, bytes = finish_lead_upload.bytes
    where x.id = b.id;
   insert into app_public.pipeline_events (org_id, kind, subject_id, quantity, data)
-  values (b.org_id, 'upload_received', b.id, copied, jsonb_build_object('batch_id', b.id, 'bytes', finish_lead_upload.bytes));
+  values (b.org_id, 'upload_received', b.id, finish_lead_upload.rows_total,
+          jsonb_build_object('batch_id', b.id, 'bytes', finish_lead_upload.bytes));
   perform graphile_worker.add_job('merge_lead_batch', json_build_object('batch_id', b.id),
                                   job_key => 'merge_lead_batch:' || b.id, max_attempts => 10);
   return b.id;

@@ -56,7 +56,7 @@ export function verifyCsvSignature(secrets: string[], timestamp: string, sha256h
   return ok;
 }
 
-/** Lead rows → COPY text lines for pg_temp.lead_upload_rows, batched into ~64 KiB chunks. */
+/** Lead rows → COPY text lines for app_private.lead_staging, batched into ~64 KiB chunks. */
 class CsvToCopy extends Transform {
   rows = 0;
   private mapping: Array<number | string> | null = null;
@@ -161,7 +161,7 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadOptions)
       const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true });
       const toCopy = new CsvToCopy();
       const columns = ['row_number', ...LEAD_COLUMNS, 'attributes'].join(', ');
-      const copy = client.query(copyFrom(`copy pg_temp.lead_upload_rows (${columns}) from stdin`)) as Writable;
+      const copy = client.query(copyFrom(`copy app_private.lead_staging (${columns}) from stdin`)) as Writable & { rowCount: number };
       try {
         await pipeline(body, tap, parser, toCopy, copy);
       } catch (error) {
@@ -176,7 +176,7 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadOptions)
       if (hash.digest('hex') !== claimed) {
         throw new ApiError(400, 'content_hash_mismatch', 'The body does not match X-Content-SHA256.');
       }
-      await client.query('select app_private.finish_lead_upload($1, $2, $3)', [batchId, toCopy.rows, bytes]);
+      await client.query('select app_private.finish_lead_upload($1, $2, $3)', [batchId, copy.rowCount, bytes]);
       await client.query('commit');
       request.log.info({ org_id: orgId, batch_id: batchId, rows: toCopy.rows, bytes }, 'lead file received');
       return reply.code(202).send({ batch_id: batchId, status: 'queued' });
