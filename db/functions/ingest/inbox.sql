@@ -114,33 +114,5 @@ begin
 end
 $$;
 
--- Admin RPC: a dead event goes back to pending and is processed again.
-create or replace function app_public.retry_dead_letter(dead_letter_id bigint) returns app_public.dead_letters
-  language plpgsql volatile security definer
-  set search_path = pg_catalog, public
-as $$
-declare
-  dl app_public.dead_letters;
-  ev app_public.webhook_events;
-  task text;
-begin
-  if not app_public.current_user_is_admin() then
-    raise exception 'only admins retry dead letters' using errcode = '42501';
-  end if;
-  update app_public.dead_letters d set retried_at = now(), retried_by = app_public.current_user_id()
-   where d.org_id = app_public.current_org_id() and d.id = dead_letter_id and d.retried_at is null
-  returning * into dl;
-  if dl.id is null then
-    raise exception 'dead letter not found or already retried' using errcode = 'PT404';
-  end if;
-  if dl.kind = 'webhook_event' then
-    update app_public.webhook_events e
-       set status = 'pending', attempts = 0, next_attempt_at = now()
-     where e.org_id = dl.org_id and e.id = dl.ref_id
-    returning * into ev;
-    select t.task_identifier into task from app_private.provider_tasks t where t.provider = ev.provider;
-    perform app_private.schedule_event_processing(task, ev.org_id, ev.shard, now(), 'preserve_run_at');
-  end if;
-  return dl;
-end
-$$;
+-- The admin RPC that sends a dead event back to processing, app_public.retry_dead_letter,
+-- lives in delivery/dead_letters.sql (one function for every kind of dead letter).
