@@ -2,6 +2,7 @@
 -- temporary table, no second copy, no normalisation on the upload's single core), and the
 -- merge normalises in a parallel CREATE TABLE AS. Re-runnable.
 
+--!include leads/normalize.sql
 --!include leads/uploads.sql
 --!include leads/merge.sql
 
