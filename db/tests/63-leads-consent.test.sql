@@ -52,10 +52,10 @@ select is(app_private.hash_email(' Cora@Consent.TEST '), sha256('cora@consent.te
 select is(app_private.decrypt_pii(app_private.encrypt_pii('123-45-6789', 'k3y'), 'k3y'), '123-45-6789', 'encrypt/decrypt round trip');
 
 -- Upload replay guard: the same content once per org per 7 days.
-select isnt(app_private.begin_lead_upload(null, '63000000-0000-0000-0000-0000000000a1', repeat('c', 64)), null, 'first upload of a content hash');
-select is(app_private.begin_lead_upload(null, '63000000-0000-0000-0000-0000000000a1', repeat('c', 64)), null, 'the same content again is a duplicate (409)');
+select isnt((select batch_id from app_private.begin_lead_upload(null, '63000000-0000-0000-0000-0000000000a1', repeat('c', 64))), null, 'first upload of a content hash');
+select is((select batch_id from app_private.begin_lead_upload(null, '63000000-0000-0000-0000-0000000000a1', repeat('c', 64))), null, 'the same content again is a duplicate (409)');
 update app_private.lead_upload_hashes set received_at = now() - interval '8 days' where org_id = '63000000-0000-0000-0000-0000000000a1';
-select isnt(app_private.begin_lead_upload(null, '63000000-0000-0000-0000-0000000000a1', repeat('c', 64)), null, 'after 7 days the content is accepted again');
+select isnt((select batch_id from app_private.begin_lead_upload(null, '63000000-0000-0000-0000-0000000000a1', repeat('c', 64))), null, 'after 7 days the content is accepted again');
 
 select * from finish();
 rollback;

@@ -3,31 +3,36 @@
 -- delivery per run, exactly once), consent links minted by signed-in users (visibility
 -- rules), and the daily re-scoring (set-based, changed rows only).
 begin;
-select plan(41);
+select plan(42);
 
 insert into app_public.organizations (id, name, timezone) values
   ('64000000-0000-0000-0000-0000000000a1', 'Leads 64 A', 'America/New_York'),
   ('64000000-0000-0000-0000-0000000000b1', 'Leads 64 B', 'America/New_York');
 
 ------------------------------------------------------------------------------------------
--- Upload path: the COPY puts raw rows straight into durable staging, tagged with the batch
--- begin_lead_upload opened for the transaction; the merge normalises them.
+-- Upload path: the COPY puts the raw rows straight into the upload's own durable staging
+-- table; the gateway may insert there during the upload and nothing else; the merge
+-- normalises the rows and drops the table.
 insert into app_public.sources (org_id, id, provider, name)
 values ('64000000-0000-0000-0000-0000000000a1', '64300000-0000-0000-0000-000000000001', 'csv', 'file');
 create temp table up as
-select app_private.begin_lead_upload('64300000-0000-0000-0000-000000000001', '64000000-0000-0000-0000-0000000000a1', repeat('c', 64)) as batch_id;
+select * from app_private.begin_lead_upload('64300000-0000-0000-0000-000000000001', '64000000-0000-0000-0000-0000000000a1', repeat('c', 64));
+select staging_table from up \gset
+select is(:'staging_table', app_private.lead_upload_table((select batch_id from up)), 'the upload stages into a table named by its batch');
 set local role switchboard_gateway;
-insert into app_private.lead_staging (row_number, first_name, email, phone, property_address, property_zip, county_fips, apn, mak, estimated_equity, owner_occupied)
+insert into app_private.:"staging_table" (row_number, first_name, email, phone, property_address, property_zip, county_fips, apn, mak, estimated_equity, owner_occupied)
 values (2, ' Ann ', ' Ann@Example.TEST ', '(415) 555-0101', '12 north main street, apt. 4', '2134', '6037', '123-45 678', ' m-1 ', '$250,000', 'Yes');
-select throws_ok($$select count(*) from app_private.lead_staging$$, '42501', null, 'the gateway cannot read staged rows');
+select throws_ok(format('select count(*) from app_private.%I', :'staging_table'), '42501', null, 'the gateway cannot read staged rows');
 select throws_ok($$insert into app_private.lead_staging (batch_id, row_number) values (gen_random_uuid(), 3)$$, '42501', null,
-  'the gateway cannot choose the batch of a staged row');
+  'the gateway cannot write to the shared staging table');
 reset role;
-select is((select count(*)::int from app_private.lead_staging where batch_id = (select batch_id from up)), 1,
-  'the staged row belongs to the batch begin_lead_upload opened');
 select app_private.finish_lead_upload((select batch_id from up), 1, 100);
-select is(current_setting('switchboard.upload_batch_id', true), '', 'finishing the upload closes it: later rows have no batch');
+set local role switchboard_gateway;
+select throws_ok(format('insert into app_private.%I (row_number) values (3)', :'staging_table'), '42501', null,
+  'a finished upload takes no more rows');
+reset role;
 select is(app_private.merge_lead_batch((select batch_id from up)) ->> 'leads_created', '1', 'the batch merges');
+select is(to_regclass(format('app_private.%I', :'staging_table')), null, 'the merge drops the upload''s staging table');
 select results_eq(
   $$select email::text, phone, address_normalized, property_zip, apn_normalized, mak, estimated_equity, owner_occupied
       from app_public.leads where org_id = '64000000-0000-0000-0000-0000000000a1'$$,

@@ -65,8 +65,14 @@ export async function createTestCluster(
     ENCRYPTION_KEY: randomBytes(32).toString('hex'),
   };
   const config = resolveConfig(env);
-  await bootstrap(config, env);
-  if (options.migrate !== false) await migrate(config);
+  try {
+    await bootstrap(config, env);
+    if (options.migrate !== false) await migrate(config);
+  } catch (error) {
+    // A cluster whose migration failed is of no use to anyone: do not leave it running.
+    cluster.destroy();
+    throw error;
+  }
   return { cluster, env, config };
 }
 

@@ -123,8 +123,8 @@ create or replace function app_private.merge_lead_batch(batch_id uuid)
   -- Sorts and hashes of a whole batch stay in memory (reset when the call returns).
   set work_mem = '256MB'
   set maintenance_work_mem = '256MB'
-  -- A batch's scans are worth splitting across the cores: the rows are few (one per file
-  -- line) but each costs a normalisation.
+  -- A batch's scan is worth splitting across the cores: each row costs a normalisation,
+  -- which the default costs do not see.
   set parallel_setup_cost = 100
   set parallel_tuple_cost = 0.01
 as $$
@@ -140,6 +140,7 @@ declare
   email_ok text[];
   n_absorbed int := 0;
   work text;
+  staged text;
 begin
   -- Room for the batch's temporary tables in memory (the default 8 MB spills a large batch
   -- to files read back several times). Only possible before the session's first temporary
@@ -175,11 +176,12 @@ begin
   --    steps below name it through the temporary view pg_temp.lm. Both are dropped when the
   --    merge ends (or vanish with its rollback).
   work := 'lead_merge_' || replace(b.id::text, '-', '');
-  -- The rows just arrived: without fresh statistics the planner takes a big batch for a
-  -- few rows and reads it by index, in one process. A small sample is enough.
-  perform set_config('default_statistics_target', '10', true);
-  analyze app_private.lead_staging (batch_id);
-  perform set_config('default_statistics_target', '100', true);
+  -- An upload's rows are in its own table (leads/uploads.sql); rows staged otherwise in
+  -- lead_staging under the batch id.
+  staged := app_private.lead_upload_table(b.id);
+  if to_regclass(format('app_private.%I', staged)) is null then
+    staged := null;
+  end if;
   drop view if exists pg_temp.lm;
   execute format('drop table if exists app_private.%I', work);
   execute format($q$create unlogged table app_private.%I as
@@ -237,13 +239,13 @@ begin
              nullif(upper(btrim(s.email_verification_code)), '') as email_code,
              nullif(upper(btrim(s.phone_verification_code)), '') as phone_code,
              coalesce(s.attributes, '{}') as attributes
-        from app_private.lead_staging s
-       where s.batch_id = %L
+        from %s
       -- A fence: each normalised value is computed once per row (in the parallel scan),
       -- not once per use below.
       offset 0
     ) r
-  $q$, work, b.id);
+  $q$, work, case when staged is not null then format('app_private.%I s', staged)
+                  else format('app_private.lead_staging s where s.batch_id = %L', b.id) end);
   execute format('create temporary view lm as select * from app_private.%I', work);
 
 
@@ -472,7 +474,11 @@ begin
    where u.target_id is not null and l.org_id = b.org_id and l.id = u.target_id
      and l.verification_provider = b.verification_provider;
 
-  delete from app_private.lead_staging s where s.batch_id = b.id;
+  if staged is not null then
+    execute format('drop table app_private.%I', staged);
+  else
+    delete from app_private.lead_staging s where s.batch_id = b.id;
+  end if;
   drop view pg_temp.lm;
   execute format('drop table app_private.%I', work);
   update app_public.lead_import_batches x

@@ -1,19 +1,28 @@
 -- Signed lead uploads. The gateway, in ONE transaction:
---   1. select app_private.begin_lead_upload(source, org, sha256, provider)  → batch id, or
---      NULL when the same content was uploaded to this org in the last 7 days (409);
---   2. COPY app_private.lead_staging (row_number, <file columns>, attributes) FROM STDIN:
---      the raw rows go straight into the durable staging table, tagged with the batch id
---      that begin set for this transaction (the column's default);
---   3. select app_private.finish_lead_upload(batch, rows, bytes) — queues the batch and
---      enqueues the merge job;
+--   1. select batch_id, staging_table from app_private.begin_lead_upload(source, org, sha256,
+--      provider) → the new batch and the name of its staging table, or no row when the same
+--      content was uploaded to this org in the last 7 days (409);
+--   2. COPY app_private.<staging_table> (row_number, <file columns>, attributes) FROM STDIN:
+--      the raw rows go straight into durable storage, once;
+--   3. select app_private.finish_lead_upload(batch, rows, bytes) — closes the staging table
+--      to the gateway, queues the batch and enqueues the merge job;
 --   4. COMMIT, then answers 202. A hash mismatch rolls everything back (400).
--- Normalisation happens in the merge, where it runs on every core (parallel query); the
--- upload stays as fast as a plain COPY. The gateway role may insert the row columns of
--- lead_staging and nothing else (no select, no batch_id of its choosing outside begin's).
+-- Each upload stages into a table of its own, named by its batch id (lead_upload_table):
+-- the gateway role, which otherwise may only EXECUTE functions, gets INSERT on that one
+-- table for the length of its transaction; the merge reads it with a parallel scan and
+-- drops it (no million-row DELETE, nothing left for vacuum). Rows staged any other way go
+-- to the shared app_private.lead_staging, tagged with their batch id.
+
+-- The staging table of an upload's batch (in app_private).
+create or replace function app_private.lead_upload_table(batch_id uuid) returns text
+  language sql immutable parallel safe
+as $$
+  select 'lead_upload_' || replace(batch_id::text, '-', '')
+$$;
 
 create or replace function app_private.begin_lead_upload(
   source_id uuid, org_id uuid, content_sha256 text, verification_provider text default null)
-  returns uuid
+  returns table (batch_id uuid, staging_table text)
   language plpgsql volatile security definer
   set search_path = pg_catalog, public
 as $$
@@ -29,7 +38,7 @@ begin
    where h.received_at < now() - interval '7 days'
   returning h.batch_id into claimed;
   if claimed is null then
-    return null;
+    return;
   end if;
 
   insert into app_public.lead_import_batches (org_id, id, source_id, content_sha256, status, verification_provider)
@@ -37,18 +46,23 @@ begin
           coalesce(nullif(btrim(begin_lead_upload.verification_provider), ''),
                    (select w.lead_verification_provider from app_public.workspace_settings w where w.org_id = begin_lead_upload.org_id),
                    'default'));
-  -- The batch the COPY's rows belong to, for this transaction only.
-  perform set_config('switchboard.upload_batch_id', new_batch::text, true);
-  return new_batch;
+  batch_id := new_batch;
+  staging_table := app_private.lead_upload_table(new_batch);
+  -- The file's rows, as lead_staging holds them but without the batch id (the name has it).
+  execute format($ddl$
+    create table app_private.%I (
+      row_number int not null,
+      first_name text, last_name text, email text, phone text,
+      property_address text, property_city text, property_state text, property_zip text,
+      county_fips text, apn text, mak text,
+      mailing_address text, mailing_city text, mailing_state text, mailing_zip text,
+      estimated_equity text, owner_occupied text,
+      email_verification_code text, phone_verification_code text,
+      attributes jsonb)
+  $ddl$, staging_table);
+  execute format('grant insert on app_private.%I to switchboard_gateway', staging_table);
+  return next;
 end
-$$;
-
--- The batch id of the upload in progress in this transaction; staged rows default to it.
--- Fails outside an upload (no batch set): a staged row always belongs to a batch.
-create or replace function app_private.upload_batch_id() returns uuid
-  language sql stable parallel safe
-as $$
-  select nullif(current_setting('switchboard.upload_batch_id', true), '')::uuid
 $$;
 
 create or replace function app_private.finish_lead_upload(batch_id uuid, rows_total int, bytes bigint)
@@ -64,7 +78,7 @@ begin
   if not found then
     raise exception 'no batch % is receiving', finish_lead_upload.batch_id using errcode = 'P0002';
   end if;
-  perform set_config('switchboard.upload_batch_id', '', true);
+  execute format('revoke all on app_private.%I from switchboard_gateway', app_private.lead_upload_table(b.id));
 
   update app_public.lead_import_batches x
      set status = 'queued', rows_total = finish_lead_upload.rows_total, bytes = finish_lead_upload.bytes
@@ -78,8 +92,8 @@ begin
 end
 $$;
 
--- The merge job gave up (after its retries): the batch says so; its staging rows stay
--- for inspection until the batch is deleted.
+-- The merge job gave up (after its retries): the batch says so; its staged rows stay for
+-- inspection.
 create or replace function app_private.mark_lead_batch_failed(batch_id uuid, error text)
   returns void
   language sql volatile security definer

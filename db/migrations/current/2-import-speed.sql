@@ -1,29 +1,22 @@
--- Lead import speed: the upload COPYs the raw rows straight into durable staging (no
--- temporary table, no second copy, no normalisation on the upload's single core), and the
--- merge normalises in a parallel CREATE TABLE AS. Re-runnable.
+-- Lead import speed: each upload COPYs its raw rows straight into a durable staging table of
+-- its own (no temporary table, no second copy, no normalisation on the upload's single
+-- core), and the merge normalises them in a parallel CREATE TABLE AS, then drops the table.
+-- Re-runnable.
 
+-- begin_lead_upload now also names the upload's staging table (a new return type).
+drop function if exists app_private.begin_lead_upload(uuid, uuid, text, text);
 --!include leads/normalize.sql
 --!include leads/uploads.sql
 --!include leads/merge.sql
+grant execute on function app_private.begin_lead_upload(uuid, uuid, text, text) to switchboard_gateway;
 
-alter table app_private.lead_staging
-  alter column batch_id set default app_private.upload_batch_id();
 -- Normalised values are no longer staged: the merge computes them.
 alter table app_private.lead_staging
   drop column if exists email_n, drop column if exists phone_n, drop column if exists addr_n,
   drop column if exists zip_n, drop column if exists fips_n, drop column if exists apn_n,
   drop column if exists mak_n, drop column if exists mailing_zip_n, drop column if exists equity_n,
   drop column if exists owner_occupied_n, drop column if exists normalized;
-
--- The gateway COPYs the row columns of staging (never batch_id: begin_lead_upload sets it
--- for the transaction), and reads nothing.
-revoke all on app_private.lead_staging from switchboard_gateway;
-grant insert (row_number, first_name, last_name, email, phone, property_address, property_city, property_state,
-              property_zip, county_fips, apn, mak, mailing_address, mailing_city, mailing_state, mailing_zip,
-              estimated_equity, owner_occupied, email_verification_code, phone_verification_code, attributes)
-  on app_private.lead_staging to switchboard_gateway;
-grant execute on function app_private.upload_batch_id() to switchboard_gateway;
--- It no longer evaluates the normalisation (the merge does, as the owner).
+-- The gateway no longer evaluates the normalisation (the merge does, as the owner).
 revoke execute on function app_private.usps_abbreviations(), app_private.normalize_address(text),
   app_private.normalize_zip(text), app_private.normalize_phone(text), app_private.normalize_email(text),
   app_private.normalize_fips(text), app_private.normalize_apn(text), app_private.normalize_mak(text),

@@ -56,7 +56,7 @@ export function verifyCsvSignature(secrets: string[], timestamp: string, sha256h
   return ok;
 }
 
-/** Lead rows → COPY text lines for app_private.lead_staging, batched into ~64 KiB chunks. */
+/** Lead rows → COPY text lines for the upload's staging table, batched into ~64 KiB chunks. */
 class CsvToCopy extends Transform {
   rows = 0;
   private mapping: Array<number | string> | null = null;
@@ -139,14 +139,14 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadOptions)
     let broken = false;
     try {
       await client.query('begin');
-      const { rows } = await client.query<{ batch_id: string | null }>(
-        'select app_private.begin_lead_upload($1, $2, $3, $4) as batch_id',
+      const { rows } = await client.query<{ batch_id: string; staging_table: string }>(
+        'select batch_id, staging_table from app_private.begin_lead_upload($1, $2, $3, $4)',
         [source_id, orgId, claimed, typeof provider === 'string' ? provider.slice(0, 100) : null],
       );
-      const batchId = rows[0].batch_id;
-      if (!batchId) {
+      if (rows.length === 0) {
         throw new ApiError(409, 'duplicate_upload', 'This file was already uploaded in the last 7 days.');
       }
+      const { batch_id: batchId, staging_table: stagingTable } = rows[0];
 
       const hash = createHash('sha256');
       let bytes = 0;
@@ -161,7 +161,9 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadOptions)
       const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true });
       const toCopy = new CsvToCopy();
       const columns = ['row_number', ...LEAD_COLUMNS, 'attributes'].join(', ');
-      const copy = client.query(copyFrom(`copy app_private.lead_staging (${columns}) from stdin`)) as Writable & { rowCount: number };
+      // The upload's own staging table, named by the database (an identifier it made).
+      const target = `app_private.${client.escapeIdentifier(stagingTable)}`;
+      const copy = client.query(copyFrom(`copy ${target} (${columns}) from stdin`)) as Writable & { rowCount: number };
       try {
         await pipeline(body, tap, parser, toCopy, copy);
       } catch (error) {
