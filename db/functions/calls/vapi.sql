@@ -208,7 +208,9 @@ begin
 end
 $$;
 
--- One tool call's answer: {"result": text} or {"error": text}, both sentences an agent can say.
+-- One tool call's answer, a sentence an agent can say: {"result": …} for what the booking rules
+-- answer (booked, taken with the nearest free times, outside hours), {"error": …} for an unknown
+-- tool or arguments that cannot be read.
 create or replace function app_private.vapi_tool_call(org_id uuid, msg jsonb, tool_call jsonb) returns jsonb
   language plpgsql volatile security definer
   set search_path = pg_catalog, public
@@ -275,11 +277,16 @@ begin
   exception
     when sqlstate 'PT409' then
       free := app_private.say_slots(org_id, rid, starts);
-      return jsonb_build_object('error', 'That time is already taken.'
+      return jsonb_build_object('result', 'That time is already taken.'
         || coalesce(format(' The nearest free times are %s.', free), ' There are no free times in the next week.'));
-    when sqlstate '22023' or sqlstate 'PT404' or sqlstate '22007' or sqlstate '22008' or sqlstate '22P02' then
+    -- A rule of the booking (in the past, outside hours, no such resource) is an answer to say;
+    -- values that cannot be read are the tool call's error.
+    when sqlstate '22023' or sqlstate 'PT404' then
       get stacked diagnostics err = message_text;
-      return jsonb_build_object('error', format('I could not do that: %s.', err));
+      return jsonb_build_object('result', format('I could not do that: %s.', err));
+    when sqlstate '22007' or sqlstate '22008' or sqlstate '22P02' then
+      get stacked diagnostics err = message_text;
+      return jsonb_build_object('error', format('The tool arguments are not valid: %s.', err));
   end;
 end
 $$;
@@ -356,12 +363,12 @@ $$;
 -- transfer-destination-request: the agent's escalation number while its resource is open;
 -- outside business hours, a sentence the agent can say instead, and a callback request for
 -- the next opening (one per call, however often the agent asks).
-create or replace function app_private.vapi_transfer_destination(org_id uuid, msg jsonb) returns jsonb
+create or replace function app_private.vapi_transfer_destination(org uuid, msg jsonb) returns jsonb
   language plpgsql volatile security definer
   set search_path = pg_catalog, public
 as $$
 declare
-  agent app_public.agents := app_private.vapi_message_agent(org_id, msg);
+  agent app_public.agents := app_private.vapi_message_agent(org, msg);
   rid uuid;
   opens timestamptz;
   tz text;
@@ -373,35 +380,35 @@ begin
   if agent.id is null or agent.escalation_number is null then
     return jsonb_build_object('error', 'I cannot transfer you to a person right now; nobody is set up to take transfers.');
   end if;
-  rid := coalesce(agent.resource_id, app_private.resolve_resource(org_id, null));
-  if app_private.within_business_hours(org_id, rid, now(), now() + interval '1 minute') then
+  rid := coalesce(agent.resource_id, app_private.resolve_resource(org, null));
+  if app_private.within_business_hours(org, rid, now(), now() + interval '1 minute') then
     return jsonb_build_object('destination', jsonb_build_object(
       'type', 'number', 'number', agent.escalation_number,
       'message', 'Please hold while I connect you to a member of our team.'));
   end if;
 
-  select o.timezone into tz from app_public.organizations o where o.id = vapi_transfer_destination.org_id;
-  opens := app_private.next_business_opening(org_id, rid, now());
+  select o.timezone into tz from app_public.organizations o where o.id = org;
+  opens := app_private.next_business_opening(org, rid, now());
   if number is null or msg -> 'call' ->> 'id' is null then
     return jsonb_build_object('error', 'Our team is away right now'
       || coalesce(format(' and back %s', app_private.say_time(opens, tz)), '') || '. Please call again then.');
   end if;
-  caller := app_private.vapi_call_contact(org_id, msg -> 'call' || jsonb_build_object('customer', jsonb_build_object('number', number)));
+  caller := app_private.vapi_call_contact(org, msg -> 'call' || jsonb_build_object('customer', jsonb_build_object('number', number)));
   -- The callback is placed by the org's outbound agent, else by this agent's assistant.
   select a.* into dialer from app_public.agents a
-   where a.org_id = vapi_transfer_destination.org_id and a.direction = 'outbound' and a.active
+   where a.org_id = org and a.direction = 'outbound' and a.active
      and coalesce(a.assistant_id, '') <> ''
    order by a.created_at limit 1;
   insert into app_public.callback_requests (org_id, contact_id, agent_id, customer_number, origin_call_external_id)
-  values (org_id, caller, coalesce(dialer.id, agent.id), number, msg -> 'call' ->> 'id')
+  values (org, caller, coalesce(dialer.id, agent.id), number, msg -> 'call' ->> 'id')
   on conflict (org_id, origin_call_external_id) where origin_call_external_id is not null do nothing
   returning id into req;
   if req is not null then
     perform graphile_worker.add_job('request_callback',
-      json_build_object('org_id', org_id, 'request_id', req), max_attempts => 8,
+      json_build_object('org_id', org, 'request_id', req), max_attempts => 8,
       job_key => 'request_callback:' || req, run_at => coalesce(opens, now()));
     insert into app_public.pipeline_events (org_id, kind, contact_id, subject_id, data)
-    values (org_id, 'callback_requested', caller, req,
+    values (org, 'callback_requested', caller, req,
             jsonb_build_object('reason', 'after_hours_transfer', 'agent_id', agent.id, 'call_id', msg -> 'call' ->> 'id'));
   end if;
   return jsonb_build_object('error', 'Our team is away right now'

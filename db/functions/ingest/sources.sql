@@ -177,3 +177,14 @@ as $$
      and (k.expires_at is null or k.expires_at > now())
    group by s.org_id, s.auth
 $$;
+
+-- Every write path stores a source's auth options complete (a Vapi source inserted without
+-- any gets Vapi's default, the x-vapi-secret header).
+create or replace function app_private.tg_sources__auth() returns trigger
+  language plpgsql
+as $$
+begin
+  new.auth := app_private.source_auth(new.provider, new.auth);
+  return new;
+end
+$$;

@@ -56,6 +56,7 @@ drop function if exists app_private.rotate_source_secret(uuid, interval, text);
 drop function if exists app_private.source_credentials(uuid, text, text);
 drop function if exists app_private.upsert_transcript(uuid, uuid, text);
 drop function if exists app_private.vapi_tool_call(uuid, jsonb, jsonb);
+drop function if exists app_private.vapi_transfer_destination(uuid, jsonb);
 
 --!include ingest/sources.sql
 --!include ingest/inbox.sql
@@ -64,6 +65,13 @@ drop function if exists app_private.vapi_tool_call(uuid, jsonb, jsonb);
 --!include calls/vapi.sql
 --!include ops/retention.sql
 
+-- Vapi sources made before this signed with the HMAC defaults (x-timestamp, x-signature over
+-- "{timestamp}.{body}"): they keep exactly that. New ones default to x-vapi-secret.
+update app_public.sources set auth = app_private.source_auth('vapi', '{"mode":"hmac"}')
+ where provider = 'vapi' and auth = '{}';
+drop trigger if exists tg_sources__auth on app_public.sources;
+create trigger tg_sources__auth before insert or update of provider, auth on app_public.sources
+  for each row execute function app_private.tg_sources__auth();
 alter table app_public.sources drop constraint if exists sources_auth_valid;
 alter table app_public.sources add constraint sources_auth_valid check (app_private.valid_source_auth(provider, auth));
 
@@ -75,3 +83,6 @@ create unique index if not exists callback_requests_origin_call_idx
 
 grant execute on function app_private.source_credentials(uuid, text, text) to switchboard_gateway;
 grant execute on function app_private.vapi_respond(uuid, jsonb) to switchboard_gateway;
+-- Pure functions that table checks call: whoever may write the row must be able to run them.
+grant execute on function app_private.is_platform_email(text) to authenticated;
+grant execute on function app_private.valid_source_auth(text, jsonb) to authenticated;
