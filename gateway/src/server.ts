@@ -25,7 +25,6 @@ export const redactPaths = [
   'req.headers["x-signature"]',
   'req.headers["webhook-signature"]',
   'req.headers["x-smartlead-signature"]',
-  'req.headers["x-replyio-signature"]',
   'req.headers["x-timestamp"]',
   'req.headers["x-vapi-secret"]',
   'body.password',
