@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import pg from 'pg';
-import { postgresMajor } from './lib/cluster.ts';
 import { projectRoot } from './lib/paths.ts';
-import { ensurePgtap, runPgtapSuite } from './lib/pgtap.ts';
+import { ensureOsPackages } from './lib/os-packages.ts';
+import { runPgtapSuite } from './lib/pgtap.ts';
 import { createTestCluster } from './lib/test-cluster.ts';
 
 /**
@@ -13,11 +13,12 @@ import { createTestCluster } from './lib/test-cluster.ts';
  * the same cluster). Exit 0 only if everything passed.
  */
 const started = Date.now();
+// Every OS package the suites use (PostgreSQL, pgTAP, chromium, wrk, pgbouncer): one list in os-packages.ts.
+ensureOsPackages('test');
 const { cluster, env, config } = await createTestCluster();
 let failures = 0;
 let passes = 0;
 try {
-  ensurePgtap(postgresMajor(cluster.bin));
   const rootUrl = config.rootUrl!;
   const root = new pg.Client({ connectionString: rootUrl });
   await root.connect();
