@@ -1,6 +1,6 @@
-import { loadEnvFile, resolveConfig } from './lib/config.ts';
+import { loadEnvFile, resolveConfig } from '../lib/config.ts';
 import { accessSync, constants } from 'node:fs';
-import { postgresBinDir } from './lib/cluster.ts';
+import { postgresBinDir } from '../lib/postgres-bin.ts';
 import { bootstrap, migrate } from './lib/database.ts';
 import { REFRESH_COMMAND, currentMigrationHasWork, refreshSchemaFile, schemaFile } from './lib/schema-dump.ts';
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalCluster } from './lib/cluster.ts';
-import { projectRoot } from './lib/paths.ts';
-import { answers, freePort, waitFor } from './lib/ports.ts';
+import { projectRoot } from '../lib/paths.ts';
+import { answers, freePort, waitFor } from '../lib/ports.ts';
 
 const alive = (pid: number) => {
   // A zombie (exited, not yet reaped by an init that never reaps) is not running.

@@ -1,5 +1,5 @@
 import { LocalCluster } from './lib/cluster.ts';
-import { ensureDevSecrets, resolveConfig } from './lib/config.ts';
+import { ensureDevSecrets, resolveConfig } from '../lib/config.ts';
 import { bootstrap, migrate } from './lib/database.ts';
 import { type Service, launchServices, stopServices, waitUntilReady } from './lib/services.ts';
 import { consoleBuildIsStale, ensureConsoleBuilt } from './lib/console-build.ts';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import pg from 'pg';
-import { projectRoot } from './lib/paths.ts';
+import { projectRoot } from '../lib/paths.ts';
 import { ensureOsPackages } from './lib/os-packages.ts';
 import { runPgtapSuite } from './lib/pgtap.ts';
 import { checkSchemaFile, dumpSchema } from './lib/schema-dump.ts';

@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-// A cycle (cluster.ts installs PostgreSQL through this file); both sides only call each other in functions.
-import { postgresBinDir, postgresMajor } from './cluster.ts';
+import { postgresBinDir, postgresMajor } from '../../lib/postgres-bin.ts';
 
 /** What a command needs from the OS: `npm start` (a local cluster), `npm test` (everything its suites and the benchmark smoke run use). */
 export type Purpose = 'start' | 'test';

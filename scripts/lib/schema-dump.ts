@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from './paths.ts';
+import { projectRoot } from '../../lib/paths.ts';
 
 /**
  * db/schema.sql: the current shape of the database in one file (graphile/starter's
