@@ -5,6 +5,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY console ./console
+COPY lib ./lib
 COPY scripts ./scripts
 RUN npm run console:build
 

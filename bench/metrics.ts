@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { BenchContext, BenchResult } from '../scripts/bench.ts';
-import { projectRoot } from '../scripts/lib/paths.ts';
+import { projectRoot } from '../lib/paths.ts';
 import { round, sized } from './lib/stats.ts';
 
 /**

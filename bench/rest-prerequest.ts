@@ -16,8 +16,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import pg from 'pg';
 import type { BenchContext } from '../scripts/bench.ts';
-import type { StackConfig } from '../scripts/lib/config.ts';
-import { freePort, waitFor } from '../scripts/lib/ports.ts';
+import type { StackConfig } from '../lib/config.ts';
+import { freePort, waitFor } from '../lib/ports.ts';
 import { postgrestBinary, postgrestEnv } from '../scripts/lib/services.ts';
 import { percentile, round, runLoad } from './lib/stats.ts';
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../scripts/lib/paths.ts';
+import { projectRoot } from '../lib/paths.ts';
 import { available } from '../scripts/lib/bench-harness.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Kind, available, run } from './lib/bench-harness.ts';
-import { projectRoot } from './lib/paths.ts';
+import { projectRoot } from '../lib/paths.ts';
 
 export type { Bench, BenchContext, BenchResult } from './lib/bench-harness.ts';
 

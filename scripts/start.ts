@@ -1,5 +1,5 @@
 import { LocalCluster } from './lib/cluster.ts';
-import { ensureDevSecrets, resolveConfig } from './lib/config.ts';
+import { ensureDevSecrets, resolveConfig } from '../lib/config.ts';
 import { bootstrap, migrate } from './lib/database.ts';
 import { type Service, launchServices, stopServices, waitUntilReady } from './lib/services.ts';
 import { consoleBuildIsStale, ensureConsoleBuilt } from './lib/console-build.ts';
@@ -10,17 +10,23 @@ import { consoleBuildIsStale, ensureConsoleBuilt } from './lib/console-build.ts'
  */
 let services: Service[] = [];
 let cluster: LocalCluster | undefined;
-let stopping = false;
+let stopping: Promise<never> | undefined;
 
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+/**
+ * Stops the services, then the cluster, then exits. A terminal's Ctrl-C (or `kill -<pgid>`)
+ * signals the whole process group, and npm forwards the same signal to us once more: a
+ * second signal must not cut the first shutdown short (the cluster would keep running),
+ * so every call after the first waits for the one under way.
+ */
+function shutdown(code: number): Promise<never> {
+  stopping ??= (async () => {
     console.log('\nStopping Switchboard…');
     await stopServices(services);
     cluster?.stop();
     console.log('Stopped.');
-  }
-  process.exit(code);
+    process.exit(code);
+  })();
+  return stopping;
 }
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
@@ -41,7 +47,7 @@ try {
     // Without Vite (npm ci --omit=dev) the API still starts; / then says how to build it.
     await ensureConsoleBuilt().catch((error: Error) => console.warn(`The operator console could not be built (${error.message}); the API starts without it.`));
   }
-  if (stopping) process.exit(0);
+  if (stopping) await stopping;
   // Kept before waiting, so a signal during start-up stops them too.
   services = launchServices(config);
   await waitUntilReady(config, services);
@@ -61,7 +67,7 @@ Press Ctrl-C to stop.`);
     });
   }
 } catch (error) {
-  if (stopping) await new Promise(() => {}); // a signal arrived mid-start; shutdown() exits
+  if (stopping) await stopping; // a signal arrived mid-start; that shutdown exits
   console.error(`npm start failed: ${(error as Error).message}`);
   await shutdown(1);
 }

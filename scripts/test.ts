@@ -2,23 +2,32 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import pg from 'pg';
-import { postgresMajor } from './lib/cluster.ts';
-import { projectRoot } from './lib/paths.ts';
-import { ensurePgtap, runPgtapSuite } from './lib/pgtap.ts';
+import { projectRoot } from '../lib/paths.ts';
+import { ensureOsPackages } from './lib/os-packages.ts';
+import { runPgtapSuite } from './lib/pgtap.ts';
+import { checkSchemaFile, dumpSchema } from './lib/schema-dump.ts';
 import { createTestCluster } from './lib/test-cluster.ts';
 
 /**
- * npm test: a throwaway cluster, migrated; every db/tests/*.test.sql through pgTAP;
+ * npm test: a throwaway cluster, migrated; its schema dump against db/schema.sql; every
+ * db/tests/*.test.sql through pgTAP;
  * then vitest (whose global setup starts PostgREST, the gateway and the worker against
  * the same cluster). Exit 0 only if everything passed.
  */
 const started = Date.now();
+// Every OS package the suites use (PostgreSQL, pgTAP, chromium, wrk, pgbouncer): one list in os-packages.ts.
+ensureOsPackages('test');
 const { cluster, env, config } = await createTestCluster();
 let failures = 0;
 let passes = 0;
+let schemaProblem: string | undefined;
 try {
-  ensurePgtap(postgresMajor(cluster.bin));
   const rootUrl = config.rootUrl!;
+  // Before anything else touches the schema (pgTAP's extension, tests): the freshly
+  // migrated database must dump exactly to the committed db/schema.sql.
+  const schema = checkSchemaFile(dumpSchema(cluster.bin, rootUrl));
+  if (!schema.ok) schemaProblem = schema.message;
+  console.log(schema.ok ? '✓ db/schema.sql matches a fresh migration' : `✗ ${schema.message.replace(/\n/g, '\n    ')}`);
   const root = new pg.Client({ connectionString: rootUrl });
   await root.connect();
   await root.query('create extension if not exists pgtap');
@@ -55,11 +64,12 @@ try {
   } catch {
     /* vitest did not write a report: counted as one failure above when it failed */
   }
-  passes = results.reduce((n, r) => n + r.passed, 0) + vitestPassed;
-  failures = results.reduce((n, r) => n + r.failed + (r.ok ? 0 : r.failed ? 0 : 1), 0) + vitestFailed;
+  passes = results.reduce((n, r) => n + r.passed, 0) + vitestPassed + (schema.ok ? 1 : 0);
+  failures = results.reduce((n, r) => n + r.failed + (r.ok ? 0 : r.failed ? 0 : 1), 0) + vitestFailed + (schema.ok ? 0 : 1);
 } finally {
   cluster.destroy();
 }
+if (schemaProblem) console.log(`\n✗ ${schemaProblem.split('\n')[0]}`);
 console.log(`\ntook ${Math.round((Date.now() - started) / 1000)} s`);
 console.log(`${passes} passed, ${failures} failed`);
 process.exit(failures === 0 ? 0 : 1);

@@ -5,8 +5,8 @@ import pg from 'pg';
 import pino from 'pino';
 import { Logger, parseCrontab, run } from 'graphile-worker';
 import { taskList } from '../tasks/index.ts';
-import { loadEnvFile, resolveConfig } from './lib/config.ts';
-import { projectRoot } from './lib/paths.ts';
+import { loadEnvFile, resolveConfig } from '../lib/config.ts';
+import { projectRoot } from '../lib/paths.ts';
 
 /** The worker: graphile-worker with our task list and crontab, plus a heartbeat for /ready. */
 loadEnvFile();

@@ -4,7 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP } from 'node:net';
 import type { Task } from 'graphile-worker';
-import { loadEnvFile, resolveConfig } from '../scripts/lib/config.ts';
+import { loadEnvFile, resolveConfig } from '../lib/config.ts';
 
 interface Payload {
   org_id: string;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Task } from 'graphile-worker';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { clickToken, openToken, unsubscribeToken } from '../gateway/src/signed-tokens.ts';
-import { loadEnvFile, resolveConfig } from '../scripts/lib/config.ts';
+import { clickToken, openToken, unsubscribeToken } from '../lib/signed-tokens.ts';
+import { loadEnvFile, resolveConfig } from '../lib/config.ts';
 import { addPixel, MissingVariableError, renderEmail, rewriteLinks } from './lib/email-render.ts';
 
 /** One claimed email (app_private.claim_emails): the send is already counted against the cap. */

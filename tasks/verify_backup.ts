@@ -1,6 +1,6 @@
 import type { Task } from 'graphile-worker';
-import { loadEnvFile, resolveConfig } from '../scripts/lib/config.ts';
-import { verifyBackup } from '../scripts/lib/backup.ts';
+import { loadEnvFile, resolveConfig } from '../lib/config.ts';
+import { verifyBackup } from '../lib/backup.ts';
 
 /**
  * Daily backup verification (cron): the same as `npx switchboard backup verify`. Needs the

@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { BenchContext, BenchResult } from '../../scripts/bench.ts';
-import type { StackConfig } from '../../scripts/lib/config.ts';
-import { projectRoot } from '../../scripts/lib/paths.ts';
-import { waitFor } from '../../scripts/lib/ports.ts';
+import type { StackConfig } from '../../lib/config.ts';
+import { projectRoot } from '../../lib/paths.ts';
+import { waitFor } from '../../lib/ports.ts';
 import { ingestSentEvents, orgWithSource } from '../lib/outreach-data.ts';
 import { sized } from '../lib/stats.ts';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadEnvFile, resolveConfig } from '../../scripts/lib/config.ts';
+import { loadEnvFile, resolveConfig } from '../../lib/config.ts';
 
 export interface GatewayConfig {
   port: number;

@@ -16,7 +16,7 @@ import { ssoRoutes } from './routes/sso.ts';
 import { allowedOriginsFromEnv, registerCors } from './routes/auth-cors.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { consoleRoutes } from './routes/console.ts';
-import { consoleDist } from '../../scripts/lib/console-build.ts';
+import { consoleDist } from '../../lib/paths.ts';
 
 /** Paths pino must never write: credentials, tokens and signatures. */
 export const redactPaths = [

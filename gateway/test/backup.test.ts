@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../scripts/lib/config.ts';
-import { projectRoot } from '../../scripts/lib/paths.ts';
+import { resolveConfig } from '../../lib/config.ts';
+import { projectRoot } from '../../lib/paths.ts';
 import { cli, createOrg, ownerPool, stack } from './helpers.ts';
 
 /** backup verify / create / restore with the real pg_dump and pg_restore. */

@@ -4,8 +4,8 @@ import { type Browser, type BrowserContext, type Page, chromium } from 'playwrig
 import * as OTPAuth from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256hex, signUpload } from '../../bench/lead-file.ts';
-import { waitFor } from '../../scripts/lib/ports.ts';
-import { projectRoot } from '../../scripts/lib/paths.ts';
+import { waitFor } from '../../lib/ports.ts';
+import { projectRoot } from '../../lib/paths.ts';
 import { cli, createOrg, login, ownerPool, rest, stack, uniqueEmail } from './helpers.ts';
 import { type OutreachEvent, createSource, deliver, signedDelivery } from './webhook-senders.ts';
 

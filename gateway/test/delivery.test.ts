@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../scripts/lib/paths.ts';
+import { projectRoot } from '../../lib/paths.ts';
 import { cli, createOrg, login, ownerPool, rest, stack } from './helpers.ts';
 
 /**

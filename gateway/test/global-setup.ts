@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import { resolveConfig } from '../../scripts/lib/config.ts';
-import { freePort } from '../../scripts/lib/ports.ts';
+import { resolveConfig } from '../../lib/config.ts';
+import { freePort } from '../../lib/ports.ts';
 import { type Service, startServices, stopServices } from '../../scripts/lib/services.ts';
 import { ensureConsoleBuilt } from '../../scripts/lib/console-build.ts';
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { resolveConfig } from '../../scripts/lib/config.ts';
-import { projectRoot } from '../../scripts/lib/paths.ts';
+import { resolveConfig } from '../../lib/config.ts';
+import { projectRoot } from '../../lib/paths.ts';
 
 const run = promisify(execFile);
 

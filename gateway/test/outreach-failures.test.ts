@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { workerCrash } from '../../bench/drills/worker-crash.ts';
 import { ingestSentEvents } from '../../bench/lib/outreach-data.ts';
-import { waitFor } from '../../scripts/lib/ports.ts';
+import { waitFor } from '../../lib/ports.ts';
 import { createTestCluster } from '../../scripts/lib/test-cluster.ts';
 import { cli, createOrg, login, ownerPool, rest } from './helpers.ts';
 import { createSource } from './webhook-senders.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
-import { resolveConfig } from '../../scripts/lib/config.ts';
+import { resolveConfig } from '../../lib/config.ts';
 import { startSmtpSink } from '../../bench/lib/smtp-sink.ts';
 import { cli, ownerPool, stack, uniqueEmail } from './helpers.ts';
 

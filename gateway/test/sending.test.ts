@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Logger, run, type Runner } from 'graphile-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../scripts/lib/config.ts';
+import { resolveConfig } from '../../lib/config.ts';
 import { makeSendEmails } from '../../tasks/send_emails.ts';
 import { decodeQuotedPrintable, headersOf, startSmtpSink } from '../../bench/lib/smtp-sink.ts';
 import { cli, login, ownerPool, rest, stack, uniqueEmail } from './helpers.ts';

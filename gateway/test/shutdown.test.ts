@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../scripts/lib/ports.ts';
-import { projectRoot } from '../../scripts/lib/paths.ts';
+import { freePort } from '../../lib/ports.ts';
+import { projectRoot } from '../../lib/paths.ts';
 import { createOrg, ownerPool, stack } from './helpers.ts';
 import { createSource, payloadFor, signedHeaders } from './webhook-senders.ts';
 

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEADER, signUpload } from '../../bench/lead-file.ts';
-import { projectRoot } from '../../scripts/lib/paths.ts';
-import { freePort } from '../../scripts/lib/ports.ts';
+import { projectRoot } from '../../lib/paths.ts';
+import { freePort } from '../../lib/ports.ts';
 import { cli, createOrg, stack } from './helpers.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../scripts/lib/paths.ts';
-import { answers, freePort, waitFor } from '../../scripts/lib/ports.ts';
+import { projectRoot } from '../../lib/paths.ts';
+import { answers, freePort, waitFor } from '../../lib/ports.ts';
 import { createOrg, stack } from './helpers.ts';
 import { createSource, deliver, pathFor, signedDelivery } from './webhook-senders.ts';
 

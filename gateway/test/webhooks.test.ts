@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../scripts/lib/ports.ts';
+import { waitFor } from '../../lib/ports.ts';
 import { cli, createOrg, login, ownerPool, rest } from './helpers.ts';
 import { type Delivery, type OutreachEvent, type Provider, createSource, deliver, signedDelivery, signedHeaders } from './webhook-senders.ts';
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { StackConfig } from '../lib/config.ts';
+import type { StackConfig } from '../../lib/config.ts';
 
 type Values = Record<string, string | undefined>;
 
@@ -160,7 +160,7 @@ export const commands: Record<string, Command> = {
     options: { out: str },
     required: ['out'],
     run: async (_client, v, config) => {
-      const { createBackup } = await import('../lib/backup.ts');
+      const { createBackup } = await import('../../lib/backup.ts');
       const m = await createBackup(config, v.out!);
       return { file: v.out, manifest: `${v.out}.manifest.json`, tables: Object.keys(m.counts).length, rows: Object.values(m.counts).reduce((a, b) => a + b, 0), dump_bytes: m.dump_bytes };
     },
@@ -170,7 +170,7 @@ export const commands: Record<string, Command> = {
     options: { from: str, into: str },
     required: ['from', 'into'],
     run: async (_client, v) => {
-      const { checkRestored, readManifest, restoreBackup } = await import('../lib/backup.ts');
+      const { checkRestored, readManifest, restoreBackup } = await import('../../lib/backup.ts');
       const manifest = readManifest(v.from!);
       await restoreBackup(v.from!, v.into!);
       const { default: pg } = await import('pg');
@@ -190,7 +190,7 @@ export const commands: Record<string, Command> = {
     options: { 'drill-tamper': str },
     required: [],
     run: async (_client, v, config) => {
-      const { verifyBackup } = await import('../lib/backup.ts');
+      const { verifyBackup } = await import('../../lib/backup.ts');
       const result = await verifyBackup(config, { tamperSql: v['drill-tamper'] });
       if (!result.ok) throw new Error(`backup verification failed (log ${result.log_id}): ${result.problems.slice(0, 10).join('; ')}`);
       return { ok: true, log_id: result.log_id, tables: result.tables, rows: result.rows, dump_bytes: result.dump_bytes, seconds: result.seconds };

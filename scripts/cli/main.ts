@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { loadEnvFile, resolveConfig } from '../lib/config.ts';
+import { loadEnvFile, resolveConfig } from '../../lib/config.ts';
 import { commands, type Command } from './commands.ts';
 
 /**

@@ -2,9 +2,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LocalCluster } from './cluster.ts';
-import { resolveConfig, type StackConfig } from './config.ts';
-import { projectRoot } from './paths.ts';
-import { freePort } from './ports.ts';
+import { resolveConfig, type StackConfig } from '../../lib/config.ts';
+import { projectRoot } from '../../lib/paths.ts';
+import { freePort } from '../../lib/ports.ts';
 import { type Service, startServices, stopServices } from './services.ts';
 import { createTestCluster } from './test-cluster.ts';
 

@@ -1,37 +1,18 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { ensureOsPackage } from './os-packages.ts';
-
-/** Finds the PostgreSQL server binaries: pg_config first, then /usr/lib/postgresql/<newest>/bin. */
-export function postgresBinDir(): string | undefined {
-  try {
-    const dir = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    if (existsSync(join(dir, 'initdb'))) return dir;
-  } catch {
-    /* no pg_config on PATH */
-  }
-  const root = '/usr/lib/postgresql';
-  if (!existsSync(root)) return undefined;
-  const majors = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb')));
-  majors.sort((a, b) => Number(b) - Number(a));
-  return majors.length ? join(root, majors[0], 'bin') : undefined;
-}
+import { appendFileSync, chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { postgresBinDir } from '../../lib/postgres-bin.ts';
+import { ensureOsPackages } from './os-packages.ts';
 
 export function requirePostgres(): string {
   let bin = postgresBinDir();
   if (!bin) {
-    ensureOsPackage('postgresql', 'the PostgreSQL server (initdb, pg_ctl)');
+    ensureOsPackages('start');
     bin = postgresBinDir();
   }
   if (!bin) throw new Error('PostgreSQL binaries not found even after installing postgresql');
   return bin;
-}
-
-export function postgresMajor(bin: string): number {
-  const out = execFileSync(join(bin, 'pg_ctl'), ['--version'], { encoding: 'utf8' });
-  return Number(/(\d+)/.exec(out)?.[1]);
 }
 
 const isRoot = () => process.getuid?.() === 0;
@@ -69,6 +50,16 @@ function postgresCanReach(dir: string): boolean {
   return spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', dir], { stdio: 'ignore' }).status === 0;
 }
 
+/** Where clusters live whose data directory the postgres OS user cannot reach (a root-owned home is often 0700). */
+const FALLBACK_ROOT = '/var/lib/postgresql/switchboard';
+
+/**
+ * A project-local PostgreSQL cluster. As root it belongs to the postgres OS user; the only
+ * things ever given to postgres are the data directory itself (`.data/`, or a throwaway
+ * test directory) and what lies inside it, or the fallback under /var/lib/postgresql:
+ * never the checkout, the home or any other parent (git refuses a checkout owned by
+ * someone else, and other tools with it).
+ */
 export class LocalCluster {
   readonly bin = requirePostgres();
   /** Where PostgreSQL's files live: dataDir, or, when postgres cannot reach it, a stable spot under /var/lib/postgresql. */
@@ -79,7 +70,7 @@ export class LocalCluster {
     giveToPostgres(options.dataDir);
     this.clusterDir = postgresCanReach(options.dataDir)
       ? options.dataDir
-      : join('/var/lib/postgresql/switchboard', createHash('sha256').update(options.dataDir).digest('hex').slice(0, 16));
+      : join(FALLBACK_ROOT, createHash('sha256').update(options.dataDir).digest('hex').slice(0, 16));
   }
 
   get pgdata(): string {
@@ -96,8 +87,11 @@ export class LocalCluster {
 
   init(): void {
     const { port, superuserPassword, ephemeral } = this.options;
-    mkdirSync(dirname(this.clusterDir), { recursive: true, mode: 0o755 });
-    giveToPostgres(dirname(this.clusterDir));
+    if (this.clusterDir !== this.options.dataDir && !existsSync(FALLBACK_ROOT)) {
+      // /var/lib/postgresql is the postgres user's home (the postgresql package makes it).
+      mkdirSync(FALLBACK_ROOT, { recursive: true, mode: 0o755 });
+      giveToPostgres(FALLBACK_ROOT);
+    }
     mkdirSync(this.clusterDir, { recursive: true, mode: 0o700 });
     giveToPostgres(this.clusterDir);
     const pwfile = join(this.clusterDir, '.pwfile');

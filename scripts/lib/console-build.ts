@@ -1,10 +1,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from './paths.ts';
+import { consoleDir, consoleDist } from '../../lib/paths.ts';
 
-/** The operator console (console/): Vite builds it into console/dist, which the gateway serves at /. */
-export const consoleDir = join(projectRoot, 'console');
-export const consoleDist = join(consoleDir, 'dist');
+export { consoleDir, consoleDist };
 
 function newestSource(path: string): number {
   const stat = statSync(path);

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { migrate as migrateCommitted, watch as runCurrent, type Settings } from 'graphile-migrate';
 import { Logger, runMigrations as installWorkerSchema } from 'graphile-worker';
-import { type StackConfig, ROLES } from './config.ts';
-import { projectRoot } from './paths.ts';
+import { type StackConfig, ROLES } from '../../lib/config.ts';
+import { projectRoot } from '../../lib/paths.ts';
 
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });

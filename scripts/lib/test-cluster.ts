@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { LocalCluster } from './cluster.ts';
-import { LOCAL_DATABASE, resolveConfig, type StackConfig } from './config.ts';
+import { LOCAL_DATABASE, resolveConfig, type StackConfig } from '../../lib/config.ts';
 import { bootstrap, migrate } from './database.ts';
-import { freePort } from './ports.ts';
+import { freePort } from '../../lib/ports.ts';
 
 const PREFIX = 'switchboard-test-';
 const OWNER_FILE = 'owner.pid';

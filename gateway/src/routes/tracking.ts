@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Db } from '../db.ts';
-import { verifyToken } from '../signed-tokens.ts';
+import { verifyToken } from '../../../lib/signed-tokens.ts';
 import { htmlPage } from './unsubscribe.ts';
 
 /**

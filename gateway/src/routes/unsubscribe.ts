@@ -1,8 +1,8 @@
-import { verifyToken } from '../signed-tokens.ts';
+import { verifyToken } from '../../../lib/signed-tokens.ts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Db } from '../db.ts';
 
-export { signToken, verifyToken, unsubscribeToken } from '../signed-tokens.ts';
+export { signToken, verifyToken, unsubscribeToken } from '../../../lib/signed-tokens.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 export const escapeHtml = (value: unknown) => String(value ?? '').replace(/[&<>"'`]/g, (c) => ESCAPES[c]);

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { postgresBinDir } from './cluster.ts';
+import { postgresBinDir } from './postgres-bin.ts';
 import type { StackConfig } from './config.ts';
 
 /**
