@@ -3,8 +3,8 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../scripts/lib/paths.ts';
-import { answers, freePort, waitFor } from '../../scripts/lib/ports.ts';
+import { projectRoot } from '../../lib/paths.ts';
+import { answers, freePort, waitFor } from '../../lib/ports.ts';
 import { eventually } from './calls-vapi-sender.ts';
 import { cli, createOrg, login, ownerPool, rest, stack } from './helpers.ts';
 

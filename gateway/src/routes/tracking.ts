@@ -5,7 +5,7 @@ import { htmlPage } from './unsubscribe.ts';
 
 /**
  * Open pixel and click redirect for emails Switchboard sent. Tokens are signed by the sender
- * (gateway/src/signed-tokens.ts) and carry the org, the email and — for clicks — the one URL
+ * (lib/signed-tokens.ts) and carry the org, the email and — for clicks — the one URL
  * the link may go to: a tampered token is a 404, never a redirect elsewhere. Hits feed
  * email_events and the campaign metrics (unique opens/clicks per email; see tracking.sql).
  */
