@@ -38,7 +38,8 @@ export function buildFeed(rows: FeedRow[]): string {
   const cal = ical({
     prodId: { company: 'Switchboard', product: 'Switchboard bookings', language: 'EN' },
     name: first.feed_name,
-    timezone: first.timezone,
+    // The org's zone as a hint for clients (X-WR-TIMEZONE); times themselves are UTC.
+    x: [{ key: 'X-WR-TIMEZONE', value: first.timezone }],
     // How often subscribers should poll (REFRESH-INTERVAL / X-PUBLISHED-TTL).
     ttl: 15 * 60,
   });
@@ -54,8 +55,6 @@ export function buildFeed(rows: FeedRow[]): string {
       created: r.created_at,
       lastModified: r.updated_at,
       status: r.status === 'cancelled' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
-      // UTC times: every client reads them the same way (the calendar's zone is advisory).
-      timezone: null,
     });
   }
   return cal.toString();
