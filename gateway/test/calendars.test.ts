@@ -383,7 +383,7 @@ describe('iCalendar URL source', () => {
 });
 
 describe('subscription feed', () => {
-  it('GET /calendar/{token}.ics parses with ical.js: one VEVENT per live appointment at the right UTC times, "Booked" by default, SEQUENCE, CANCELLED, ETag/304, revoked → 404', async () => {
+  it('GET /calendar/{token}.ics parses with ical.js: one VEVENT per live appointment at the right UTC times, "Booked" by default, SEQUENCE, CANCELLED, ETag/304, revoked → 404, rate-limited', async () => {
     const org = await orgIn('America/Chicago', 'Calendars feed');
     const resourceId = await newResource(org.token, 'Advisor', 30);
     const { rows: [contact] } = await owner.query<{ id: string }>(
@@ -463,6 +463,15 @@ describe('subscription feed', () => {
     expect(await revoked.json()).toMatchObject({ error: 'not_found' });
     await cli('calendar', 'feed', 'revoke', '--feed', named.feed_id);
     expect((await get(named.path)).status).toBe(404);
+
+    // Rate-limited per IP like the other public routes (60 a minute by default).
+    let limited: Response | undefined;
+    for (let i = 0; i < 80 && !limited; i++) {
+      const r = await get(named.path);
+      if (r.status === 429) limited = r;
+    }
+    expect(limited?.status).toBe(429);
+    expect(limited?.headers.get('retry-after')).toMatch(/^\d+$/);
   });
 });
 
@@ -559,6 +568,51 @@ describe('bookings racing a calendar sync', () => {
           where a.org_id = $1 and a.status = 'booked'`, [org.orgId]);
       expect(overlaps[0].n).toBe(stored.filter((a) => indexOf(a.starts_at) % 4 < 3).length);
     } finally {
+      srv.close();
+    }
+  });
+});
+
+describe('console Bookings page', () => {
+  it('shows busy blocks greyed beside appointments, each source\'s last sync and error, and the feeds', async () => {
+    const { existsSync } = await import('node:fs');
+    const { chromium } = await import('playwright-core');
+    const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
+    const org = await orgIn('UTC', 'Calendars console');
+    const resourceId = await newResource(org.token, 'Console closer', 30);
+    const srv = await icsServer();
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
+    try {
+      const day = addDays(new Date(), 2);
+      srv.state.body = vcalendar(vevent(['UID:console@example.test', `DTSTART:${icsLocal(day, 9)}Z`, `DTEND:${icsLocal(day, 10)}Z`]));
+      await addSource('--resource', resourceId, '--kind', 'ics', '--url', srv.url, '--name', 'Team calendar');
+      const booked = await rpc('book_appointment', org.token, {
+        starts_at: new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), 11)).toISOString(),
+        ends_at: new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), 11, 30)).toISOString(), contact_id: null, resource_id: resourceId,
+      });
+      expect(booked.status).toBe(200);
+      await rpc('create_calendar_feed', org.token, { resource_id: resourceId, name: 'Front desk feed' });
+
+      const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+      await page.goto(`${stack().gatewayUrl}/`);
+      await page.fill('input[name=email]', org.email);
+      await page.fill('input[name=password]', org.password);
+      await page.click('button[type=submit]');
+      await page.waitForSelector('main[data-page="campaigns"][data-ready="true"]', { timeout: 30_000 });
+      await page.goto(`${stack().gatewayUrl}/#/bookings`);
+      await page.waitForSelector('main[data-page="bookings"][data-ready="true"]', { timeout: 30_000 });
+      const rows = await page.$$eval('[data-testid="appointments"] tbody tr', (trs) => trs.map((tr) => ({ busy: tr.classList.contains('busy'), text: tr.textContent ?? '' })));
+      expect(rows.map((r) => r.busy)).toEqual([true, false]);
+      expect(rows[0].text).toContain('busy in calendar');
+      expect(await page.$eval('tr.busy td', (td) => getComputedStyle(td).color)).not.toBe(await page.$eval('tr:not(.busy) td', (td) => getComputedStyle(td).color));
+      const source = await page.textContent('[data-testid="calendar-sources"]');
+      expect(source).toContain('Team calendar');
+      expect(source).not.toContain('secret-token');
+      expect(source).not.toContain('never');
+      expect(await page.textContent('[data-testid="calendar-feeds"]')).toContain('Front desk feed');
+    } finally {
+      await browser.close();
       srv.close();
     }
   });

@@ -227,7 +227,7 @@ export const commands: Record<string, Command> = {
       const password = v.password === '-' ? process.env.CALENDAR_PASSWORD : v.password;
       return one(client, 'select app_private.create_calendar_source($1, $2, $3, $4, $5, $6, $7, $8::interval, $9, $10) as source_id', [
         v.resource, v.kind, v.name ?? null, v.url, v.username ?? null, password ?? null, (v.write as unknown) === true,
-        toInterval(v.every ?? '5m'), config.encryptionKey, /^(1|true|yes)$/i.test(process.env.DELIVERY_ALLOW_PRIVATE_URLS ?? ''),
+        toInterval(v.every ?? process.env.CALENDAR_SYNC_INTERVAL ?? '5m'), config.encryptionKey, /^(1|true|yes)$/i.test(process.env.DELIVERY_ALLOW_PRIVATE_URLS ?? ''),
       ]);
     },
   },
