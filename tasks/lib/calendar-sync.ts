@@ -104,7 +104,10 @@ async function syncCaldav(src: SourceRow, from: Date, to: Date, counter: { n: nu
     hash.update(data);
     blocks.push(...busyBlocks(data, from, to, src.timezone));
   }
-  return { unchanged: false as const, blocks, ctag: dirty.newCtag, hash: hash.digest('hex') };
+  const digest = hash.digest('hex');
+  // A server without ctags (or a ctag that moved for nothing): the same events write nothing.
+  if (digest === src.content_hash) return { unchanged: true as const, ctag: dirty.newCtag };
+  return { unchanged: false as const, blocks, ctag: dirty.newCtag, hash: digest };
 }
 
 export async function syncSource(query: Query, orgId: string, sourceId: string, encryptionKey: string): Promise<SyncResult> {
