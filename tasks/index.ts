@@ -18,6 +18,9 @@ import { retention_cleanup } from './retention_cleanup.ts';
 import { verify_backup } from './verify_backup.ts';
 import { evaluate_alerts } from './evaluate_alerts.ts';
 import { send_emails } from './send_emails.ts';
+import { calendar_sync } from './calendar_sync.ts';
+import { calendar_sync_tick } from './calendar_sync_tick.ts';
+import { calendar_push } from './calendar_push.ts';
 
 /**
  * Every graphile-worker task, by identifier. Each lives in its own file named after
@@ -44,4 +47,7 @@ export const taskList: TaskList = {
   verify_backup,
   evaluate_alerts,
   send_emails,
+  calendar_sync,
+  calendar_sync_tick,
+  calendar_push,
 };

@@ -16,6 +16,7 @@ import { ssoRoutes } from './routes/sso.ts';
 import { allowedOriginsFromEnv, registerCors } from './routes/auth-cors.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { consoleRoutes } from './routes/console.ts';
+import { calendarRoutes } from './routes/calendar.ts';
 import { consoleDist } from '../../lib/paths.ts';
 
 /** Paths pino must never write: credentials, tokens and signatures. */
@@ -74,6 +75,7 @@ export async function buildServer(config: GatewayConfig, db: Db): Promise<Fastif
   await app.register(consentRoutes, { db, encryptionKey: config.encryptionKey, tokens, publicUrl: process.env.PUBLIC_URL });
   await app.register(unsubscribeRoutes, { db, encryptionKey: config.encryptionKey });
   await app.register(trackingRoutes, { db, encryptionKey: config.encryptionKey });
+  await app.register(calendarRoutes, { db });
   // The operator console at / and PostgREST on the same origin under /rest/.
   await app.register(consoleRoutes, { postgrestUrl: config.postgrestUrl, distDir: process.env.CONSOLE_DIST_DIR ?? consoleDist });
   return app;

@@ -209,4 +209,64 @@ export const commands: Record<string, Command> = {
       return { org_id: v.org, issuer: v.issuer, allowed_domains: domains, enabled };
     },
   },
+  'calendar feed create': {
+    usage: '--resource ID [--with-names] [--name N]   (or --org ORG for every resource of the org)',
+    options: { resource: str, org: str, 'with-names': { type: 'boolean' }, name: str },
+    required: [],
+    run: async (client, v, config) => {
+      if (!v.resource && !v.org) throw new Error('give --resource ID (or --org ORG for the whole org)');
+      const { rows } = await client.query<{ feed_id: string; token: string; path: string }>(
+        `select f.* from (select coalesce((select r.org_id from app_public.resources r where r.id = $1::uuid), $2::uuid) as org_id) o,
+                app_private.create_calendar_feed(o.org_id, $1::uuid, $3, $4) f where o.org_id is not null`,
+        [v.resource ?? null, v.resource ? null : v.org, (v['with-names'] as unknown) === true, v.name ?? null]);
+      if (!rows.length) throw new Error('resource not found');
+      const base = (process.env.PUBLIC_URL ?? `http://localhost:${config.gatewayPort}`).replace(/\/$/, '');
+      return { ...rows[0], url: `${base}${rows[0].path}` };
+    },
+  },
+  'calendar feed revoke': {
+    usage: '--feed ID',
+    options: { feed: str },
+    required: ['feed'],
+    run: (client, v) =>
+      one(client, `select f.id as feed_id, app_private.revoke_calendar_feed(f.org_id, f.id) as revoked
+                     from app_public.calendar_feeds f where f.id = $1`, [v.feed]).then((r) => {
+        if (!r) throw new Error('calendar feed not found');
+        return r;
+      }),
+  },
+  'calendar source add': {
+    usage: '--resource ID --kind ics|caldav --url URL [--username U --password P] [--write] [--every 5m] [--name N]' +
+      '  (the password is read from CALENDAR_PASSWORD when --password is "-")',
+    options: { resource: str, kind: str, url: str, username: str, password: str, write: { type: 'boolean' }, every: str, name: str },
+    required: ['resource', 'kind', 'url'],
+    run: (client, v, config) => {
+      const password = v.password === '-' ? process.env.CALENDAR_PASSWORD : v.password;
+      return one(client, 'select app_private.create_calendar_source($1, $2, $3, $4, $5, $6, $7, $8::interval, $9, $10) as source_id', [
+        v.resource, v.kind, v.name ?? null, v.url, v.username ?? null, password ?? null, (v.write as unknown) === true,
+        toInterval(v.every ?? process.env.CALENDAR_SYNC_INTERVAL ?? '5m'), config.encryptionKey, /^(1|true|yes)$/i.test(process.env.DELIVERY_ALLOW_PRIVATE_URLS ?? ''),
+      ]);
+    },
+  },
+  'calendar source password': {
+    usage: '--source ID --password P  (a new app password; the source syncs again at once)',
+    options: { source: str, password: str },
+    required: ['source', 'password'],
+    run: (client, v, config) => {
+      const password = v.password === '-' ? process.env.CALENDAR_PASSWORD : v.password;
+      return one(client, 'select app_private.set_calendar_source_password($1, $2, $3) as updated', [v.source, password, config.encryptionKey]);
+    },
+  },
+  'calendar source sync': {
+    usage: '--source ID   (syncs now, in this process, and prints the outcome)',
+    options: { source: str },
+    required: ['source'],
+    run: async (client, v, config) => {
+      const { syncSource } = await import('../../tasks/lib/calendar-sync.ts');
+      const src = await one<{ org_id: string }>(client, 'select org_id from app_public.calendar_sources where id = $1', [v.source]);
+      if (!src) throw new Error('calendar source not found');
+      const result = await syncSource((sql, params) => client.query(sql, params) as never, src.org_id, v.source!, config.encryptionKey);
+      return { source_id: v.source, ...result };
+    },
+  },
 };

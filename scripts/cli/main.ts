@@ -17,12 +17,15 @@ function usage(): string {
 
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
-  const name = argv.slice(0, 2).join(' ');
+  // Most commands are two words (`source create`); a few are three (`calendar feed create`).
+  const long = argv.slice(0, 3).join(' ');
+  const words = commands[long] ? 3 : 2;
+  const name = argv.slice(0, words).join(' ');
   const command: Command | undefined = commands[name];
   try {
     if (!command) throw new UsageError(argv.length ? `unknown command: ${name}` : 'no command given');
     const { values } = parseArgs({
-      args: argv.slice(2),
+      args: argv.slice(words),
       options: { ...command.options, json: { type: 'boolean' } },
       strict: true,
     });

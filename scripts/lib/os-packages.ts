@@ -32,6 +32,7 @@ export const OS_PACKAGES: OsPackage[] = [
   { pkg: 'chromium', why: "Debian's browser, driven by playwright-core in gateway/test/console.test.ts", for: ['test'], present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') },
   { pkg: 'wrk', why: "the rest benchmark's HTTP load generator (its smoke run is part of npm test)", for: ['test'], present: onPath('wrk') },
   { pkg: 'pgbouncer', why: "the rest benchmark's connection pooler", for: ['test'], present: anyOf('/usr/sbin/pgbouncer', '/usr/bin/pgbouncer') },
+  { pkg: 'radicale', why: 'the CalDAV server gateway/test/calendars.test.ts starts (gateway/test/radicale.ts)', for: ['test'], present: onPath('radicale') },
 ];
 
 /** The major of the PostgreSQL server that the clusters use (the one postgresBinDir finds). */

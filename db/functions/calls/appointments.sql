@@ -3,7 +3,8 @@
 -- errors and pipeline events around it.
 --
 -- Errors (PostgREST maps PTxyz to HTTP xyz; `hint` carries the stable code):
---   PT409 slot_taken            details: {"resource_id","starts_at","ends_at"} of the conflicting booking
+--   PT409 slot_taken            details: {"resource_id","starts_at","ends_at"} of the conflicting booking,
+--                               or of the calendar busy block with "source":"calendar" 
 --   PT404 appointment_not_found | resource_not_found | contact_not_found
 --   22023 invalid_time_range | in_the_past | outside_business_hours | appointment_cancelled
 --   42501 not_authenticated
@@ -158,6 +159,31 @@ begin
 end
 $$;
 
+-- A busy block from one of the resource's calendars (app_public.external_busy) overlapping
+-- the range raises the same PT409 slot_taken, with details.source = "calendar" and the
+-- block's bounds. Callers hold FOR KEY SHARE on the resource row (see
+-- app_private.calendar_sync_apply), so a concurrent sync cannot slip a block in between
+-- this check and the booking's commit.
+create or replace function app_private.assert_not_busy(org_id uuid, resource_id uuid, blocked tstzrange) returns void
+  language plpgsql stable security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  b tstzrange;
+begin
+  select x.busy into b from app_public.external_busy x
+   where x.org_id = assert_not_busy.org_id and x.resource_id = assert_not_busy.resource_id
+     and x.busy && assert_not_busy.blocked
+   order by lower(x.busy) limit 1;
+  if b is not null then
+    raise exception 'the requested slot is busy in the resource''s calendar'
+      using errcode = 'PT409', hint = 'slot_taken',
+            detail = json_build_object('resource_id', resource_id, 'starts_at', lower(b), 'ends_at', upper(b),
+                                       'source', 'calendar')::text;
+  end if;
+end
+$$;
+
 create or replace function app_private.validate_slot(
   org_id uuid, resource_id uuid, starts_at timestamptz, ends_at timestamptz) returns void
   language plpgsql stable security definer
@@ -219,7 +245,10 @@ begin
     into res
     from app_public.resources r
    where r.org_id = book_appointment.org_id and r.active
-     and r.id = rid;
+     and r.id = rid
+   -- Held to commit: a calendar sync of this resource (FOR UPDATE) waits for this booking,
+   -- or this booking waits for the sync and then sees its busy blocks.
+   for key share of r;
   if res.id is null then
     raise exception 'resource not found' using errcode = 'PT404', hint = 'resource_not_found';
   end if;
@@ -245,6 +274,7 @@ begin
   -- so this check is exact and a loser fails before writing anything. (A raw INSERT that
   -- bypasses this function still meets the exclusion constraint: 23P01.)
   perform app_private.assert_slot_free(book_appointment.org_id, res.id, want);
+  perform app_private.assert_not_busy(book_appointment.org_id, res.id, want);
   insert into app_public.appointments
     (org_id, resource_id, contact_id, starts_at, ends_at, blocked, idempotency_key, source, call_id, created_by)
   values (book_appointment.org_id, res.id, book_appointment.contact_id, book_appointment.starts_at,
@@ -335,9 +365,10 @@ begin
   end if;
   perform app_private.validate_slot(org, prev.resource_id, starts_at, ends_at);
   select tstzrange(reschedule_appointment.starts_at - r.buffer_before, reschedule_appointment.ends_at + r.buffer_after, '[)')
-    into want from app_public.resources r where r.org_id = org and r.id = prev.resource_id;
+    into want from app_public.resources r where r.org_id = org and r.id = prev.resource_id for key share of r;
   perform app_private.lock_booking_range(prev.resource_id, want);
   perform app_private.assert_slot_free(org, prev.resource_id, want, prev.id);
+  perform app_private.assert_not_busy(org, prev.resource_id, want);
   begin
     update app_public.appointments a
        set starts_at = reschedule_appointment.starts_at, ends_at = reschedule_appointment.ends_at
@@ -356,7 +387,8 @@ end
 $$;
 
 -- Free slots of a resource on a local day (org time zone): slot_minutes apart inside
--- the business hours, not in the past, not overlapping a booking (buffers included).
+-- the business hours, not in the past, not overlapping a booking or a busy block from the
+-- resource's calendars (buffers included).
 create or replace function app_private.available_slots(org_id uuid, resource_id uuid, day date)
   returns table (starts_at timestamptz, ends_at timestamptz)
   language sql stable security definer
@@ -388,6 +420,10 @@ as $$
         where a.org_id = available_slots.org_id and a.resource_id = available_slots.resource_id
           and a.status <> 'cancelled'
           and a.blocked && tstzrange(s.s_at - s.buffer_before, s.e_at + s.buffer_after, '[)'))
+     and not exists (
+       select 1 from app_public.external_busy b
+        where b.org_id = available_slots.org_id and b.resource_id = available_slots.resource_id
+          and b.busy && tstzrange(s.s_at - s.buffer_before, s.e_at + s.buffer_after, '[)'))
    order by 1
 $$;
 

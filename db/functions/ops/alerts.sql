@@ -44,6 +44,14 @@ as $$
    where t.identifier in ('refresh_contactable_leads', 'feed_leads') and j.last_error is not null
      and j.payload ->> 'org_id' is not null
   union all
+  -- A calendar source failed its last alert_after syncs (raised at once by
+  -- app_private.calendar_sync_failed; listed here so it stays open until a sync succeeds).
+  select c.org_id, 'calendar_sync_failed', c.id::text, 'warning',
+         format('Calendar source %s failed %s syncs in a row: %s', c.name, c.consecutive_failures, left(c.last_error, 200)),
+         c.consecutive_failures, c.alert_after
+    from app_public.calendar_sources c
+   where c.enabled and c.consecutive_failures >= c.alert_after
+  union all
   -- The last backup verification failed.
   select platform_org, 'backup_verification_failed', 'latest', 'critical',
          format('Backup verification %s failed: %s', b.id, left(b.error, 300)), 1, 0

@@ -7,7 +7,7 @@ create or replace function app_private.system_health_for_current_org()
                  disabled_endpoints bigint, queued_jobs bigint, failing_jobs bigint,
                  last_feeder_run_at timestamptz, last_contactable_refresh_at timestamptz,
                  last_backup_verified_at timestamptz, last_backup_ok boolean, worker_heartbeat_seconds double precision,
-                 checked_at timestamptz)
+                 checked_at timestamptz, calendar_sources_failing bigint, calendar_last_sync_error text)
   language sql stable security definer
   set search_path = pg_catalog, public
 as $$
@@ -26,7 +26,10 @@ as $$
          (select max(b.verified_at) from app_private.backup_verification_log b where b.ok),
          (select b.ok from app_private.backup_verification_log b order by b.id desc limit 1),
          app_private.seconds_since_worker_heartbeat(),
-         now()
+         now(),
+         (select count(*) from app_public.calendar_sources c where c.org_id = o.id and c.enabled and c.consecutive_failures > 0),
+         (select c.name || ': ' || c.last_error from app_public.calendar_sources c
+           where c.org_id = o.id and c.enabled and c.consecutive_failures > 0 order by c.last_error_at desc limit 1)
     from app_public.organizations o
    where o.id = app_public.current_org_id() and app_public.current_user_is_admin()
 $$;
