@@ -190,6 +190,18 @@ $$;
 ALTER FUNCTION app_private.address_hash(address text, zip text) OWNER TO switchboard_owner;
 
 --
+-- Name: address_of(text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.address_of(mailbox text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $_$
+  select coalesce(substring(mailbox from '<([^<>]+)>\s*$'), nullif(btrim(mailbox), ''))
+$_$;
+
+ALTER FUNCTION app_private.address_of(mailbox text) OWNER TO switchboard_owner;
+
+--
 -- Name: apply_vapi_message(uuid, jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -204,7 +216,9 @@ declare
   started timestamptz := coalesce(msg ->> 'startedAt', call ->> 'startedAt')::timestamptz;
   ended timestamptz := coalesce(msg ->> 'endedAt', call ->> 'endedAt')::timestamptz;
   c app_public.calls;
-  transcript text := coalesce(msg ->> 'transcript', msg -> 'artifact' ->> 'transcript');
+  transcript text := coalesce(msg -> 'artifact' ->> 'transcript', msg ->> 'transcript');
+  turns jsonb := case when jsonb_typeof(msg -> 'artifact' -> 'messages') = 'array' then msg -> 'artifact' -> 'messages' end;
+  evaluation jsonb := msg -> 'analysis' -> 'successEvaluation';
   campaign uuid;
 begin
   if ext is null then
@@ -231,17 +245,47 @@ begin
     'duration_seconds', coalesce((msg ->> 'durationSeconds')::numeric, extract(epoch from ended - started)),
     'ended_reason', coalesce(msg ->> 'endedReason', call ->> 'endedReason'),
     'cost', coalesce(msg ->> 'cost', call ->> 'cost'),
-    'recording_url', coalesce(msg ->> 'recordingUrl', msg -> 'artifact' ->> 'recordingUrl'),
-    'summary', coalesce(msg -> 'analysis' ->> 'summary', msg ->> 'summary')
+    'recording_url', coalesce(msg -> 'artifact' -> 'recording' ->> 'stereoUrl', msg -> 'artifact' ->> 'recordingUrl',
+                              msg ->> 'recordingUrl'),
+    'summary', coalesce(msg -> 'analysis' ->> 'summary', msg ->> 'summary'),
+    'structured_data', msg -> 'analysis' -> 'structuredData',
+    'success_evaluation', case jsonb_typeof(evaluation) when 'string' then evaluation #>> '{}'
+                                                         when 'null' then null else evaluation::text end
   )));
-  if transcript is not null and transcript <> '' then
-    perform app_private.upsert_transcript(org_id, c.id, transcript);
+  if nullif(transcript, '') is not null or turns is not null then
+    perform app_private.upsert_transcript(org_id, c.id, coalesce(transcript, ''), turns);
   end if;
   return c.id;
 end
 $$;
 
 ALTER FUNCTION app_private.apply_vapi_message(org_id uuid, msg jsonb) OWNER TO switchboard_owner;
+
+--
+-- Name: assert_not_busy(uuid, uuid, tstzrange); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.assert_not_busy(org_id uuid, resource_id uuid, blocked tstzrange) RETURNS void
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  b tstzrange;
+begin
+  select x.busy into b from app_public.external_busy x
+   where x.org_id = assert_not_busy.org_id and x.resource_id = assert_not_busy.resource_id
+     and x.busy && assert_not_busy.blocked
+   order by lower(x.busy) limit 1;
+  if b is not null then
+    raise exception 'the requested slot is busy in the resource''s calendar'
+      using errcode = 'PT409', hint = 'slot_taken',
+            detail = json_build_object('resource_id', resource_id, 'starts_at', lower(b), 'ends_at', upper(b),
+                                       'source', 'calendar')::text;
+  end if;
+end
+$$;
+
+ALTER FUNCTION app_private.assert_not_busy(org_id uuid, resource_id uuid, blocked tstzrange) OWNER TO switchboard_owner;
 
 --
 -- Name: assert_slot_free(uuid, uuid, tstzrange, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -403,6 +447,10 @@ CREATE FUNCTION app_private.available_slots(org_id uuid, resource_id uuid, day d
         where a.org_id = available_slots.org_id and a.resource_id = available_slots.resource_id
           and a.status <> 'cancelled'
           and a.blocked && tstzrange(s.s_at - s.buffer_before, s.e_at + s.buffer_after, '[)'))
+     and not exists (
+       select 1 from app_public.external_busy b
+        where b.org_id = available_slots.org_id and b.resource_id = available_slots.resource_id
+          and b.busy && tstzrange(s.s_at - s.buffer_before, s.e_at + s.buffer_after, '[)'))
    order by 1
 $$;
 
@@ -612,6 +660,7 @@ CREATE TABLE app_public.appointments (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     cancelled_at timestamp with time zone,
+    sequence integer DEFAULT 0 NOT NULL,
     CONSTRAINT appointments_blocked_covers_slot CHECK ((blocked @> tstzrange(starts_at, ends_at, '[)'::text))),
     CONSTRAINT appointments_check CHECK ((ends_at > starts_at)),
     CONSTRAINT appointments_idempotency_key_check CHECK (((length(idempotency_key) >= 1) AND (length(idempotency_key) <= 200))),
@@ -660,7 +709,10 @@ begin
     into res
     from app_public.resources r
    where r.org_id = book_appointment.org_id and r.active
-     and r.id = rid;
+     and r.id = rid
+   -- Held to commit: a calendar sync of this resource (FOR UPDATE) waits for this booking,
+   -- or this booking waits for the sync and then sees its busy blocks.
+   for key share of r;
   if res.id is null then
     raise exception 'resource not found' using errcode = 'PT404', hint = 'resource_not_found';
   end if;
@@ -686,6 +738,7 @@ begin
   -- so this check is exact and a loser fails before writing anything. (A raw INSERT that
   -- bypasses this function still meets the exclusion constraint: 23P01.)
   perform app_private.assert_slot_free(book_appointment.org_id, res.id, want);
+  perform app_private.assert_not_busy(book_appointment.org_id, res.id, want);
   insert into app_public.appointments
     (org_id, resource_id, contact_id, starts_at, ends_at, blocked, idempotency_key, source, call_id, created_by)
   values (book_appointment.org_id, res.id, book_appointment.contact_id, book_appointment.starts_at,
@@ -710,6 +763,325 @@ $$;
 ALTER FUNCTION app_private.book_appointment(org_id uuid, starts_at timestamp with time zone, ends_at timestamp with time zone, contact_id uuid, resource_id uuid, idempotency_key text, source text, actor_id uuid, call_id uuid) OWNER TO switchboard_owner;
 
 --
+-- Name: calendar_feed_events(text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.calendar_feed_events(token text) RETURNS TABLE(feed_id uuid, feed_name text, org_name text, timezone text, uid uuid, starts_at timestamp with time zone, ends_at timestamp with time zone, status text, sequence integer, summary text, created_at timestamp with time zone, updated_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $_$
+declare
+  m text[] := regexp_match(token, '^cal_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$');
+  feed app_public.calendar_feeds;
+begin
+  if m is null then
+    return;
+  end if;
+  select * into feed from app_public.calendar_feeds f where f.id = m[1]::uuid and f.revoked_at is null;
+  -- Hashes compared, so the comparison's timing says nothing about the expected token.
+  if feed.id is null or digest(app_private.calendar_feed_token(feed.id), 'sha256') <> digest(token, 'sha256') then
+    return;
+  end if;
+  update app_public.calendar_feeds f set last_fetched_at = now()
+   where f.org_id = feed.org_id and f.id = feed.id and (f.last_fetched_at is null or f.last_fetched_at < now() - interval '1 minute');
+  return query
+  select feed.id,
+         coalesce(feed.name, o.name || coalesce(' — ' || r1.name, '')),
+         o.name, o.timezone, a.id, a.starts_at, a.ends_at, a.status, a.sequence,
+         case when feed.with_names then coalesce(nullif(trim(concat_ws(' ', c.first_name, c.last_name)), ''), c.email, 'Booked')
+              else 'Booked' end,
+         a.created_at, a.updated_at
+    from app_public.organizations o
+    left join app_public.resources r1 on r1.org_id = feed.org_id and r1.id = feed.resource_id
+    join app_public.appointments a on a.org_id = o.id
+    left join app_public.contacts c on c.org_id = a.org_id and c.id = a.contact_id
+   where o.id = feed.org_id
+     and (feed.resource_id is null or a.resource_id = feed.resource_id)
+     and a.starts_at > now() - interval '1 year'
+     and ((a.status = 'booked' and a.ends_at > now() - interval '30 days')
+          or (a.status = 'cancelled' and a.cancelled_at > now() - interval '30 days'))
+   order by a.starts_at
+   limit 10000;
+  if not found then
+    -- An empty calendar is still a calendar: one row with no event carries its name.
+    return query
+    select feed.id, coalesce(feed.name, o.name || coalesce(' — ' || r1.name, '')), o.name, o.timezone,
+           null::uuid, null::timestamptz, null::timestamptz, null::text, null::int, null::text, null::timestamptz, null::timestamptz
+      from app_public.organizations o
+      left join app_public.resources r1 on r1.org_id = feed.org_id and r1.id = feed.resource_id
+     where o.id = feed.org_id;
+  end if;
+end
+$_$;
+
+ALTER FUNCTION app_private.calendar_feed_events(token text) OWNER TO switchboard_owner;
+
+--
+-- Name: calendar_feed_token(uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.calendar_feed_token(feed_id uuid) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select 'cal_' || replace(feed_id::text, '-', '') || '_'
+         || rtrim(translate(encode(hmac(convert_to(feed_id::text, 'UTF8'), k.key, 'sha256'), 'base64'), '+/', '-_'), '=')
+    from app_private.calendar_feed_key k
+$$;
+
+ALTER FUNCTION app_private.calendar_feed_token(feed_id uuid) OWNER TO switchboard_owner;
+
+--
+-- Name: calendar_source_for_sync(uuid, uuid, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.calendar_source_for_sync(org_id uuid, source_id uuid, encryption_key text) RETURNS TABLE(kind text, url text, username text, password text, resource_id uuid, enabled boolean, etag text, ctag text, content_hash text, timezone text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+begin
+  update app_public.calendar_sources s set last_attempt_at = now()
+   where s.org_id = calendar_source_for_sync.org_id and s.id = calendar_source_for_sync.source_id;
+  return query
+  select s.kind, pgp_sym_decrypt(k.url_encrypted, encryption_key), k.username,
+         case when k.password_encrypted is not null then pgp_sym_decrypt(k.password_encrypted, encryption_key) end,
+         s.resource_id, s.enabled, s.etag, s.ctag, s.content_hash, o.timezone
+    from app_public.calendar_sources s
+    join app_private.calendar_source_secrets k on k.org_id = s.org_id and k.source_id = s.id
+    join app_public.organizations o on o.id = s.org_id
+   where s.org_id = calendar_source_for_sync.org_id and s.id = calendar_source_for_sync.source_id;
+end
+$$;
+
+ALTER FUNCTION app_private.calendar_source_for_sync(org_id uuid, source_id uuid, encryption_key text) OWNER TO switchboard_owner;
+
+--
+-- Name: calendar_sync_apply(uuid, uuid, jsonb, text, text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.calendar_sync_apply(org_id uuid, source_id uuid, blocks jsonb, etag text, ctag text, content_hash text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  src app_public.calendar_sources;
+  n int;
+begin
+  select * into src from app_public.calendar_sources s
+   where s.org_id = calendar_sync_apply.org_id and s.id = calendar_sync_apply.source_id;
+  if src.id is null then
+    return 0;
+  end if;
+  perform 1 from app_public.resources r where r.org_id = src.org_id and r.id = src.resource_id for update;
+  delete from app_public.external_busy b where b.org_id = src.org_id and b.source_id = src.id;
+  insert into app_public.external_busy (org_id, resource_id, source_id, busy, uid, all_day)
+  select src.org_id, src.resource_id, src.id, tstzrange((x ->> 'starts_at')::timestamptz, (x ->> 'ends_at')::timestamptz, '[)'),
+         left(coalesce(x ->> 'uid', ''), 500), coalesce((x ->> 'all_day')::boolean, false)
+    from jsonb_array_elements(coalesce(blocks, '[]'::jsonb)) x
+   where (x ->> 'ends_at')::timestamptz > (x ->> 'starts_at')::timestamptz
+     and not (app_private.is_uuid(x ->> 'uid') and exists (
+       select 1 from app_public.appointments a where a.org_id = src.org_id and a.id = (x ->> 'uid')::uuid));
+  get diagnostics n = row_count;
+  update app_public.calendar_sources s
+     set last_synced_at = now(), last_changed_at = now(), last_error = null, consecutive_failures = 0, busy_blocks = n,
+         etag = calendar_sync_apply.etag, ctag = calendar_sync_apply.ctag, content_hash = calendar_sync_apply.content_hash
+   where s.org_id = src.org_id and s.id = src.id;
+  perform app_private.calendar_sync_succeeded(src);
+  return n;
+end
+$$;
+
+ALTER FUNCTION app_private.calendar_sync_apply(org_id uuid, source_id uuid, blocks jsonb, etag text, ctag text, content_hash text) OWNER TO switchboard_owner;
+
+--
+-- Name: calendar_sync_failed(uuid, uuid, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.calendar_sync_failed(org_id uuid, source_id uuid, error text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  src app_public.calendar_sources;
+  msg text;
+begin
+  update app_public.calendar_sources s
+     set last_error = left(error, 500), last_error_at = now(), consecutive_failures = s.consecutive_failures + 1
+   where s.org_id = calendar_sync_failed.org_id and s.id = calendar_sync_failed.source_id
+  returning * into src;
+  if src.id is null then
+    return 0;
+  end if;
+  if src.consecutive_failures >= src.alert_after then
+    msg := format('Calendar source %s failed %s syncs in a row: %s', src.name, src.consecutive_failures, left(error, 200));
+    insert into app_private.alert_state (org_id, rule, key, severity, message)
+    select src.org_id, 'calendar_sync_failed', src.id::text, 'warning', msg
+     where not exists (select 1 from app_private.alert_state a where a.org_id = src.org_id and a.rule = 'calendar_sync_failed'
+                          and a.key = src.id::text and a.resolved_at is null);
+    if found then
+      insert into app_private.operational_events (org_id, kind, severity, details)
+      values (src.org_id, 'alert.calendar_sync_failed', 'warning',
+              jsonb_build_object('key', src.id, 'message', msg, 'value', src.consecutive_failures, 'threshold', src.alert_after));
+      perform app_private.emit_event(src.org_id, 'alert.raised', jsonb_build_object(
+        'rule', 'calendar_sync_failed', 'key', src.id::text, 'severity', 'warning', 'value', src.consecutive_failures,
+        'threshold', src.alert_after, 'text', format('[WARNING] %s', msg)));
+    end if;
+  end if;
+  return src.consecutive_failures;
+end
+$$;
+
+ALTER FUNCTION app_private.calendar_sync_failed(org_id uuid, source_id uuid, error text) OWNER TO switchboard_owner;
+
+--
+-- Name: calendar_sources; Type: TABLE; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TABLE app_public.calendar_sources (
+    org_id uuid DEFAULT app_public.current_org_id() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    resource_id uuid NOT NULL,
+    kind text NOT NULL,
+    name text NOT NULL,
+    url_display text NOT NULL,
+    write boolean DEFAULT false NOT NULL,
+    enabled boolean DEFAULT true NOT NULL,
+    sync_interval interval DEFAULT '00:05:00'::interval NOT NULL,
+    etag text,
+    ctag text,
+    content_hash text,
+    last_attempt_at timestamp with time zone,
+    last_synced_at timestamp with time zone,
+    last_changed_at timestamp with time zone,
+    busy_blocks integer DEFAULT 0 NOT NULL,
+    last_error text,
+    last_error_at timestamp with time zone,
+    consecutive_failures integer DEFAULT 0 NOT NULL,
+    alert_after integer DEFAULT 3 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT calendar_sources_alert_after_check CHECK (((alert_after >= 1) AND (alert_after <= 1000))),
+    CONSTRAINT calendar_sources_check CHECK (((NOT write) OR (kind = 'caldav'::text))),
+    CONSTRAINT calendar_sources_kind_check CHECK ((kind = ANY (ARRAY['ics'::text, 'caldav'::text]))),
+    CONSTRAINT calendar_sources_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
+    CONSTRAINT calendar_sources_sync_interval_check CHECK (((sync_interval >= '00:01:00'::interval) AND (sync_interval <= '1 day'::interval)))
+);
+
+ALTER TABLE ONLY app_public.calendar_sources FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app_public.calendar_sources OWNER TO switchboard_owner;
+
+--
+-- Name: calendar_sync_succeeded(app_public.calendar_sources); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.calendar_sync_succeeded(src app_public.calendar_sources) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+begin
+  if src.consecutive_failures > 0 then
+    update app_private.alert_state a set resolved_at = now()
+     where a.org_id = src.org_id and a.rule = 'calendar_sync_failed' and a.key = src.id::text and a.resolved_at is null;
+    if found then
+      perform app_private.emit_event(src.org_id, 'alert.resolved', jsonb_build_object(
+        'rule', 'calendar_sync_failed', 'key', src.id::text, 'text', format('[RESOLVED] calendar source %s syncs again', src.name)));
+    end if;
+  end if;
+end
+$$;
+
+ALTER FUNCTION app_private.calendar_sync_succeeded(src app_public.calendar_sources) OWNER TO switchboard_owner;
+
+--
+-- Name: calendar_sync_unchanged(uuid, uuid, text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.calendar_sync_unchanged(org_id uuid, source_id uuid, etag text, ctag text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  prev app_public.calendar_sources;
+begin
+  select * into prev from app_public.calendar_sources s
+   where s.org_id = calendar_sync_unchanged.org_id and s.id = calendar_sync_unchanged.source_id;
+  update app_public.calendar_sources s
+     set last_synced_at = now(), last_error = null, consecutive_failures = 0,
+         etag = coalesce(calendar_sync_unchanged.etag, s.etag), ctag = coalesce(calendar_sync_unchanged.ctag, s.ctag)
+   where s.org_id = calendar_sync_unchanged.org_id and s.id = calendar_sync_unchanged.source_id;
+  perform app_private.calendar_sync_succeeded(prev);
+end
+$$;
+
+ALTER FUNCTION app_private.calendar_sync_unchanged(org_id uuid, source_id uuid, etag text, ctag text) OWNER TO switchboard_owner;
+
+--
+-- Name: calendar_url_display(text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.calendar_url_display(url text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select coalesce((regexp_match(url, '^(https?://)(?:[^@/?#]*@)?([^/?#]+)'))[1] || (regexp_match(url, '^(https?://)(?:[^@/?#]*@)?([^/?#]+)'))[2] || '/…', '…')
+$$;
+
+ALTER FUNCTION app_private.calendar_url_display(url text) OWNER TO switchboard_owner;
+
+--
+-- Name: calendar_write_done(uuid, uuid, uuid, text, text, integer); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.calendar_write_done(org_id uuid, source_id uuid, appointment_id uuid, href text, etag text, sequence integer) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  insert into app_private.calendar_writes (org_id, source_id, appointment_id, href, etag, sequence)
+  values (org_id, source_id, appointment_id, href, etag, sequence)
+  on conflict (org_id, source_id, appointment_id) do update
+    set href = excluded.href, etag = excluded.etag, sequence = excluded.sequence, written_at = now()
+$$;
+
+ALTER FUNCTION app_private.calendar_write_done(org_id uuid, source_id uuid, appointment_id uuid, href text, etag text, sequence integer) OWNER TO switchboard_owner;
+
+--
+-- Name: calendar_write_forget(uuid, uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.calendar_write_forget(org_id uuid, source_id uuid, appointment_id uuid) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  delete from app_private.calendar_writes w
+   where w.org_id = calendar_write_forget.org_id and w.source_id = calendar_write_forget.source_id
+     and w.appointment_id = calendar_write_forget.appointment_id
+$$;
+
+ALTER FUNCTION app_private.calendar_write_forget(org_id uuid, source_id uuid, appointment_id uuid) OWNER TO switchboard_owner;
+
+--
+-- Name: calendar_write_state(uuid, uuid, uuid, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.calendar_write_state(org_id uuid, source_id uuid, appointment_id uuid, encryption_key text) RETURNS TABLE(url text, username text, password text, write boolean, status text, starts_at timestamp with time zone, ends_at timestamp with time zone, sequence integer, summary text, created_at timestamp with time zone, updated_at timestamp with time zone, href text, etag text, written_sequence integer)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select pgp_sym_decrypt(k.url_encrypted, encryption_key), k.username,
+         case when k.password_encrypted is not null then pgp_sym_decrypt(k.password_encrypted, encryption_key) end,
+         s.write and s.enabled, a.status, a.starts_at, a.ends_at, a.sequence,
+         'Booked' || coalesce(': ' || nullif(trim(concat_ws(' ', c.first_name, c.last_name)), ''), ''),
+         a.created_at, a.updated_at, w.href, w.etag, w.sequence
+    from app_public.calendar_sources s
+    join app_private.calendar_source_secrets k on k.org_id = s.org_id and k.source_id = s.id
+    left join app_public.appointments a on a.org_id = s.org_id and a.id = calendar_write_state.appointment_id
+    left join app_public.contacts c on c.org_id = a.org_id and c.id = a.contact_id
+    left join app_private.calendar_writes w on w.org_id = s.org_id and w.source_id = s.id and w.appointment_id = calendar_write_state.appointment_id
+   where s.org_id = calendar_write_state.org_id and s.id = calendar_write_state.source_id
+$$;
+
+ALTER FUNCTION app_private.calendar_write_state(org_id uuid, source_id uuid, appointment_id uuid, encryption_key text) OWNER TO switchboard_owner;
+
+--
 -- Name: call_status_rank(text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -717,7 +1089,9 @@ CREATE FUNCTION app_private.call_status_rank(status text) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
   select case status when 'scheduled' then 0 when 'queued' then 1 when 'ringing' then 2
-                     when 'in-progress' then 3 when 'forwarding' then 4 when 'ended' then 5 else -1 end
+                     when 'in-progress' then 3 when 'forwarding' then 4 when 'ended' then 5
+                     -- Vapi's terminal alternatives: a call it could not find, or whose deletion failed.
+                     when 'not-found' then 5 when 'deletion-failed' then 6 else -1 end
 $$;
 
 ALTER FUNCTION app_private.call_status_rank(status text) OWNER TO switchboard_owner;
@@ -743,6 +1117,20 @@ CREATE FUNCTION app_private.callback_dispatch(org_id uuid, request_id uuid) RETU
 $$;
 
 ALTER FUNCTION app_private.callback_dispatch(org_id uuid, request_id uuid) OWNER TO switchboard_owner;
+
+--
+-- Name: campaign_placeholder_name(text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.campaign_placeholder_name(provider text, external_id text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select case provider when 'smartlead' then 'SmartLead campaign '
+                       when 'replyio' then 'Reply.io sequence '
+                       else initcap(provider) || ' campaign ' end || external_id
+$$;
+
+ALTER FUNCTION app_private.campaign_placeholder_name(provider text, external_id text) OWNER TO switchboard_owner;
 
 --
 -- Name: change_password(uuid, text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -846,6 +1234,37 @@ end
 $_$;
 
 ALTER FUNCTION app_private.check_session() OWNER TO switchboard_owner;
+
+--
+-- Name: checked_source_secret(text, text, jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.checked_source_secret(provider text, given text, auth jsonb) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $_$
+begin
+  if given is null then
+    return app_private.new_source_secret(provider);
+  end if;
+  if length(given) < 16 or length(given) > 500 or given ~ '[[:space:][:cntrl:]]' then
+    raise exception 'a given secret must be 16 to 500 characters without spaces' using errcode = '22023';
+  end if;
+  if provider = 'standard' and given !~ '^whsec_[A-Za-z0-9+/]+=*$' then
+    raise exception 'a Standard Webhooks secret has the form whsec_<base64>' using errcode = '22023';
+  end if;
+  if coalesce((auth ->> 'secret_base64')::boolean, false) then
+    begin
+      perform decode(given, 'base64');
+    exception when others then
+      raise exception 'the secret is not valid base64' using errcode = '22023';
+    end;
+  end if;
+  return given;
+end
+$_$;
+
+ALTER FUNCTION app_private.checked_source_secret(provider text, given text, auth jsonb) OWNER TO switchboard_owner;
 
 --
 -- Name: claim_emails(integer, text, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -1121,6 +1540,20 @@ $_$;
 ALTER FUNCTION app_private.consume_second_factor(uid uuid, code text, secret_key text) OWNER TO switchboard_owner;
 
 --
+-- Name: is_platform_email(text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.is_platform_email(address text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $_$
+  select address is not null and length(address) <= 320
+     and address !~ '[[:cntrl:]]'
+     and address ~ '^("[^"]+"|[^@\s"]+)@[^@\s"]+$'
+$_$;
+
+ALTER FUNCTION app_private.is_platform_email(address text) OWNER TO switchboard_owner;
+
+--
 -- Name: contacts; Type: TABLE; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -1135,7 +1568,7 @@ CREATE TABLE app_public.contacts (
     attributes jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT contacts_email_check CHECK (((email IS NULL) OR (email OPERATOR(public.~) '^[^@\s]+@[^@\s]+$'::public.citext)))
+    CONSTRAINT contacts_email_platform_form CHECK (((email IS NULL) OR app_private.is_platform_email((email)::text)))
 );
 
 ALTER TABLE ONLY app_public.contacts FORCE ROW LEVEL SECURITY;
@@ -1207,6 +1640,79 @@ CREATE FUNCTION app_private.contactable_lead_ids() RETURNS SETOF uuid
 $$;
 
 ALTER FUNCTION app_private.contactable_lead_ids() OWNER TO switchboard_owner;
+
+--
+-- Name: create_calendar_feed(uuid, uuid, boolean, text, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.create_calendar_feed(org_id uuid, resource_id uuid, with_names boolean, name text, actor_id uuid DEFAULT NULL::uuid) RETURNS TABLE(feed_id uuid, token text, path text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  fid uuid;
+begin
+  if resource_id is not null and not exists (
+       select 1 from app_public.resources r where r.org_id = create_calendar_feed.org_id and r.id = create_calendar_feed.resource_id) then
+    raise exception 'resource not found' using errcode = 'PT404', hint = 'resource_not_found';
+  end if;
+  insert into app_public.calendar_feeds (org_id, resource_id, with_names, name, created_by)
+  values (create_calendar_feed.org_id, create_calendar_feed.resource_id, coalesce(with_names, false), nullif(name, ''), actor_id)
+  returning id into fid;
+  feed_id := fid;
+  token := app_private.calendar_feed_token(fid);
+  path := '/calendar/' || token || '.ics';
+  return next;
+end
+$$;
+
+ALTER FUNCTION app_private.create_calendar_feed(org_id uuid, resource_id uuid, with_names boolean, name text, actor_id uuid) OWNER TO switchboard_owner;
+
+--
+-- Name: create_calendar_source(uuid, text, text, text, text, text, boolean, interval, text, boolean); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.create_calendar_source(resource_id uuid, kind text, name text, url text, username text, password text, write boolean, sync_interval interval, encryption_key text, allow_private boolean) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  org uuid;
+  problem text;
+  sid uuid;
+begin
+  select r.org_id into org from app_public.resources r where r.id = create_calendar_source.resource_id;
+  if org is null then
+    raise exception 'resource not found' using errcode = 'PT404', hint = 'resource_not_found';
+  end if;
+  if kind not in ('ics', 'caldav') then
+    raise exception 'kind must be ics or caldav' using errcode = '22023', hint = 'invalid_calendar_source';
+  end if;
+  -- webcal:// is how many calendars publish an .ics address; it is plain https.
+  url := regexp_replace(url, '^webcals?://', 'https://');
+  problem := app_private.delivery_url_problem(url, allow_private);
+  if problem is not null then
+    raise exception 'calendar URL refused: %', problem using errcode = '22023', hint = 'invalid_calendar_source';
+  end if;
+  if kind = 'caldav' and (coalesce(username, '') = '' or coalesce(password, '') = '') then
+    raise exception 'a CalDAV source needs a user name and an app password' using errcode = '22023', hint = 'invalid_calendar_source';
+  end if;
+  if write and kind <> 'caldav' then
+    raise exception 'only CalDAV sources can be written to' using errcode = '22023', hint = 'invalid_calendar_source';
+  end if;
+  insert into app_public.calendar_sources (org_id, resource_id, kind, name, url_display, write, sync_interval)
+  values (org, create_calendar_source.resource_id, kind, coalesce(nullif(name, ''), kind || ' ' || app_private.calendar_url_display(url)),
+          app_private.calendar_url_display(url), coalesce(write, false), coalesce(sync_interval, '5 minutes'))
+  returning id into sid;
+  insert into app_private.calendar_source_secrets (org_id, source_id, url_encrypted, username, password_encrypted)
+  values (org, sid, pgp_sym_encrypt(url, encryption_key), nullif(username, ''),
+          case when coalesce(password, '') <> '' then pgp_sym_encrypt(password, encryption_key) end);
+  perform app_private.schedule_calendar_sync(org, sid);
+  return sid;
+end
+$$;
+
+ALTER FUNCTION app_private.create_calendar_source(resource_id uuid, kind text, name text, url text, username text, password text, write boolean, sync_interval interval, encryption_key text, allow_private boolean) OWNER TO switchboard_owner;
 
 --
 -- Name: create_campaign(uuid, text, text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -1294,24 +1800,30 @@ $$;
 ALTER FUNCTION app_private.create_sending_account(org_id uuid, name text, from_email public.citext, from_name text, smtp_host text, smtp_port integer, smtp_secure boolean, smtp_user text, smtp_password text, daily_cap integer, encryption_key text) OWNER TO switchboard_owner;
 
 --
--- Name: create_source(uuid, text, text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+-- Name: create_source(uuid, text, text, text, text, jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
-CREATE FUNCTION app_private.create_source(org_id uuid, provider text, name text, encryption_key text, OUT source_id uuid, OUT secret text) RETURNS record
+CREATE FUNCTION app_private.create_source(org_id uuid, provider text, name text, encryption_key text, given_secret text DEFAULT NULL::text, auth jsonb DEFAULT NULL::jsonb, OUT source_id uuid, OUT secret text, OUT url text) RETURNS record
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
+declare
+  options jsonb := app_private.source_auth(provider, auth);
 begin
-  insert into app_public.sources (org_id, provider, name)
-  values (create_source.org_id, create_source.provider, coalesce(create_source.name, provider))
+  if not app_private.valid_source_auth(provider, options) then
+    raise exception 'invalid authentication options for %', provider using errcode = '22023';
+  end if;
+  insert into app_public.sources (org_id, provider, name, auth)
+  values (create_source.org_id, create_source.provider, coalesce(create_source.name, provider), options)
   returning id into source_id;
-  secret := app_private.new_source_secret(provider);
+  secret := app_private.checked_source_secret(provider, given_secret, options);
   insert into app_private.source_secrets (org_id, source_id, secret_encrypted)
   values (create_source.org_id, source_id, pgp_sym_encrypt(secret, encryption_key));
+  url := app_private.source_url(provider, source_id, secret);
 end
 $$;
 
-ALTER FUNCTION app_private.create_source(org_id uuid, provider text, name text, encryption_key text, OUT source_id uuid, OUT secret text) OWNER TO switchboard_owner;
+ALTER FUNCTION app_private.create_source(org_id uuid, provider text, name text, encryption_key text, given_secret text, auth jsonb, OUT source_id uuid, OUT secret text, OUT url text) OWNER TO switchboard_owner;
 
 --
 -- Name: current_request_id(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -1505,6 +2017,31 @@ end
 $$;
 
 ALTER FUNCTION app_private.disable_sending_account(account_id uuid, reason text, error text) OWNER TO switchboard_owner;
+
+--
+-- Name: due_calendar_sources(integer); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.due_calendar_sources(max_count integer DEFAULT 500) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  s record;
+  n int := 0;
+begin
+  for s in select c.org_id, c.id from app_public.calendar_sources c
+            where c.enabled and (c.last_attempt_at is null or c.last_attempt_at + c.sync_interval <= now())
+            order by c.last_attempt_at nulls first limit max_count
+  loop
+    perform app_private.schedule_calendar_sync(s.org_id, s.id);
+    n := n + 1;
+  end loop;
+  return n;
+end
+$$;
+
+ALTER FUNCTION app_private.due_calendar_sources(max_count integer) OWNER TO switchboard_owner;
 
 --
 -- Name: due_call_events(uuid, smallint, integer); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -2093,6 +2630,14 @@ CREATE FUNCTION app_private.firing_alerts(platform_org uuid) RETURNS TABLE(org_i
     join graphile_worker._private_tasks t on t.id = j.task_id
    where t.identifier in ('refresh_contactable_leads', 'feed_leads') and j.last_error is not null
      and j.payload ->> 'org_id' is not null
+  union all
+  -- A calendar source failed its last alert_after syncs (raised at once by
+  -- app_private.calendar_sync_failed; listed here so it stays open until a sync succeeds).
+  select c.org_id, 'calendar_sync_failed', c.id::text, 'warning',
+         format('Calendar source %s failed %s syncs in a row: %s', c.name, c.consecutive_failures, left(c.last_error, 200)),
+         c.consecutive_failures, c.alert_after
+    from app_public.calendar_sources c
+   where c.enabled and c.consecutive_failures >= c.alert_after
   union all
   -- The last backup verification failed.
   select platform_org, 'backup_verification_failed', 'latest', 'critical',
@@ -3247,6 +3792,27 @@ $$;
 ALTER FUNCTION app_private.new_source_secret(provider text) OWNER TO switchboard_owner;
 
 --
+-- Name: next_business_opening(uuid, uuid, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.next_business_opening(org_id uuid, resource_id uuid, after timestamp with time zone) RETURNS timestamp with time zone
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select min(((local_day + h.opens_at) at time zone o.timezone))
+    from app_public.organizations o
+    cross join generate_series(0, 7) d
+    cross join lateral (select (after at time zone o.timezone)::date + d as local_day) x
+    join app_public.resource_hours h
+      on h.org_id = o.id and h.resource_id = next_business_opening.resource_id
+     and h.weekday = extract(isodow from x.local_day)
+   where o.id = next_business_opening.org_id
+     and ((x.local_day + h.opens_at) at time zone o.timezone) > after
+$$;
+
+ALTER FUNCTION app_private.next_business_opening(org_id uuid, resource_id uuid, after timestamp with time zone) OWNER TO switchboard_owner;
+
+--
 -- Name: next_window_start(smallint[], time without time zone, time without time zone, text, timestamp with time zone, boolean); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -3460,22 +4026,38 @@ CREATE FUNCTION app_private.outreach_fields(provider text, payload jsonb) RETURN
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
   select
-    case provider when 'smartlead' then payload ->> 'event_type'
-                  when 'replyio' then payload #>> '{event,type}'
-                  else payload ->> 'type' end,
-    case provider when 'smartlead' then payload ->> 'campaign_id'
-                  when 'replyio' then payload #>> '{payload,sequence,id}'
-                  else payload #>> '{data,campaign_id}' end,
+    x.event_type,
+    nullif(btrim(case provider when 'smartlead' then payload ->> 'campaign_id'
+                               when 'replyio' then coalesce(payload #>> '{payload,sequence,id}', payload #>> '{sequence_fields,id}')
+                               else payload #>> '{data,campaign_id}' end), ''),
     case provider when 'smartlead' then payload ->> 'campaign_name'
-                  when 'replyio' then payload #>> '{payload,sequence,name}'
+                  when 'replyio' then coalesce(payload #>> '{payload,sequence,name}', payload #>> '{sequence_fields,name}')
                   else payload #>> '{data,campaign_name}' end,
-    lower(case provider when 'smartlead' then payload ->> 'to_email'
-                        when 'replyio' then payload #>> '{payload,contact,email}'
-                        else payload #>> '{data,email}' end),
-    case provider when 'smartlead' then coalesce(payload #>> '{lead_category,new_name}', payload ->> 'lead_category')
-                  when 'replyio' then payload #>> '{payload,category}'
-                  else payload #>> '{data,category}' end,
-    lower(coalesce(payload ->> 'bounce_type', payload #>> '{data,bounce_type}', payload #>> '{payload,bounce_type}'))
+    lower(nullif(btrim(case provider
+      when 'smartlead' then case x.event_type
+        -- A reply's to_email may be the sender's own mailbox: trust it only when it is not the from_email.
+        when 'EMAIL_REPLY' then coalesce(payload ->> 'sl_lead_email', payload #>> '{leadCorrespondence,targetLeadEmail}',
+                                         nullif(payload ->> 'to_email', payload ->> 'from_email'))
+        when 'LEAD_UNSUBSCRIBED' then coalesce(payload ->> 'lead_email', payload ->> 'to_email')
+        when 'LEAD_CATEGORY_UPDATED' then coalesce(payload #>> '{lead_data,email}', payload ->> 'lead_email', payload ->> 'to_email')
+        -- An untracked reply names its sender as "Name <address>".
+        when 'UNTRACKED_REPLIES' then coalesce(payload ->> 'sl_lead_email', payload ->> 'lead_email', payload #>> '{lead_data,email}',
+                                               app_private.address_of(payload ->> 'sender_detail'), payload ->> 'from_email')
+        else coalesce(payload ->> 'to_email', payload ->> 'lead_email', payload ->> 'sl_lead_email') end
+      when 'replyio' then coalesce(payload #>> '{payload,contact,email}', payload #>> '{contact_fields,email}')
+      else payload #>> '{data,email}' end), '')),
+    case provider
+      when 'smartlead' then coalesce(payload #>> '{lead_category,new_name}',
+                                     case jsonb_typeof(payload -> 'lead_category') when 'string' then payload ->> 'lead_category' end,
+                                     payload ->> 'category')
+      when 'replyio' then coalesce(payload #>> '{payload,category}', payload #>> '{payload,data,category}',
+                                   payload ->> 'category', payload ->> 'reply_category')
+      else payload #>> '{data,category}' end,
+    lower(coalesce(payload ->> 'bounce_type', payload #>> '{data,bounce_type}', payload #>> '{payload,bounce_type}',
+                   payload #>> '{payload,data,bounceType}', payload ->> 'bounceType'))
+  from (select case provider when 'smartlead' then payload ->> 'event_type'
+                             when 'replyio' then payload #>> '{event,type}'
+                             else payload ->> 'type' end as event_type) x
 $$;
 
 ALTER FUNCTION app_private.outreach_fields(provider text, payload jsonb) OWNER TO switchboard_owner;
@@ -3506,6 +4088,21 @@ CREATE FUNCTION app_private.parse_money(value text) RETURNS numeric
 $_$;
 
 ALTER FUNCTION app_private.parse_money(value text) OWNER TO switchboard_owner;
+
+--
+-- Name: percent_encode(text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.percent_encode(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $_$
+  select coalesce(string_agg(case when ch ~ '^[A-Za-z0-9._~-]$' then ch
+                                  else upper(regexp_replace(encode(convert_to(ch, 'UTF8'), 'hex'), '(..)', '%\1', 'g')) end,
+                             '' order by i), '')
+    from regexp_split_to_table(value, '') with ordinality t (ch, i)
+$_$;
+
+ALTER FUNCTION app_private.percent_encode(value text) OWNER TO switchboard_owner;
 
 --
 -- Name: personal_data_columns(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -3571,8 +4168,13 @@ begin
      limit batch_size
      for update of e skip locked
   loop
-    perform app_private.apply_vapi_message(process_call_events.org_id, ev.payload -> 'message');
-    update app_public.webhook_events e set status = 'processed', processed_at = now()
+    -- A message about no call is kept, marked for admins; there is nothing to apply it to.
+    if ev.payload #>> '{message,call,id}' is not null then
+      perform app_private.apply_vapi_message(process_call_events.org_id, ev.payload -> 'message');
+    end if;
+    update app_public.webhook_events e
+       set status = case when ev.payload #>> '{message,call,id}' is null then 'unattributed' else 'processed' end,
+           processed_at = now()
      where e.org_id = process_call_events.org_id and e.id = ev.id;
     n := n + 1;
   end loop;
@@ -3620,7 +4222,8 @@ begin
   truncate outreach_batch, outreach_pairs, outreach_deltas;
 
   insert into outreach_batch (event_id, provider, metric, external_id, campaign_name, email, category, bounce_type, occurred_at)
-  select e.id, e.provider, m.metric, f.external_id, f.campaign_name, f.email, f.category, f.bounce_type,
+  select e.id, e.provider, m.metric, f.external_id, f.campaign_name,
+         case when app_private.is_platform_email(f.email) then f.email end, f.category, f.bounce_type,
          coalesce(e.occurred_at, e.received_at)
     from app_public.webhook_events e
     cross join lateral app_private.outreach_fields(e.provider, e.payload) f
@@ -3637,15 +4240,17 @@ begin
     return 0;
   end if;
 
-  -- Unknown campaigns are created on first sight, named by the payload. Sorted, so two
-  -- shards creating the same campaigns never wait on each other in opposite orders.
-  insert into app_public.campaigns (org_id, provider, external_id, name)
+  -- Unknown campaigns are created on first sight, named by the payload (placeholder names
+  -- give way to the first real one). Sorted, so two shards creating the same campaigns never
+  -- wait on each other in opposite orders.
+  insert into app_public.campaigns as c (org_id, provider, external_id, name)
   select distinct on (b.provider, b.external_id) the_org, b.provider, b.external_id,
-         coalesce(nullif(trim(b.campaign_name), ''), initcap(b.provider) || ' campaign ' || b.external_id)
+         coalesce(nullif(btrim(b.campaign_name), ''), app_private.campaign_placeholder_name(b.provider, b.external_id))
     from outreach_batch b
    where b.external_id is not null
-   order by b.provider, b.external_id, b.occurred_at desc
-  on conflict (org_id, provider, external_id) do nothing;
+   order by b.provider, b.external_id, (nullif(btrim(b.campaign_name), '') is null), b.occurred_at desc
+  on conflict (org_id, provider, external_id) do update set name = excluded.name
+   where c.name = app_private.campaign_placeholder_name(c.provider, c.external_id) and excluded.name <> c.name;
   update outreach_batch b set campaign_id = c.id
     from app_public.campaigns c
    where c.org_id = the_org and c.provider = b.provider and c.external_id = b.external_id;
@@ -3671,7 +4276,8 @@ begin
     insert into app_public.email_events (org_id, webhook_event_id, campaign_id, contact_id, kind, category, occurred_at)
     select the_org, b.event_id, b.campaign_id, b.contact_id, b.metric, b.category, b.occurred_at
       from outreach_batch b
-     where b.metric is not null and b.campaign_id is not null
+     -- An event of no campaign (SmartLead's untracked replies) is stored against its contact only.
+     where b.metric is not null and (b.campaign_id is not null or b.contact_id is not null)
     on conflict (org_id, webhook_event_id) do nothing
     returning webhook_event_id)
   update outreach_batch b set counted = true from inserted i where i.webhook_event_id = b.event_id;
@@ -3682,7 +4288,7 @@ begin
   select b.campaign_id, b.contact_id, bool_or(b.metric = 'replied'),
          coalesce(bool_or(lower(b.category) = any(positive_set)), false), max(b.occurred_at)
     from outreach_batch b
-   where b.counted and b.metric in ('replied', 'categorized') and b.contact_id is not null
+   where b.counted and b.metric in ('replied', 'categorized') and b.contact_id is not null and b.campaign_id is not null
    group by b.campaign_id, b.contact_id;
   update outreach_pairs p set was_replied = r.replied, was_positive = r.positive
     from app_private.campaign_replies r
@@ -3696,7 +4302,7 @@ begin
 
   insert into outreach_deltas (campaign_id, occurred_at, metric)
   select b.campaign_id, b.occurred_at, b.metric from outreach_batch b
-   where b.counted and b.metric <> 'categorized'
+   where b.counted and b.metric <> 'categorized' and b.campaign_id is not null
   union all
   select p.campaign_id, p.occurred_at, 'positive_replies' from outreach_pairs p
    where (p.was_replied or p.replied) and (p.was_positive or p.positive)
@@ -3758,8 +4364,10 @@ begin
            where b.metric = 'replied' and b.provider = 'standard' and e.payload #>> '{data,message_id}' is not null))
    where exists (select 1 from outreach_batch b where b.metric = 'replied');
 
+  -- Neither contact nor campaign found: kept, marked for admins.
   update app_public.webhook_events e
-     set status = 'processed', processed_at = now(), attempts = e.attempts + 1, last_error = null
+     set status = case when b.contact_id is null and b.campaign_id is null then 'unattributed' else 'processed' end,
+         processed_at = now(), attempts = e.attempts + 1, last_error = null
     from outreach_batch b
    where e.org_id = the_org and e.id = b.event_id;
   return n;
@@ -4532,8 +5140,11 @@ CREATE FUNCTION app_private.require_admin() RETURNS uuid
     SET search_path TO 'pg_catalog', 'public'
     AS $$
 begin
-  if app_public.current_org_id() is null or not app_public.current_user_is_admin() then
-    raise exception 'only admins manage sending' using errcode = '42501';
+  if app_public.current_org_id() is null or app_public.current_user_id() is null then
+    raise exception 'sign in to an organization first' using errcode = '42501', hint = 'not_authenticated';
+  end if;
+  if not app_public.current_user_is_admin() then
+    raise exception 'only admins may do this' using errcode = '42501', hint = 'not_authorized';
   end if;
   return app_public.current_org_id();
 end
@@ -4739,7 +5350,7 @@ begin
      where (e.org_id, e.id) in (
        select x.org_id, x.id from app_public.webhook_events x
          join app_public.workspace_settings s on s.org_id = x.org_id
-        where x.payload is not null and x.status = 'processed'
+        where x.payload is not null and x.status in ('processed', 'unattributed')
           and x.received_at < now() - s.webhook_body_retention
         limit batch_size);
   when 'webhook_keys' then
@@ -4747,7 +5358,7 @@ begin
      where (e.org_id, e.id) in (
        select x.org_id, x.id from app_public.webhook_events x
          join app_public.workspace_settings s on s.org_id = x.org_id
-        where x.status = 'processed' and x.received_at < now() - s.webhook_key_retention
+        where x.status in ('processed', 'unattributed') and x.received_at < now() - s.webhook_key_retention
         limit batch_size);
   when 'delivery_attempts' then
     delete from app_public.delivery_attempts a
@@ -4812,6 +5423,26 @@ $$;
 ALTER FUNCTION app_private.retention_steps() OWNER TO switchboard_owner;
 
 --
+-- Name: revoke_calendar_feed(uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.revoke_calendar_feed(org_id uuid, feed_id uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+begin
+  update app_public.calendar_feeds f set revoked_at = coalesce(f.revoked_at, now())
+   where f.org_id = revoke_calendar_feed.org_id and f.id = feed_id;
+  if not found then
+    raise exception 'calendar feed not found' using errcode = 'PT404', hint = 'calendar_feed_not_found';
+  end if;
+  return true;
+end
+$$;
+
+ALTER FUNCTION app_private.revoke_calendar_feed(org_id uuid, feed_id uuid) OWNER TO switchboard_owner;
+
+--
 -- Name: rollout_bucket(uuid, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -4851,10 +5482,10 @@ $$;
 ALTER FUNCTION app_private.rotate_delivery_secret(endpoint_id uuid, grace interval, encryption_key text, OUT secret text) OWNER TO switchboard_owner;
 
 --
--- Name: rotate_source_secret(uuid, interval, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+-- Name: rotate_source_secret(uuid, interval, text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
-CREATE FUNCTION app_private.rotate_source_secret(source_id uuid, grace interval, encryption_key text, OUT secret text) RETURNS text
+CREATE FUNCTION app_private.rotate_source_secret(source_id uuid, grace interval, encryption_key text, given_secret text DEFAULT NULL::text, OUT secret text, OUT url text) RETURNS record
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
@@ -4865,17 +5496,18 @@ begin
   if not found then
     raise exception 'source not found' using errcode = 'P0002';
   end if;
+  secret := app_private.checked_source_secret(src.provider, given_secret, src.auth);
   update app_private.source_secrets s set expires_at = now()
    where s.source_id = src.id and s.expires_at > now();
   update app_private.source_secrets s set expires_at = now() + greatest(grace, '0'::interval)
    where s.source_id = src.id and s.expires_at is null;
-  secret := app_private.new_source_secret(src.provider);
   insert into app_private.source_secrets (org_id, source_id, secret_encrypted)
   values (src.org_id, src.id, pgp_sym_encrypt(secret, encryption_key));
+  url := app_private.source_url(src.provider, src.id, secret);
 end
 $$;
 
-ALTER FUNCTION app_private.rotate_source_secret(source_id uuid, grace interval, encryption_key text, OUT secret text) OWNER TO switchboard_owner;
+ALTER FUNCTION app_private.rotate_source_secret(source_id uuid, grace interval, encryption_key text, given_secret text, OUT secret text, OUT url text) OWNER TO switchboard_owner;
 
 --
 -- Name: say_slots(uuid, uuid, timestamp with time zone, integer); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -4906,6 +5538,20 @@ CREATE FUNCTION app_private.say_time(ts timestamp with time zone, tz text) RETUR
 $$;
 
 ALTER FUNCTION app_private.say_time(ts timestamp with time zone, tz text) OWNER TO switchboard_owner;
+
+--
+-- Name: schedule_calendar_sync(uuid, uuid, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.schedule_calendar_sync(org_id uuid, source_id uuid, run_at timestamp with time zone DEFAULT now()) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select graphile_worker.add_job('calendar_sync', json_build_object('org_id', org_id, 'source_id', source_id),
+    run_at => run_at, job_key => 'calendar_sync:' || source_id, job_key_mode => 'replace', max_attempts => 1)
+$$;
+
+ALTER FUNCTION app_private.schedule_calendar_sync(org_id uuid, source_id uuid, run_at timestamp with time zone) OWNER TO switchboard_owner;
 
 --
 -- Name: schedule_delivery(uuid, uuid, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -4957,6 +5603,30 @@ CREATE FUNCTION app_private.seconds_since_worker_heartbeat() RETURNS double prec
 $$;
 
 ALTER FUNCTION app_private.seconds_since_worker_heartbeat() OWNER TO switchboard_owner;
+
+--
+-- Name: set_calendar_source_password(uuid, text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.set_calendar_source_password(source_id uuid, password text, encryption_key text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  src app_public.calendar_sources;
+begin
+  select * into src from app_public.calendar_sources s where s.id = set_calendar_source_password.source_id;
+  if src.id is null then
+    raise exception 'calendar source not found' using errcode = 'PT404', hint = 'calendar_source_not_found';
+  end if;
+  update app_private.calendar_source_secrets k set password_encrypted = pgp_sym_encrypt(password, encryption_key), updated_at = now()
+   where k.org_id = src.org_id and k.source_id = src.id;
+  perform app_private.schedule_calendar_sync(src.org_id, src.id);
+  return true;
+end
+$$;
+
+ALTER FUNCTION app_private.set_calendar_source_password(source_id uuid, password text, encryption_key text) OWNER TO switchboard_owner;
 
 --
 -- Name: feature_flags; Type: TABLE; Schema: app_public; Owner: switchboard_owner
@@ -5048,25 +5718,71 @@ $$;
 ALTER FUNCTION app_private.set_sending_account_password(account_id uuid, smtp_password text, encryption_key text) OWNER TO switchboard_owner;
 
 --
+-- Name: source_auth(text, jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.source_auth(provider text, given jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select case
+    when provider <> 'vapi' then coalesce(given, '{}'::jsonb)
+    when coalesce(given ->> 'mode', 'secret') <> 'hmac' then jsonb_build_object('mode', coalesce(given ->> 'mode', 'secret'))
+    else jsonb_build_object(
+      'mode', 'hmac',
+      'algorithm', coalesce(given ->> 'algorithm', 'sha256'),
+      'signature_header', lower(coalesce(given ->> 'signature_header', 'x-signature')),
+      -- A JSON null (or "none") means no timestamp; an absent key means Vapi's default.
+      'timestamp_header', case when given -> 'timestamp_header' = 'null'::jsonb
+                                 or lower(given ->> 'timestamp_header') = 'none' then null
+                               else lower(coalesce(given ->> 'timestamp_header', 'x-timestamp')) end,
+      'payload_format', coalesce(given ->> 'payload_format',
+                                 case when given -> 'timestamp_header' = 'null'::jsonb
+                                        or lower(given ->> 'timestamp_header') = 'none'
+                                      then '{body}' else '{timestamp}.{body}' end),
+      'encoding', coalesce(given ->> 'encoding', 'hex'),
+      'prefix', coalesce(given ->> 'prefix', ''),
+      'secret_base64', coalesce((given ->> 'secret_base64')::boolean, false))
+  end
+$$;
+
+ALTER FUNCTION app_private.source_auth(provider text, given jsonb) OWNER TO switchboard_owner;
+
+--
 -- Name: source_credentials(uuid, text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
-CREATE FUNCTION app_private.source_credentials(source_id uuid, provider text, encryption_key text) RETURNS TABLE(org_id uuid, secrets text[])
+CREATE FUNCTION app_private.source_credentials(source_id uuid, provider text, encryption_key text) RETURNS TABLE(org_id uuid, secrets text[], auth jsonb)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
   select s.org_id,
-         array_agg(pgp_sym_decrypt(k.secret_encrypted, encryption_key) order by k.created_at desc)
+         array_agg(pgp_sym_decrypt(k.secret_encrypted, encryption_key) order by k.created_at desc),
+         s.auth
     from app_public.sources s
     join app_private.source_secrets k on k.source_id = s.id
    where s.id = source_credentials.source_id
      and s.provider = source_credentials.provider
      and s.enabled
      and (k.expires_at is null or k.expires_at > now())
-   group by s.org_id
+   group by s.org_id, s.auth
 $$;
 
 ALTER FUNCTION app_private.source_credentials(source_id uuid, provider text, encryption_key text) OWNER TO switchboard_owner;
+
+--
+-- Name: source_url(text, uuid, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.source_url(provider text, source_id uuid, secret text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select case provider
+    when 'csv' then '/uploads/leads/' || source_id
+    when 'replyio' then '/webhooks/replyio/' || source_id || '/' || app_private.percent_encode(secret)
+    else '/webhooks/' || provider || '/' || source_id end
+$$;
+
+ALTER FUNCTION app_private.source_url(provider text, source_id uuid, secret text) OWNER TO switchboard_owner;
 
 --
 -- Name: sso_begin(uuid, text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -5242,7 +5958,7 @@ ALTER FUNCTION app_private.stop_sequences_on_reply(org_id uuid, emails public.ci
 -- Name: system_health_for_current_org(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
-CREATE FUNCTION app_private.system_health_for_current_org() RETURNS TABLE(org_id uuid, pending_events bigint, oldest_pending_event_seconds double precision, open_dead_letters bigint, pending_deliveries bigint, dead_deliveries_24h bigint, disabled_endpoints bigint, queued_jobs bigint, failing_jobs bigint, last_feeder_run_at timestamp with time zone, last_contactable_refresh_at timestamp with time zone, last_backup_verified_at timestamp with time zone, last_backup_ok boolean, worker_heartbeat_seconds double precision, checked_at timestamp with time zone)
+CREATE FUNCTION app_private.system_health_for_current_org() RETURNS TABLE(org_id uuid, pending_events bigint, oldest_pending_event_seconds double precision, open_dead_letters bigint, pending_deliveries bigint, dead_deliveries_24h bigint, disabled_endpoints bigint, queued_jobs bigint, failing_jobs bigint, last_feeder_run_at timestamp with time zone, last_contactable_refresh_at timestamp with time zone, last_backup_verified_at timestamp with time zone, last_backup_ok boolean, worker_heartbeat_seconds double precision, checked_at timestamp with time zone, calendar_sources_failing bigint, calendar_last_sync_error text)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
@@ -5261,7 +5977,10 @@ CREATE FUNCTION app_private.system_health_for_current_org() RETURNS TABLE(org_id
          (select max(b.verified_at) from app_private.backup_verification_log b where b.ok),
          (select b.ok from app_private.backup_verification_log b order by b.id desc limit 1),
          app_private.seconds_since_worker_heartbeat(),
-         now()
+         now(),
+         (select count(*) from app_public.calendar_sources c where c.org_id = o.id and c.enabled and c.consecutive_failures > 0),
+         (select c.name || ': ' || c.last_error from app_public.calendar_sources c
+           where c.org_id = o.id and c.enabled and c.consecutive_failures > 0 order by c.last_error_at desc limit 1)
     from app_public.organizations o
    where o.id = app_public.current_org_id() and app_public.current_user_is_admin()
 $$;
@@ -5335,6 +6054,36 @@ $$;
 ALTER FUNCTION app_private.tg_appointments__blocked_range() OWNER TO switchboard_owner;
 
 --
+-- Name: tg_appointments__calendar_push(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.tg_appointments__calendar_push() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  s record;
+begin
+  if tg_op = 'UPDATE' and new.starts_at = old.starts_at and new.ends_at = old.ends_at and new.status = old.status then
+    return null;
+  end if;
+  if tg_op = 'INSERT' and new.status <> 'booked' then
+    return null;
+  end if;
+  for s in select c.id from app_public.calendar_sources c
+            where c.org_id = new.org_id and c.resource_id = new.resource_id and c.write and c.enabled
+  loop
+    perform graphile_worker.add_job('calendar_push',
+      json_build_object('org_id', new.org_id, 'source_id', s.id, 'appointment_id', new.id),
+      job_key => 'calendar_push:' || s.id || ':' || new.id, job_key_mode => 'replace', max_attempts => 10);
+  end loop;
+  return null;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_appointments__calendar_push() OWNER TO switchboard_owner;
+
+--
 -- Name: tg_appointments__emit(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -5356,6 +6105,25 @@ end
 $$;
 
 ALTER FUNCTION app_private.tg_appointments__emit() OWNER TO switchboard_owner;
+
+--
+-- Name: tg_appointments__sequence(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.tg_appointments__sequence() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+begin
+  if new.starts_at is distinct from old.starts_at or new.ends_at is distinct from old.ends_at
+     or (new.status = 'cancelled' and old.status <> 'cancelled') then
+    new.sequence := old.sequence + 1;
+  end if;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_appointments__sequence() OWNER TO switchboard_owner;
 
 --
 -- Name: tg_audit_log__append_only(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -5627,6 +6395,21 @@ $$;
 ALTER FUNCTION app_private.tg_organizations__delete_leads() OWNER TO switchboard_owner;
 
 --
+-- Name: tg_sources__auth(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.tg_sources__auth() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  new.auth := app_private.source_auth(new.provider, new.auth);
+  return new;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_sources__auth() OWNER TO switchboard_owner;
+
+--
 -- Name: tg_transcripts__redact(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -5635,6 +6418,7 @@ CREATE FUNCTION app_private.tg_transcripts__redact() RETURNS trigger
     AS $$
 begin
   new.content := app_private.redact_phi(new.content);
+  new.messages := app_private.redact_json_text(new.messages);
   new.updated_at := now();
   return new;
 end
@@ -5786,13 +6570,16 @@ CREATE TABLE app_public.calls (
     summary text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    structured_data jsonb,
+    success_evaluation text,
     CONSTRAINT calls_customer_number_check CHECK ((length(customer_number) <= 40)),
     CONSTRAINT calls_direction_check CHECK ((direction = ANY (ARRAY['inbound'::text, 'outbound'::text, 'web'::text]))),
     CONSTRAINT calls_ended_reason_check CHECK ((length(ended_reason) <= 200)),
     CONSTRAINT calls_external_id_check CHECK (((length(external_id) >= 1) AND (length(external_id) <= 200))),
     CONSTRAINT calls_platform_check CHECK ((platform = 'vapi'::text)),
     CONSTRAINT calls_recording_url_check CHECK ((length(recording_url) <= 2000)),
-    CONSTRAINT calls_status_check CHECK ((status = ANY (ARRAY['scheduled'::text, 'queued'::text, 'ringing'::text, 'in-progress'::text, 'forwarding'::text, 'ended'::text])))
+    CONSTRAINT calls_status_check CHECK ((status = ANY (ARRAY['scheduled'::text, 'queued'::text, 'ringing'::text, 'in-progress'::text, 'forwarding'::text, 'ended'::text, 'not-found'::text, 'deletion-failed'::text]))),
+    CONSTRAINT calls_success_evaluation_check CHECK ((length(success_evaluation) <= 2000))
 );
 
 ALTER TABLE ONLY app_public.calls FORCE ROW LEVEL SECURITY;
@@ -5814,14 +6601,14 @@ declare
 begin
   insert into app_public.calls as k (
     org_id, platform, external_id, direction, status, agent_id, contact_id, campaign_id, customer_number,
-    started_at, ended_at, duration_seconds, ended_reason, cost, recording_url, summary)
+    started_at, ended_at, duration_seconds, ended_reason, cost, recording_url, summary, structured_data, success_evaluation)
   values (
     upsert_call.org_id, upsert_call.platform, upsert_call.external_id,
     attrs ->> 'direction', coalesce(new_status, 'queued'),
     (attrs ->> 'agent_id')::uuid, (attrs ->> 'contact_id')::uuid, (attrs ->> 'campaign_id')::uuid,
     attrs ->> 'customer_number', (attrs ->> 'started_at')::timestamptz, (attrs ->> 'ended_at')::timestamptz,
     (attrs ->> 'duration_seconds')::numeric, attrs ->> 'ended_reason', (attrs ->> 'cost')::numeric,
-    attrs ->> 'recording_url', attrs ->> 'summary')
+    attrs ->> 'recording_url', attrs ->> 'summary', attrs -> 'structured_data', attrs ->> 'success_evaluation')
   on conflict (org_id, platform, external_id) do update set
     direction = coalesce(excluded.direction, k.direction),
     status = case when new_status is not null
@@ -5838,6 +6625,8 @@ begin
     cost = coalesce(excluded.cost, k.cost),
     recording_url = coalesce(excluded.recording_url, k.recording_url),
     summary = coalesce(excluded.summary, k.summary),
+    structured_data = coalesce(excluded.structured_data, k.structured_data),
+    success_evaluation = coalesce(excluded.success_evaluation, k.success_evaluation),
     updated_at = now()
   returning * into c;
   return c;
@@ -5847,20 +6636,21 @@ $$;
 ALTER FUNCTION app_private.upsert_call(org_id uuid, platform text, external_id text, attrs jsonb) OWNER TO switchboard_owner;
 
 --
--- Name: upsert_transcript(uuid, uuid, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+-- Name: upsert_transcript(uuid, uuid, text, jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
-CREATE FUNCTION app_private.upsert_transcript(org_id uuid, call_id uuid, content text) RETURNS uuid
+CREATE FUNCTION app_private.upsert_transcript(org_id uuid, call_id uuid, content text, messages jsonb DEFAULT NULL::jsonb) RETURNS uuid
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
-  insert into app_public.transcripts as t (org_id, call_id, content)
-  values (org_id, call_id, content)
-  on conflict (org_id, call_id) do update set content = excluded.content
+  insert into app_public.transcripts as t (org_id, call_id, content, messages)
+  values (org_id, call_id, content, messages)
+  on conflict (org_id, call_id) do update
+    set content = excluded.content, messages = coalesce(excluded.messages, t.messages)
   returning t.id
 $$;
 
-ALTER FUNCTION app_private.upsert_transcript(org_id uuid, call_id uuid, content text) OWNER TO switchboard_owner;
+ALTER FUNCTION app_private.upsert_transcript(org_id uuid, call_id uuid, content text, messages jsonb) OWNER TO switchboard_owner;
 
 --
 -- Name: usps_abbreviations(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -5903,6 +6693,33 @@ $$;
 ALTER FUNCTION app_private.usps_abbreviations() OWNER TO switchboard_owner;
 
 --
+-- Name: valid_source_auth(text, jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.valid_source_auth(provider text, auth jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $_$
+  select case
+    when provider <> 'vapi' then auth = '{}'::jsonb
+    when auth ->> 'mode' in ('secret', 'bearer') then auth = jsonb_build_object('mode', auth ->> 'mode')
+    when auth ->> 'mode' = 'hmac' then
+      auth ->> 'algorithm' in ('sha256', 'sha512', 'sha1')
+      and auth ->> 'encoding' in ('hex', 'base64')
+      and auth ->> 'signature_header' ~ '^[a-z0-9-]{1,100}$'
+      and (auth -> 'timestamp_header' = 'null'::jsonb or auth ->> 'timestamp_header' ~ '^[a-z0-9-]{1,100}$')
+      -- The signature must cover the body; a timestamp placeholder needs a timestamp header.
+      and length(auth ->> 'payload_format') <= 200 and position('{body}' in auth ->> 'payload_format') > 0
+      and (auth -> 'timestamp_header' <> 'null'::jsonb or position('{timestamp}' in auth ->> 'payload_format') = 0)
+      and length(auth ->> 'prefix') <= 50
+      and jsonb_typeof(auth -> 'secret_base64') = 'boolean'
+      and (select count(*) from jsonb_object_keys(auth)) = 8
+    else false
+  end
+$_$;
+
+ALTER FUNCTION app_private.valid_source_auth(provider text, auth jsonb) OWNER TO switchboard_owner;
+
+--
 -- Name: validate_slot(uuid, uuid, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -5929,6 +6746,26 @@ $$;
 ALTER FUNCTION app_private.validate_slot(org_id uuid, resource_id uuid, starts_at timestamp with time zone, ends_at timestamp with time zone) OWNER TO switchboard_owner;
 
 --
+-- Name: vapi_assistant_request(uuid, jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.vapi_assistant_request(org_id uuid, msg jsonb) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select coalesce(
+    (select jsonb_build_object('assistantId', a.assistant_id) from app_public.agents a
+      where a.org_id = vapi_assistant_request.org_id and a.active and a.direction = 'inbound'
+        and coalesce(a.assistant_id, '') <> ''
+      order by a.phone_number_id is not distinct from coalesce(msg -> 'phoneNumber' ->> 'id', msg -> 'call' ->> 'phoneNumberId') desc,
+               a.created_at
+      limit 1),
+    jsonb_build_object('error', 'No inbound agent is configured for this number.'))
+$$;
+
+ALTER FUNCTION app_private.vapi_assistant_request(org_id uuid, msg jsonb) OWNER TO switchboard_owner;
+
+--
 -- Name: vapi_call_contact(uuid, jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -5951,14 +6788,89 @@ $$;
 ALTER FUNCTION app_private.vapi_call_contact(org_id uuid, call jsonb) OWNER TO switchboard_owner;
 
 --
+-- Name: agents; Type: TABLE; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TABLE app_public.agents (
+    org_id uuid DEFAULT app_public.current_org_id() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    name text NOT NULL,
+    platform text DEFAULT 'vapi'::text NOT NULL,
+    direction text NOT NULL,
+    assistant_id text,
+    phone_number_id text,
+    active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    escalation_number text,
+    resource_id uuid,
+    CONSTRAINT agents_assistant_id_check CHECK ((length(assistant_id) <= 200)),
+    CONSTRAINT agents_direction_check CHECK ((direction = ANY (ARRAY['inbound'::text, 'outbound'::text]))),
+    CONSTRAINT agents_escalation_number_check CHECK (((escalation_number IS NULL) OR (escalation_number ~ '^\+[1-9]\d{7,14}$'::text))),
+    CONSTRAINT agents_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
+    CONSTRAINT agents_phone_number_id_check CHECK ((length(phone_number_id) <= 200)),
+    CONSTRAINT agents_platform_check CHECK ((platform = 'vapi'::text))
+);
+
+ALTER TABLE ONLY app_public.agents FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app_public.agents OWNER TO switchboard_owner;
+
+--
+-- Name: vapi_message_agent(uuid, jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.vapi_message_agent(org_id uuid, msg jsonb) RETURNS app_public.agents
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select a.* from app_public.agents a
+   where a.org_id = vapi_message_agent.org_id and a.active
+   order by a.assistant_id is not distinct from coalesce(msg -> 'call' ->> 'assistantId', msg -> 'assistant' ->> 'id') desc,
+            a.phone_number_id is not distinct from coalesce(msg -> 'phoneNumber' ->> 'id', msg -> 'call' ->> 'phoneNumberId') desc,
+            a.direction = 'inbound' desc, a.created_at
+   limit 1
+$$;
+
+ALTER FUNCTION app_private.vapi_message_agent(org_id uuid, msg jsonb) OWNER TO switchboard_owner;
+
+--
+-- Name: vapi_respond(uuid, jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.vapi_respond(org_id uuid, msg jsonb) RETURNS jsonb
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select case msg ->> 'type'
+    when 'tool-calls' then app_private.vapi_tool_calls(org_id, msg)
+    when 'assistant-request' then app_private.vapi_assistant_request(org_id, msg)
+    when 'transfer-destination-request' then app_private.vapi_transfer_destination(org_id, msg)
+  end
+$$;
+
+ALTER FUNCTION app_private.vapi_respond(org_id uuid, msg jsonb) OWNER TO switchboard_owner;
+
+--
 -- Name: vapi_tool_args(jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
 CREATE FUNCTION app_private.vapi_tool_args(tool_call jsonb) RETURNS jsonb
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     AS $$
-  select case jsonb_typeof(a) when 'string' then (a #>> '{}')::jsonb when 'object' then a else '{}'::jsonb end
-    from (select coalesce(tool_call -> 'function' -> 'arguments', tool_call -> 'arguments') as a) x
+declare
+  a jsonb := coalesce(tool_call -> 'function' -> 'arguments', tool_call -> 'arguments', tool_call -> 'parameters');
+begin
+  if a is null or a = 'null'::jsonb then
+    return '{}';
+  end if;
+  if jsonb_typeof(a) = 'string' then
+    a := coalesce(nullif(a #>> '{}', ''), '{}')::jsonb;
+  end if;
+  if jsonb_typeof(a) <> 'object' then
+    raise exception 'tool arguments must be an object' using errcode = '22023';
+  end if;
+  return a;
+end
 $$;
 
 ALTER FUNCTION app_private.vapi_tool_args(tool_call jsonb) OWNER TO switchboard_owner;
@@ -5967,7 +6879,7 @@ ALTER FUNCTION app_private.vapi_tool_args(tool_call jsonb) OWNER TO switchboard_
 -- Name: vapi_tool_call(uuid, jsonb, jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
-CREATE FUNCTION app_private.vapi_tool_call(org_id uuid, msg jsonb, tool_call jsonb) RETURNS text
+CREATE FUNCTION app_private.vapi_tool_call(org_id uuid, msg jsonb, tool_call jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
@@ -5983,14 +6895,16 @@ declare
   free text;
   the_call app_public.calls;
   contact uuid;
-  state text;
   err text;
 begin
   select o.timezone into tz from app_public.organizations o where o.id = vapi_tool_call.org_id;
+  if name is null or name not in ('check_availability', 'book_appointment') then
+    return jsonb_build_object('error', format('Unknown tool %s.', coalesce(name, '(none)')));
+  end if;
   begin
     args := app_private.vapi_tool_args(tool_call);
   exception when others then
-    return 'I could not read the tool arguments.';
+    return jsonb_build_object('error', 'I could not read the tool arguments.');
   end;
   begin
     rid := app_private.resolve_resource(org_id, case when app_private.is_uuid(args ->> 'resource_id') then (args ->> 'resource_id')::uuid end);
@@ -6000,42 +6914,47 @@ begin
         from app_private.available_slots(org_id, rid, day) s;
       if free is null then
         free := app_private.say_slots(org_id, rid, (day::timestamp at time zone tz));
-        return format('There are no free times on %s.', to_char(day, 'FMDay, FMMonth FMDD'))
-               || coalesce(format(' The nearest free times are %s.', free), '');
+        return jsonb_build_object('result', format('There are no free times on %s.', to_char(day, 'FMDay, FMMonth FMDD'))
+               || coalesce(format(' The nearest free times are %s.', free), ''));
       end if;
-      return format('Free times on %s (%s): %s.', to_char(day, 'FMDay, FMMonth FMDD'), tz, free);
-    elsif name = 'book_appointment' then
-      starts := coalesce(args ->> 'starts_at', args ->> 'start', args ->> 'time')::timestamptz;
-      if starts is null then
-        return 'Which time should I book? I need a start time.';
-      end if;
-      ends := coalesce((args ->> 'ends_at')::timestamptz,
-                       starts + (select make_interval(mins => r.slot_minutes) from app_public.resources r
-                                  where r.org_id = vapi_tool_call.org_id and r.id = rid));
-      if msg -> 'call' ->> 'id' is not null then
-        the_call := app_private.upsert_call(org_id, 'vapi', msg -> 'call' ->> 'id', jsonb_strip_nulls(jsonb_build_object(
-          'status', 'in-progress',
-          'contact_id', app_private.vapi_call_contact(org_id, msg -> 'call' || jsonb_strip_nulls(jsonb_build_object('customer', coalesce(msg -> 'call' -> 'customer', msg -> 'customer')))),
-          'customer_number', coalesce(msg -> 'call' -> 'customer' ->> 'number', msg -> 'customer' ->> 'number'))));
-      end if;
-      contact := coalesce(
-        (select c.id from app_public.contacts c
-          where c.org_id = vapi_tool_call.org_id and app_private.is_uuid(args ->> 'contact_id')
-            and c.id = (args ->> 'contact_id')::uuid),
-        the_call.contact_id);
-      appt := app_private.book_appointment(org_id, starts, ends, contact, rid,
-                'vapi:' || coalesce(tool_call ->> 'id', gen_random_uuid()::text), 'vapi', null, the_call.id);
-      return format('Booked for %s (%s).', app_private.say_time(appt.starts_at, tz), tz);
-    else
-      return format('Unknown tool %s.', coalesce(name, '(none)'));
+      return jsonb_build_object('result', format('Free times on %s (%s): %s.', to_char(day, 'FMDay, FMMonth FMDD'), tz, free));
     end if;
+    -- book_appointment
+    starts := coalesce(args ->> 'starts_at', args ->> 'start', args ->> 'time')::timestamptz;
+    if starts is null then
+      return jsonb_build_object('error', 'Which time should I book? I need a start time.');
+    end if;
+    ends := coalesce((args ->> 'ends_at')::timestamptz,
+                     starts + (select make_interval(mins => r.slot_minutes) from app_public.resources r
+                                where r.org_id = vapi_tool_call.org_id and r.id = rid));
+    if msg -> 'call' ->> 'id' is not null then
+      the_call := app_private.upsert_call(org_id, 'vapi', msg -> 'call' ->> 'id', jsonb_strip_nulls(jsonb_build_object(
+        'status', 'in-progress',
+        'contact_id', app_private.vapi_call_contact(org_id, msg -> 'call' || jsonb_strip_nulls(jsonb_build_object('customer', coalesce(msg -> 'call' -> 'customer', msg -> 'customer')))),
+        'customer_number', coalesce(msg -> 'call' -> 'customer' ->> 'number', msg -> 'customer' ->> 'number'))));
+    end if;
+    contact := coalesce(
+      (select c.id from app_public.contacts c
+        where c.org_id = vapi_tool_call.org_id and app_private.is_uuid(args ->> 'contact_id')
+          and c.id = (args ->> 'contact_id')::uuid),
+      the_call.contact_id);
+    -- The tool call id is the idempotency key: the same tool call again returns the same booking.
+    appt := app_private.book_appointment(org_id, starts, ends, contact, rid,
+              'vapi:' || coalesce(tool_call ->> 'id', gen_random_uuid()::text), 'vapi', null, the_call.id);
+    return jsonb_build_object('result', format('Booked for %s (%s).', app_private.say_time(appt.starts_at, tz), tz));
   exception
     when sqlstate 'PT409' then
       free := app_private.say_slots(org_id, rid, starts);
-      return 'That time is already taken.' || coalesce(format(' The nearest free times are %s.', free), ' There are no free times in the next week.');
-    when sqlstate '22023' or sqlstate 'PT404' or sqlstate '22007' or sqlstate '22008' or sqlstate '22P02' then
+      return jsonb_build_object('result', 'That time is already taken.'
+        || coalesce(format(' The nearest free times are %s.', free), ' There are no free times in the next week.'));
+    -- A rule of the booking (in the past, outside hours, no such resource) is an answer to say;
+    -- values that cannot be read are the tool call's error.
+    when sqlstate '22023' or sqlstate 'PT404' then
       get stacked diagnostics err = message_text;
-      return format('I could not do that: %s.', err);
+      return jsonb_build_object('result', format('I could not do that: %s.', err));
+    when sqlstate '22007' or sqlstate '22008' or sqlstate '22P02' then
+      get stacked diagnostics err = message_text;
+      return jsonb_build_object('error', format('The tool arguments are not valid: %s.', err));
   end;
 end
 $$;
@@ -6050,13 +6969,81 @@ CREATE FUNCTION app_private.vapi_tool_calls(org_id uuid, msg jsonb) RETURNS json
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
-  select jsonb_build_object('results', coalesce(jsonb_agg(jsonb_build_object(
-           'toolCallId', tc ->> 'id',
-           'result', app_private.vapi_tool_call(org_id, msg, tc)) order by ord), '[]'::jsonb))
-    from jsonb_array_elements(coalesce(msg -> 'toolCallList', msg -> 'toolCalls', '[]'::jsonb)) with ordinality x (tc, ord)
+  select jsonb_build_object('results', coalesce(jsonb_agg(
+           jsonb_build_object('toolCallId', tc ->> 'id',
+                              'name', coalesce(tc -> 'function' ->> 'name', tc ->> 'name'))
+           || app_private.vapi_tool_call(org_id, msg, tc) order by ord), '[]'::jsonb))
+    from jsonb_array_elements(coalesce(
+           case when jsonb_typeof(msg -> 'toolCallList') = 'array' then msg -> 'toolCallList' end,
+           case when jsonb_typeof(msg -> 'toolWithToolCallList') = 'array'
+                then (select jsonb_agg(t -> 'toolCall') from jsonb_array_elements(msg -> 'toolWithToolCallList') t
+                       where jsonb_typeof(t -> 'toolCall') = 'object') end,
+           case when jsonb_typeof(msg -> 'toolCalls') = 'array' then msg -> 'toolCalls' end,
+           '[]'::jsonb)) with ordinality x (tc, ord)
+   where jsonb_typeof(tc) = 'object'
 $$;
 
 ALTER FUNCTION app_private.vapi_tool_calls(org_id uuid, msg jsonb) OWNER TO switchboard_owner;
+
+--
+-- Name: vapi_transfer_destination(uuid, jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.vapi_transfer_destination(org uuid, msg jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  agent app_public.agents := app_private.vapi_message_agent(org, msg);
+  rid uuid;
+  opens timestamptz;
+  tz text;
+  number text := app_private.normalize_e164(coalesce(msg -> 'call' -> 'customer' ->> 'number', msg -> 'customer' ->> 'number'));
+  caller uuid;
+  dialer app_public.agents;
+  req uuid;
+begin
+  if agent.id is null or agent.escalation_number is null then
+    return jsonb_build_object('error', 'I cannot transfer you to a person right now; nobody is set up to take transfers.');
+  end if;
+  rid := coalesce(agent.resource_id, app_private.resolve_resource(org, null));
+  if app_private.within_business_hours(org, rid, now(), now() + interval '1 minute') then
+    return jsonb_build_object('destination', jsonb_build_object(
+      'type', 'number', 'number', agent.escalation_number,
+      'message', 'Please hold while I connect you to a member of our team.'));
+  end if;
+
+  select o.timezone into tz from app_public.organizations o where o.id = org;
+  opens := app_private.next_business_opening(org, rid, now());
+  if number is null or msg -> 'call' ->> 'id' is null then
+    return jsonb_build_object('error', 'Our team is away right now'
+      || coalesce(format(' and back %s', app_private.say_time(opens, tz)), '') || '. Please call again then.');
+  end if;
+  caller := app_private.vapi_call_contact(org, msg -> 'call' || jsonb_build_object('customer', jsonb_build_object('number', number)));
+  -- The callback is placed by the org's outbound agent, else by this agent's assistant.
+  select a.* into dialer from app_public.agents a
+   where a.org_id = org and a.direction = 'outbound' and a.active
+     and coalesce(a.assistant_id, '') <> ''
+   order by a.created_at limit 1;
+  insert into app_public.callback_requests (org_id, contact_id, agent_id, customer_number, origin_call_external_id)
+  values (org, caller, coalesce(dialer.id, agent.id), number, msg -> 'call' ->> 'id')
+  on conflict (org_id, origin_call_external_id) where origin_call_external_id is not null do nothing
+  returning id into req;
+  if req is not null then
+    perform graphile_worker.add_job('request_callback',
+      json_build_object('org_id', org, 'request_id', req), max_attempts => 8,
+      job_key => 'request_callback:' || req, run_at => coalesce(opens, now()));
+    insert into app_public.pipeline_events (org_id, kind, contact_id, subject_id, data)
+    values (org, 'callback_requested', caller, req,
+            jsonb_build_object('reason', 'after_hours_transfer', 'agent_id', agent.id, 'call_id', msg -> 'call' ->> 'id'));
+  end if;
+  return jsonb_build_object('error', 'Our team is away right now'
+    || coalesce(format(' and back %s', app_private.say_time(opens, tz)), '')
+    || '. I have asked them to call you back then.');
+end
+$$;
+
+ALTER FUNCTION app_private.vapi_transfer_destination(org uuid, msg jsonb) OWNER TO switchboard_owner;
 
 --
 -- Name: visible_sessions(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -6230,6 +7217,20 @@ $$;
 ALTER FUNCTION app_public.check_availability(resource_id uuid, day date) OWNER TO switchboard_owner;
 
 --
+-- Name: create_calendar_feed(uuid, boolean, text); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_public.create_calendar_feed(resource_id uuid DEFAULT NULL::uuid, with_names boolean DEFAULT false, name text DEFAULT NULL::text) RETURNS TABLE(feed_id uuid, token text, path text)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select * from app_private.create_calendar_feed(app_private.require_admin(), resource_id, with_names, name,
+                                                 app_public.current_user_id())
+$$;
+
+ALTER FUNCTION app_public.create_calendar_feed(resource_id uuid, with_names boolean, name text) OWNER TO switchboard_owner;
+
+--
 -- Name: current_claims(); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -6288,6 +7289,27 @@ CREATE FUNCTION app_public.current_user_is_admin() RETURNS boolean
 $$;
 
 ALTER FUNCTION app_public.current_user_is_admin() OWNER TO switchboard_owner;
+
+--
+-- Name: delete_calendar_source(uuid); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_public.delete_calendar_source(source_id uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  org uuid := app_private.require_admin();
+begin
+  delete from app_public.calendar_sources s where s.org_id = org and s.id = source_id;
+  if not found then
+    raise exception 'calendar source not found' using errcode = 'PT404', hint = 'calendar_source_not_found';
+  end if;
+  return true;
+end
+$$;
+
+ALTER FUNCTION app_public.delete_calendar_source(source_id uuid) OWNER TO switchboard_owner;
 
 --
 -- Name: enroll_contacts(uuid, uuid[]); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
@@ -6565,6 +7587,8 @@ CREATE TABLE app_public.callback_requests (
     requested_by uuid,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    origin_call_external_id text,
+    CONSTRAINT callback_requests_origin_call_external_id_check CHECK ((length(origin_call_external_id) <= 200)),
     CONSTRAINT callback_requests_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'sent'::text, 'failed'::text])))
 );
 
@@ -6663,9 +7687,10 @@ begin
   end if;
   perform app_private.validate_slot(org, prev.resource_id, starts_at, ends_at);
   select tstzrange(reschedule_appointment.starts_at - r.buffer_before, reschedule_appointment.ends_at + r.buffer_after, '[)')
-    into want from app_public.resources r where r.org_id = org and r.id = prev.resource_id;
+    into want from app_public.resources r where r.org_id = org and r.id = prev.resource_id for key share of r;
   perform app_private.lock_booking_range(prev.resource_id, want);
   perform app_private.assert_slot_free(org, prev.resource_id, want, prev.id);
+  perform app_private.assert_not_busy(org, prev.resource_id, want);
   begin
     update app_public.appointments a
        set starts_at = reschedule_appointment.starts_at, ends_at = reschedule_appointment.ends_at
@@ -6743,6 +7768,19 @@ $$;
 ALTER FUNCTION app_public.retry_dead_letter(dead_letter_id bigint) OWNER TO switchboard_owner;
 
 --
+-- Name: revoke_calendar_feed(uuid); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_public.revoke_calendar_feed(feed_id uuid) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select app_private.revoke_calendar_feed(app_private.require_admin(), feed_id)
+$$;
+
+ALTER FUNCTION app_public.revoke_calendar_feed(feed_id uuid) OWNER TO switchboard_owner;
+
+--
 -- Name: revoke_session(uuid); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -6801,6 +7839,54 @@ end
 $$;
 
 ALTER FUNCTION app_public.revoke_user_sessions(user_id uuid) OWNER TO switchboard_owner;
+
+--
+-- Name: set_calendar_source(uuid, boolean, interval, boolean); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_public.set_calendar_source(source_id uuid, enabled boolean DEFAULT NULL::boolean, sync_interval interval DEFAULT NULL::interval, write boolean DEFAULT NULL::boolean) RETURNS app_public.calendar_sources
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  org uuid := app_private.require_admin();
+  src app_public.calendar_sources;
+begin
+  update app_public.calendar_sources s
+     set enabled = coalesce(set_calendar_source.enabled, s.enabled),
+         sync_interval = coalesce(set_calendar_source.sync_interval, s.sync_interval),
+         write = coalesce(set_calendar_source.write, s.write)
+   where s.org_id = org and s.id = source_id
+  returning * into src;
+  if src.id is null then
+    raise exception 'calendar source not found' using errcode = 'PT404', hint = 'calendar_source_not_found';
+  end if;
+  return src;
+end
+$$;
+
+ALTER FUNCTION app_public.set_calendar_source(source_id uuid, enabled boolean, sync_interval interval, write boolean) OWNER TO switchboard_owner;
+
+--
+-- Name: sync_calendar_source(uuid); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_public.sync_calendar_source(source_id uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  org uuid := app_private.require_admin();
+begin
+  if not exists (select 1 from app_public.calendar_sources s where s.org_id = org and s.id = source_id) then
+    raise exception 'calendar source not found' using errcode = 'PT404', hint = 'calendar_source_not_found';
+  end if;
+  perform app_private.schedule_calendar_sync(org, source_id);
+  return true;
+end
+$$;
+
+ALTER FUNCTION app_public.sync_calendar_source(source_id uuid) OWNER TO switchboard_owner;
 
 --
 -- Name: account_lockouts; Type: TABLE; Schema: app_private; Owner: switchboard_owner
@@ -6870,6 +7956,49 @@ ALTER TABLE app_private.backup_verification_log ALTER COLUMN id ADD GENERATED AL
     NO MAXVALUE
     CACHE 1
 );
+
+--
+-- Name: calendar_feed_key; Type: TABLE; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE TABLE app_private.calendar_feed_key (
+    id boolean DEFAULT true NOT NULL,
+    key bytea NOT NULL,
+    CONSTRAINT calendar_feed_key_id_check CHECK (id)
+);
+
+ALTER TABLE app_private.calendar_feed_key OWNER TO switchboard_owner;
+
+--
+-- Name: calendar_source_secrets; Type: TABLE; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE TABLE app_private.calendar_source_secrets (
+    org_id uuid NOT NULL,
+    source_id uuid NOT NULL,
+    url_encrypted bytea NOT NULL,
+    username text,
+    password_encrypted bytea,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE app_private.calendar_source_secrets OWNER TO switchboard_owner;
+
+--
+-- Name: calendar_writes; Type: TABLE; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE TABLE app_private.calendar_writes (
+    org_id uuid NOT NULL,
+    source_id uuid NOT NULL,
+    appointment_id uuid NOT NULL,
+    href text NOT NULL,
+    etag text,
+    sequence integer NOT NULL,
+    written_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE app_private.calendar_writes OWNER TO switchboard_owner;
 
 --
 -- Name: campaign_replies; Type: TABLE; Schema: app_private; Owner: switchboard_owner
@@ -7392,31 +8521,6 @@ CREATE TABLE app_private.worker_heartbeats (
 ALTER TABLE app_private.worker_heartbeats OWNER TO switchboard_owner;
 
 --
--- Name: agents; Type: TABLE; Schema: app_public; Owner: switchboard_owner
---
-
-CREATE TABLE app_public.agents (
-    org_id uuid DEFAULT app_public.current_org_id() NOT NULL,
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    name text NOT NULL,
-    platform text DEFAULT 'vapi'::text NOT NULL,
-    direction text NOT NULL,
-    assistant_id text,
-    phone_number_id text,
-    active boolean DEFAULT true NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT agents_assistant_id_check CHECK ((length(assistant_id) <= 200)),
-    CONSTRAINT agents_direction_check CHECK ((direction = ANY (ARRAY['inbound'::text, 'outbound'::text]))),
-    CONSTRAINT agents_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
-    CONSTRAINT agents_phone_number_id_check CHECK ((length(phone_number_id) <= 200)),
-    CONSTRAINT agents_platform_check CHECK ((platform = 'vapi'::text))
-);
-
-ALTER TABLE ONLY app_public.agents FORCE ROW LEVEL SECURITY;
-
-ALTER TABLE app_public.agents OWNER TO switchboard_owner;
-
---
 -- Name: audit_log; Type: TABLE; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -7484,6 +8588,27 @@ ALTER TABLE app_public.auth_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENT
     NO MAXVALUE
     CACHE 1
 );
+
+--
+-- Name: calendar_feeds; Type: TABLE; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TABLE app_public.calendar_feeds (
+    org_id uuid DEFAULT app_public.current_org_id() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    resource_id uuid,
+    name text,
+    with_names boolean DEFAULT false NOT NULL,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    revoked_at timestamp with time zone,
+    last_fetched_at timestamp with time zone,
+    CONSTRAINT calendar_feeds_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
+);
+
+ALTER TABLE ONLY app_public.calendar_feeds FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app_public.calendar_feeds OWNER TO switchboard_owner;
 
 --
 -- Name: campaign_counters; Type: TABLE; Schema: app_public; Owner: switchboard_owner
@@ -7779,7 +8904,7 @@ CREATE TABLE app_public.email_events (
     org_id uuid NOT NULL,
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     webhook_event_id uuid NOT NULL,
-    campaign_id uuid NOT NULL,
+    campaign_id uuid,
     contact_id uuid,
     kind text NOT NULL,
     category text,
@@ -7826,6 +8951,39 @@ CREATE TABLE app_public.emails (
 ALTER TABLE ONLY app_public.emails FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE app_public.emails OWNER TO switchboard_owner;
+
+--
+-- Name: external_busy; Type: TABLE; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TABLE app_public.external_busy (
+    org_id uuid NOT NULL,
+    id bigint NOT NULL,
+    resource_id uuid NOT NULL,
+    source_id uuid NOT NULL,
+    busy tstzrange NOT NULL,
+    uid text NOT NULL,
+    all_day boolean DEFAULT false NOT NULL,
+    synced_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT external_busy_busy_check CHECK ((NOT isempty(busy)))
+);
+
+ALTER TABLE ONLY app_public.external_busy FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app_public.external_busy OWNER TO switchboard_owner;
+
+--
+-- Name: external_busy_id_seq; Type: SEQUENCE; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE app_public.external_busy ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME app_public.external_busy_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 --
 -- Name: feature_flag_overrides; Type: TABLE; Schema: app_public; Owner: switchboard_owner
@@ -8180,6 +9338,8 @@ CREATE TABLE app_public.sources (
     name text NOT NULL,
     enabled boolean DEFAULT true NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    auth jsonb DEFAULT '{}'::jsonb NOT NULL,
+    CONSTRAINT sources_auth_valid CHECK (app_private.valid_source_auth(provider, auth)),
     CONSTRAINT sources_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
     CONSTRAINT sources_provider_check CHECK ((provider = ANY (ARRAY['smartlead'::text, 'replyio'::text, 'vapi'::text, 'standard'::text, 'csv'::text])))
 );
@@ -8224,8 +9384,10 @@ CREATE VIEW app_public.system_health WITH (security_invoker='true') AS
     system_health_for_current_org.last_backup_verified_at,
     system_health_for_current_org.last_backup_ok,
     system_health_for_current_org.worker_heartbeat_seconds,
-    system_health_for_current_org.checked_at
-   FROM app_private.system_health_for_current_org() system_health_for_current_org(org_id, pending_events, oldest_pending_event_seconds, open_dead_letters, pending_deliveries, dead_deliveries_24h, disabled_endpoints, queued_jobs, failing_jobs, last_feeder_run_at, last_contactable_refresh_at, last_backup_verified_at, last_backup_ok, worker_heartbeat_seconds, checked_at);
+    system_health_for_current_org.checked_at,
+    system_health_for_current_org.calendar_sources_failing,
+    system_health_for_current_org.calendar_last_sync_error
+   FROM app_private.system_health_for_current_org() system_health_for_current_org(org_id, pending_events, oldest_pending_event_seconds, open_dead_letters, pending_deliveries, dead_deliveries_24h, disabled_endpoints, queued_jobs, failing_jobs, last_feeder_run_at, last_contactable_refresh_at, last_backup_verified_at, last_backup_ok, worker_heartbeat_seconds, checked_at, calendar_sources_failing, calendar_last_sync_error);
 
 ALTER TABLE app_public.system_health OWNER TO switchboard_owner;
 
@@ -8239,7 +9401,8 @@ CREATE TABLE app_public.transcripts (
     call_id uuid NOT NULL,
     content text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    messages jsonb
 );
 
 ALTER TABLE ONLY app_public.transcripts FORCE ROW LEVEL SECURITY;
@@ -8306,7 +9469,7 @@ CREATE TABLE app_public.webhook_events (
     next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
     received_at timestamp with time zone DEFAULT now() NOT NULL,
     processed_at timestamp with time zone,
-    CONSTRAINT webhook_events_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'processed'::text, 'failed'::text, 'dead'::text])))
+    CONSTRAINT webhook_events_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'processed'::text, 'unattributed'::text, 'failed'::text, 'dead'::text])))
 );
 
 ALTER TABLE ONLY app_public.webhook_events FORCE ROW LEVEL SECURITY;
@@ -8381,6 +9544,27 @@ ALTER TABLE ONLY app_private.alert_state
 
 ALTER TABLE ONLY app_private.backup_verification_log
     ADD CONSTRAINT backup_verification_log_pkey PRIMARY KEY (id);
+
+--
+-- Name: calendar_feed_key calendar_feed_key_pkey; Type: CONSTRAINT; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_private.calendar_feed_key
+    ADD CONSTRAINT calendar_feed_key_pkey PRIMARY KEY (id);
+
+--
+-- Name: calendar_source_secrets calendar_source_secrets_pkey; Type: CONSTRAINT; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_private.calendar_source_secrets
+    ADD CONSTRAINT calendar_source_secrets_pkey PRIMARY KEY (org_id, source_id);
+
+--
+-- Name: calendar_writes calendar_writes_pkey; Type: CONSTRAINT; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_private.calendar_writes
+    ADD CONSTRAINT calendar_writes_pkey PRIMARY KEY (org_id, source_id, appointment_id);
 
 --
 -- Name: campaign_replies campaign_replies_pkey; Type: CONSTRAINT; Schema: app_private; Owner: switchboard_owner
@@ -8656,6 +9840,20 @@ ALTER TABLE ONLY app_public.auth_events
     ADD CONSTRAINT auth_events_pkey PRIMARY KEY (org_id, id);
 
 --
+-- Name: calendar_feeds calendar_feeds_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.calendar_feeds
+    ADD CONSTRAINT calendar_feeds_pkey PRIMARY KEY (org_id, id);
+
+--
+-- Name: calendar_sources calendar_sources_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.calendar_sources
+    ADD CONSTRAINT calendar_sources_pkey PRIMARY KEY (org_id, id);
+
+--
 -- Name: callback_requests callback_requests_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -8843,6 +10041,13 @@ ALTER TABLE ONLY app_public.emails
 
 ALTER TABLE ONLY app_public.emails
     ADD CONSTRAINT emails_pkey PRIMARY KEY (org_id, id);
+
+--
+-- Name: external_busy external_busy_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.external_busy
+    ADD CONSTRAINT external_busy_pkey PRIMARY KEY (org_id, id);
 
 --
 -- Name: feature_flag_overrides feature_flag_overrides_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -9215,6 +10420,12 @@ CREATE INDEX user_identities_user_id_idx ON app_private.user_identities USING bt
 CREATE INDEX agents_assistant_id_idx ON app_public.agents USING btree (org_id, assistant_id);
 
 --
+-- Name: agents_phone_number_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE INDEX agents_phone_number_idx ON app_public.agents USING btree (org_id, phone_number_id);
+
+--
 -- Name: appointments_contact_id_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -9263,6 +10474,24 @@ CREATE INDEX auth_events_org_id_at_idx ON app_public.auth_events USING btree (or
 CREATE INDEX auth_events_user_id_idx ON app_public.auth_events USING btree (user_id);
 
 --
+-- Name: calendar_feeds_id_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE INDEX calendar_feeds_id_idx ON app_public.calendar_feeds USING btree (id);
+
+--
+-- Name: calendar_sources_id_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE INDEX calendar_sources_id_idx ON app_public.calendar_sources USING btree (id);
+
+--
+-- Name: calendar_sources_resource_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE INDEX calendar_sources_resource_idx ON app_public.calendar_sources USING btree (org_id, resource_id);
+
+--
 -- Name: callback_requests_contact_id_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -9273,6 +10502,12 @@ CREATE INDEX callback_requests_contact_id_idx ON app_public.callback_requests US
 --
 
 CREATE INDEX callback_requests_org_id_created_at_idx ON app_public.callback_requests USING btree (org_id, created_at DESC);
+
+--
+-- Name: callback_requests_origin_call_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE UNIQUE INDEX callback_requests_origin_call_idx ON app_public.callback_requests USING btree (org_id, origin_call_external_id) WHERE (origin_call_external_id IS NOT NULL);
 
 --
 -- Name: calls_agent_id_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
@@ -9375,6 +10610,18 @@ CREATE INDEX emails_org_status_idx ON app_public.emails USING btree (org_id, sta
 --
 
 CREATE INDEX emails_sending_idx ON app_public.emails USING btree (claimed_at) WHERE (status = 'sending'::text);
+
+--
+-- Name: external_busy_resource_busy_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE INDEX external_busy_resource_busy_idx ON app_public.external_busy USING gist (org_id, resource_id, busy);
+
+--
+-- Name: external_busy_source_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE INDEX external_busy_source_idx ON app_public.external_busy USING btree (org_id, source_id);
 
 --
 -- Name: feature_flag_overrides_flag_key_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
@@ -9509,10 +10756,22 @@ CREATE TRIGGER tg_agents__audit AFTER INSERT OR DELETE OR UPDATE ON app_public.a
 CREATE TRIGGER tg_appointments__blocked_range BEFORE INSERT OR UPDATE ON app_public.appointments FOR EACH ROW EXECUTE FUNCTION app_private.tg_appointments__blocked_range();
 
 --
+-- Name: appointments tg_appointments__calendar_push; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_appointments__calendar_push AFTER INSERT OR UPDATE OF starts_at, ends_at, status ON app_public.appointments FOR EACH ROW EXECUTE FUNCTION app_private.tg_appointments__calendar_push();
+
+--
 -- Name: appointments tg_appointments__emit; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
 --
 
 CREATE TRIGGER tg_appointments__emit AFTER INSERT OR UPDATE OF status ON app_public.appointments FOR EACH ROW EXECUTE FUNCTION app_private.tg_appointments__emit();
+
+--
+-- Name: appointments tg_appointments__sequence; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_appointments__sequence BEFORE UPDATE OF starts_at, ends_at, status ON app_public.appointments FOR EACH ROW EXECUTE FUNCTION app_private.tg_appointments__sequence();
 
 --
 -- Name: audit_log tg_audit_log__append_only; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
@@ -9677,6 +10936,12 @@ CREATE TRIGGER tg_sequence_steps__audit AFTER INSERT OR DELETE OR UPDATE ON app_
 CREATE TRIGGER tg_sources__audit AFTER INSERT OR DELETE OR UPDATE ON app_public.sources FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit();
 
 --
+-- Name: sources tg_sources__auth; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_sources__auth BEFORE INSERT OR UPDATE OF provider, auth ON app_public.sources FOR EACH ROW EXECUTE FUNCTION app_private.tg_sources__auth();
+
+--
 -- Name: suppressions tg_suppressions__audit; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -9724,6 +10989,20 @@ CREATE TRIGGER tg_workspace_settings__history BEFORE UPDATE ON app_public.worksp
 
 ALTER TABLE ONLY app_private.alert_state
     ADD CONSTRAINT alert_state_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: calendar_source_secrets calendar_source_secrets_org_id_source_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_private.calendar_source_secrets
+    ADD CONSTRAINT calendar_source_secrets_org_id_source_id_fkey FOREIGN KEY (org_id, source_id) REFERENCES app_public.calendar_sources(org_id, id) ON DELETE CASCADE;
+
+--
+-- Name: calendar_writes calendar_writes_org_id_source_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_private.calendar_writes
+    ADD CONSTRAINT calendar_writes_org_id_source_id_fkey FOREIGN KEY (org_id, source_id) REFERENCES app_public.calendar_sources(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: campaign_replies campaign_replies_campaign_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
@@ -9922,6 +11201,13 @@ ALTER TABLE ONLY app_public.agents
     ADD CONSTRAINT agents_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
 
 --
+-- Name: agents agents_resource_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.agents
+    ADD CONSTRAINT agents_resource_fkey FOREIGN KEY (org_id, resource_id) REFERENCES app_public.resources(org_id, id) ON DELETE SET NULL (resource_id);
+
+--
 -- Name: appointments appointments_org_id_contact_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -9941,6 +11227,34 @@ ALTER TABLE ONLY app_public.appointments
 
 ALTER TABLE ONLY app_public.auth_events
     ADD CONSTRAINT auth_events_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: calendar_feeds calendar_feeds_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.calendar_feeds
+    ADD CONSTRAINT calendar_feeds_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: calendar_feeds calendar_feeds_org_id_resource_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.calendar_feeds
+    ADD CONSTRAINT calendar_feeds_org_id_resource_id_fkey FOREIGN KEY (org_id, resource_id) REFERENCES app_public.resources(org_id, id) ON DELETE CASCADE;
+
+--
+-- Name: calendar_sources calendar_sources_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.calendar_sources
+    ADD CONSTRAINT calendar_sources_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: calendar_sources calendar_sources_org_id_resource_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.calendar_sources
+    ADD CONSTRAINT calendar_sources_org_id_resource_id_fkey FOREIGN KEY (org_id, resource_id) REFERENCES app_public.resources(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: callback_requests callback_requests_org_id_agent_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -10151,6 +11465,20 @@ ALTER TABLE ONLY app_public.emails
 
 ALTER TABLE ONLY app_public.emails
     ADD CONSTRAINT emails_step_id_fkey FOREIGN KEY (step_id) REFERENCES app_public.sequence_steps(id) ON DELETE SET NULL;
+
+--
+-- Name: external_busy external_busy_org_id_resource_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.external_busy
+    ADD CONSTRAINT external_busy_org_id_resource_id_fkey FOREIGN KEY (org_id, resource_id) REFERENCES app_public.resources(org_id, id) ON DELETE CASCADE;
+
+--
+-- Name: external_busy external_busy_org_id_source_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.external_busy
+    ADD CONSTRAINT external_busy_org_id_source_id_fkey FOREIGN KEY (org_id, source_id) REFERENCES app_public.calendar_sources(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: feature_flag_overrides feature_flag_overrides_flag_key_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -10520,6 +11848,12 @@ CREATE POLICY admins_select_own_org ON app_public.audit_log FOR SELECT TO authen
 CREATE POLICY admins_select_own_org ON app_public.auth_events FOR SELECT TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin)));
 
 --
+-- Name: calendar_feeds admins_select_own_org; Type: POLICY; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE POLICY admins_select_own_org ON app_public.calendar_feeds FOR SELECT TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin)));
+
+--
 -- Name: agents admins_update; Type: POLICY; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -10630,6 +11964,18 @@ ALTER TABLE app_public.audit_log ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_public.auth_events ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: calendar_feeds; Type: ROW SECURITY; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE app_public.calendar_feeds ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: calendar_sources; Type: ROW SECURITY; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE app_public.calendar_sources ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: callback_requests; Type: ROW SECURITY; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -10706,6 +12052,12 @@ ALTER TABLE app_public.email_events ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_public.emails ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: external_busy; Type: ROW SECURITY; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE app_public.external_busy ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: feature_flag_overrides; Type: ROW SECURITY; Schema: app_public; Owner: switchboard_owner
@@ -10810,6 +12162,12 @@ CREATE POLICY select_own_org ON app_public.agents FOR SELECT TO authenticated US
 CREATE POLICY select_own_org ON app_public.appointments FOR SELECT TO authenticated USING ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));
 
 --
+-- Name: calendar_sources select_own_org; Type: POLICY; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE POLICY select_own_org ON app_public.calendar_sources FOR SELECT TO authenticated USING ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));
+
+--
 -- Name: callback_requests select_own_org; Type: POLICY; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -10862,6 +12220,12 @@ CREATE POLICY select_own_org ON app_public.email_events FOR SELECT TO authentica
 --
 
 CREATE POLICY select_own_org ON app_public.emails FOR SELECT TO authenticated USING ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));
+
+--
+-- Name: external_busy select_own_org; Type: POLICY; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE POLICY select_own_org ON app_public.external_busy FOR SELECT TO authenticated USING ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));
 
 --
 -- Name: feature_flag_overrides select_own_org; Type: POLICY; Schema: app_public; Owner: switchboard_owner
@@ -11070,10 +12434,22 @@ REVOKE ALL ON FUNCTION app_private.add_user(org_id uuid, email public.citext, pa
 REVOKE ALL ON FUNCTION app_private.address_hash(address text, zip text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION address_of(mailbox text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.address_of(mailbox text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION apply_vapi_message(org_id uuid, msg jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
 REVOKE ALL ON FUNCTION app_private.apply_vapi_message(org_id uuid, msg jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION assert_not_busy(org_id uuid, resource_id uuid, blocked tstzrange); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.assert_not_busy(org_id uuid, resource_id uuid, blocked tstzrange) FROM PUBLIC;
 
 --
 -- Name: FUNCTION assert_slot_free(org_id uuid, resource_id uuid, blocked tstzrange, except_id uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -11146,6 +12522,86 @@ GRANT SELECT ON TABLE app_public.appointments TO authenticated;
 REVOKE ALL ON FUNCTION app_private.book_appointment(org_id uuid, starts_at timestamp with time zone, ends_at timestamp with time zone, contact_id uuid, resource_id uuid, idempotency_key text, source text, actor_id uuid, call_id uuid) FROM PUBLIC;
 
 --
+-- Name: FUNCTION calendar_feed_events(token text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.calendar_feed_events(token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.calendar_feed_events(token text) TO switchboard_gateway;
+
+--
+-- Name: FUNCTION calendar_feed_token(feed_id uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.calendar_feed_token(feed_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION calendar_source_for_sync(org_id uuid, source_id uuid, encryption_key text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.calendar_source_for_sync(org_id uuid, source_id uuid, encryption_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.calendar_source_for_sync(org_id uuid, source_id uuid, encryption_key text) TO switchboard_worker;
+
+--
+-- Name: FUNCTION calendar_sync_apply(org_id uuid, source_id uuid, blocks jsonb, etag text, ctag text, content_hash text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.calendar_sync_apply(org_id uuid, source_id uuid, blocks jsonb, etag text, ctag text, content_hash text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.calendar_sync_apply(org_id uuid, source_id uuid, blocks jsonb, etag text, ctag text, content_hash text) TO switchboard_worker;
+
+--
+-- Name: FUNCTION calendar_sync_failed(org_id uuid, source_id uuid, error text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.calendar_sync_failed(org_id uuid, source_id uuid, error text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.calendar_sync_failed(org_id uuid, source_id uuid, error text) TO switchboard_worker;
+
+--
+-- Name: TABLE calendar_sources; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT ON TABLE app_public.calendar_sources TO authenticated;
+
+--
+-- Name: FUNCTION calendar_sync_succeeded(src app_public.calendar_sources); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.calendar_sync_succeeded(src app_public.calendar_sources) FROM PUBLIC;
+
+--
+-- Name: FUNCTION calendar_sync_unchanged(org_id uuid, source_id uuid, etag text, ctag text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.calendar_sync_unchanged(org_id uuid, source_id uuid, etag text, ctag text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.calendar_sync_unchanged(org_id uuid, source_id uuid, etag text, ctag text) TO switchboard_worker;
+
+--
+-- Name: FUNCTION calendar_url_display(url text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.calendar_url_display(url text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION calendar_write_done(org_id uuid, source_id uuid, appointment_id uuid, href text, etag text, sequence integer); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.calendar_write_done(org_id uuid, source_id uuid, appointment_id uuid, href text, etag text, sequence integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.calendar_write_done(org_id uuid, source_id uuid, appointment_id uuid, href text, etag text, sequence integer) TO switchboard_worker;
+
+--
+-- Name: FUNCTION calendar_write_forget(org_id uuid, source_id uuid, appointment_id uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.calendar_write_forget(org_id uuid, source_id uuid, appointment_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.calendar_write_forget(org_id uuid, source_id uuid, appointment_id uuid) TO switchboard_worker;
+
+--
+-- Name: FUNCTION calendar_write_state(org_id uuid, source_id uuid, appointment_id uuid, encryption_key text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.calendar_write_state(org_id uuid, source_id uuid, appointment_id uuid, encryption_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.calendar_write_state(org_id uuid, source_id uuid, appointment_id uuid, encryption_key text) TO switchboard_worker;
+
+--
 -- Name: FUNCTION call_status_rank(status text); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -11157,6 +12613,12 @@ REVOKE ALL ON FUNCTION app_private.call_status_rank(status text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app_private.callback_dispatch(org_id uuid, request_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.callback_dispatch(org_id uuid, request_id uuid) TO switchboard_worker;
+
+--
+-- Name: FUNCTION campaign_placeholder_name(provider text, external_id text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.campaign_placeholder_name(provider text, external_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION change_password(session_id uuid, current_password text, new_password text); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -11172,6 +12634,12 @@ GRANT ALL ON FUNCTION app_private.change_password(session_id uuid, current_passw
 REVOKE ALL ON FUNCTION app_private.check_session() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.check_session() TO anon;
 GRANT ALL ON FUNCTION app_private.check_session() TO authenticated;
+
+--
+-- Name: FUNCTION checked_source_secret(provider text, given text, auth jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.checked_source_secret(provider text, given text, auth jsonb) FROM PUBLIC;
 
 --
 -- Name: FUNCTION claim_emails(max_count integer, encryption_key text, only_org uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -11204,6 +12672,13 @@ REVOKE ALL ON FUNCTION app_private.consume_request_quota(user_id uuid, org_id uu
 --
 
 REVOKE ALL ON FUNCTION app_private.consume_second_factor(uid uuid, code text, secret_key text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION is_platform_email(address text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.is_platform_email(address text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.is_platform_email(address text) TO authenticated;
 
 --
 -- Name: TABLE contacts; Type: ACL; Schema: app_public; Owner: switchboard_owner
@@ -11273,6 +12748,18 @@ REVOKE ALL ON FUNCTION app_private.contactable_lead_ids() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.contactable_lead_ids() TO authenticated;
 
 --
+-- Name: FUNCTION create_calendar_feed(org_id uuid, resource_id uuid, with_names boolean, name text, actor_id uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.create_calendar_feed(org_id uuid, resource_id uuid, with_names boolean, name text, actor_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION create_calendar_source(resource_id uuid, kind text, name text, url text, username text, password text, write boolean, sync_interval interval, encryption_key text, allow_private boolean); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.create_calendar_source(resource_id uuid, kind text, name text, url text, username text, password text, write boolean, sync_interval interval, encryption_key text, allow_private boolean) FROM PUBLIC;
+
+--
 -- Name: FUNCTION create_campaign(org_id uuid, name text, provider text, external_id text); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -11297,10 +12784,10 @@ REVOKE ALL ON FUNCTION app_private.create_organization(name text, admin_email pu
 REVOKE ALL ON FUNCTION app_private.create_sending_account(org_id uuid, name text, from_email public.citext, from_name text, smtp_host text, smtp_port integer, smtp_secure boolean, smtp_user text, smtp_password text, daily_cap integer, encryption_key text) FROM PUBLIC;
 
 --
--- Name: FUNCTION create_source(org_id uuid, provider text, name text, encryption_key text, OUT source_id uuid, OUT secret text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+-- Name: FUNCTION create_source(org_id uuid, provider text, name text, encryption_key text, given_secret text, auth jsonb, OUT source_id uuid, OUT secret text, OUT url text); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
-REVOKE ALL ON FUNCTION app_private.create_source(org_id uuid, provider text, name text, encryption_key text, OUT source_id uuid, OUT secret text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app_private.create_source(org_id uuid, provider text, name text, encryption_key text, given_secret text, auth jsonb, OUT source_id uuid, OUT secret text, OUT url text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION current_request_id(); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -11364,6 +12851,13 @@ REVOKE ALL ON FUNCTION app_private.disable_delivery_endpoint(org_id uuid, endpoi
 --
 
 REVOKE ALL ON FUNCTION app_private.disable_sending_account(account_id uuid, reason text, error text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION due_calendar_sources(max_count integer); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.due_calendar_sources(max_count integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.due_calendar_sources(max_count integer) TO switchboard_worker;
 
 --
 -- Name: FUNCTION due_call_events(org_id uuid, shard smallint, max_count integer); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -11686,6 +13180,12 @@ REVOKE ALL ON FUNCTION app_private.new_delivery_secret() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.new_source_secret(provider text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION next_business_opening(org_id uuid, resource_id uuid, after timestamp with time zone); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.next_business_opening(org_id uuid, resource_id uuid, after timestamp with time zone) FROM PUBLIC;
+
+--
 -- Name: FUNCTION next_window_start(days smallint[], starts time without time zone, ends time without time zone, tz text, after timestamp with time zone, skip_today boolean); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -11775,6 +13275,12 @@ REVOKE ALL ON FUNCTION app_private.parse_boolean(value text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.parse_money(value text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION percent_encode(value text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.percent_encode(value text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION personal_data_columns(); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -12039,6 +13545,12 @@ REVOKE ALL ON FUNCTION app_private.retention_steps() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.retention_steps() TO switchboard_worker;
 
 --
+-- Name: FUNCTION revoke_calendar_feed(org_id uuid, feed_id uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.revoke_calendar_feed(org_id uuid, feed_id uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION rollout_bucket(org_id uuid, flag text); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -12051,10 +13563,10 @@ REVOKE ALL ON FUNCTION app_private.rollout_bucket(org_id uuid, flag text) FROM P
 REVOKE ALL ON FUNCTION app_private.rotate_delivery_secret(endpoint_id uuid, grace interval, encryption_key text, OUT secret text) FROM PUBLIC;
 
 --
--- Name: FUNCTION rotate_source_secret(source_id uuid, grace interval, encryption_key text, OUT secret text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+-- Name: FUNCTION rotate_source_secret(source_id uuid, grace interval, encryption_key text, given_secret text, OUT secret text, OUT url text); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
-REVOKE ALL ON FUNCTION app_private.rotate_source_secret(source_id uuid, grace interval, encryption_key text, OUT secret text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app_private.rotate_source_secret(source_id uuid, grace interval, encryption_key text, given_secret text, OUT secret text, OUT url text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION say_slots(org_id uuid, resource_id uuid, near timestamp with time zone, how_many integer); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -12067,6 +13579,12 @@ REVOKE ALL ON FUNCTION app_private.say_slots(org_id uuid, resource_id uuid, near
 --
 
 REVOKE ALL ON FUNCTION app_private.say_time(ts timestamp with time zone, tz text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION schedule_calendar_sync(org_id uuid, source_id uuid, run_at timestamp with time zone); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.schedule_calendar_sync(org_id uuid, source_id uuid, run_at timestamp with time zone) FROM PUBLIC;
 
 --
 -- Name: FUNCTION schedule_delivery(org_id uuid, delivery_id uuid, run_at timestamp with time zone); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -12086,6 +13604,12 @@ REVOKE ALL ON FUNCTION app_private.schedule_event_processing(task text, org_id u
 
 REVOKE ALL ON FUNCTION app_private.seconds_since_worker_heartbeat() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.seconds_since_worker_heartbeat() TO switchboard_gateway;
+
+--
+-- Name: FUNCTION set_calendar_source_password(source_id uuid, password text, encryption_key text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.set_calendar_source_password(source_id uuid, password text, encryption_key text) FROM PUBLIC;
 
 --
 -- Name: TABLE feature_flags; Type: ACL; Schema: app_public; Owner: switchboard_owner
@@ -12112,11 +13636,23 @@ REVOKE ALL ON FUNCTION app_private.set_org_quota(org_id uuid, per_user integer, 
 REVOKE ALL ON FUNCTION app_private.set_sending_account_password(account_id uuid, smtp_password text, encryption_key text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION source_auth(provider text, given jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.source_auth(provider text, given jsonb) FROM PUBLIC;
+
+--
 -- Name: FUNCTION source_credentials(source_id uuid, provider text, encryption_key text); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
 REVOKE ALL ON FUNCTION app_private.source_credentials(source_id uuid, provider text, encryption_key text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.source_credentials(source_id uuid, provider text, encryption_key text) TO switchboard_gateway;
+
+--
+-- Name: FUNCTION source_url(provider text, source_id uuid, secret text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.source_url(provider text, source_id uuid, secret text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION sso_begin(org_id uuid, state text, code_verifier text, nonce text, redirect_uri text); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -12165,10 +13701,22 @@ REVOKE ALL ON FUNCTION app_private.tg__audit() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg_appointments__blocked_range() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_appointments__calendar_push(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_appointments__calendar_push() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_appointments__emit(); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_appointments__emit() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_appointments__sequence(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_appointments__sequence() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_audit_log__append_only(); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -12255,6 +13803,12 @@ REVOKE ALL ON FUNCTION app_private.tg_organizations__create_settings() FROM PUBL
 REVOKE ALL ON FUNCTION app_private.tg_organizations__delete_leads() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_sources__auth(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_sources__auth() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_transcripts__redact(); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -12311,10 +13865,10 @@ GRANT SELECT ON TABLE app_public.calls TO authenticated;
 REVOKE ALL ON FUNCTION app_private.upsert_call(org_id uuid, platform text, external_id text, attrs jsonb) FROM PUBLIC;
 
 --
--- Name: FUNCTION upsert_transcript(org_id uuid, call_id uuid, content text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+-- Name: FUNCTION upsert_transcript(org_id uuid, call_id uuid, content text, messages jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
-REVOKE ALL ON FUNCTION app_private.upsert_transcript(org_id uuid, call_id uuid, content text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app_private.upsert_transcript(org_id uuid, call_id uuid, content text, messages jsonb) FROM PUBLIC;
 
 --
 -- Name: FUNCTION usps_abbreviations(); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -12323,16 +13877,108 @@ REVOKE ALL ON FUNCTION app_private.upsert_transcript(org_id uuid, call_id uuid, 
 REVOKE ALL ON FUNCTION app_private.usps_abbreviations() FROM PUBLIC;
 
 --
+-- Name: FUNCTION valid_source_auth(provider text, auth jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.valid_source_auth(provider text, auth jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.valid_source_auth(provider text, auth jsonb) TO authenticated;
+
+--
 -- Name: FUNCTION validate_slot(org_id uuid, resource_id uuid, starts_at timestamp with time zone, ends_at timestamp with time zone); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
 REVOKE ALL ON FUNCTION app_private.validate_slot(org_id uuid, resource_id uuid, starts_at timestamp with time zone, ends_at timestamp with time zone) FROM PUBLIC;
 
 --
+-- Name: FUNCTION vapi_assistant_request(org_id uuid, msg jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.vapi_assistant_request(org_id uuid, msg jsonb) FROM PUBLIC;
+
+--
 -- Name: FUNCTION vapi_call_contact(org_id uuid, call jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
 REVOKE ALL ON FUNCTION app_private.vapi_call_contact(org_id uuid, call jsonb) FROM PUBLIC;
+
+--
+-- Name: TABLE agents; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT ON TABLE app_public.agents TO authenticated;
+
+--
+-- Name: COLUMN agents.org_id; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT INSERT(org_id) ON TABLE app_public.agents TO authenticated;
+
+--
+-- Name: COLUMN agents.id; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT INSERT(id) ON TABLE app_public.agents TO authenticated;
+
+--
+-- Name: COLUMN agents.name; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT INSERT(name),UPDATE(name) ON TABLE app_public.agents TO authenticated;
+
+--
+-- Name: COLUMN agents.platform; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT INSERT(platform) ON TABLE app_public.agents TO authenticated;
+
+--
+-- Name: COLUMN agents.direction; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT INSERT(direction) ON TABLE app_public.agents TO authenticated;
+
+--
+-- Name: COLUMN agents.assistant_id; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT INSERT(assistant_id),UPDATE(assistant_id) ON TABLE app_public.agents TO authenticated;
+
+--
+-- Name: COLUMN agents.phone_number_id; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT INSERT(phone_number_id),UPDATE(phone_number_id) ON TABLE app_public.agents TO authenticated;
+
+--
+-- Name: COLUMN agents.active; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT INSERT(active),UPDATE(active) ON TABLE app_public.agents TO authenticated;
+
+--
+-- Name: COLUMN agents.escalation_number; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT INSERT(escalation_number),UPDATE(escalation_number) ON TABLE app_public.agents TO authenticated;
+
+--
+-- Name: COLUMN agents.resource_id; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT INSERT(resource_id),UPDATE(resource_id) ON TABLE app_public.agents TO authenticated;
+
+--
+-- Name: FUNCTION vapi_message_agent(org_id uuid, msg jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.vapi_message_agent(org_id uuid, msg jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION vapi_respond(org_id uuid, msg jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.vapi_respond(org_id uuid, msg jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.vapi_respond(org_id uuid, msg jsonb) TO switchboard_gateway;
 
 --
 -- Name: FUNCTION vapi_tool_args(tool_call jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -12352,6 +13998,12 @@ REVOKE ALL ON FUNCTION app_private.vapi_tool_call(org_id uuid, msg jsonb, tool_c
 
 REVOKE ALL ON FUNCTION app_private.vapi_tool_calls(org_id uuid, msg jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.vapi_tool_calls(org_id uuid, msg jsonb) TO switchboard_gateway;
+
+--
+-- Name: FUNCTION vapi_transfer_destination(org uuid, msg jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.vapi_transfer_destination(org uuid, msg jsonb) FROM PUBLIC;
 
 --
 -- Name: FUNCTION visible_sessions(); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -12402,6 +14054,13 @@ REVOKE ALL ON FUNCTION app_public.check_availability(resource_id uuid, day date)
 GRANT ALL ON FUNCTION app_public.check_availability(resource_id uuid, day date) TO authenticated;
 
 --
+-- Name: FUNCTION create_calendar_feed(resource_id uuid, with_names boolean, name text); Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_public.create_calendar_feed(resource_id uuid, with_names boolean, name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.create_calendar_feed(resource_id uuid, with_names boolean, name text) TO authenticated;
+
+--
 -- Name: FUNCTION current_claims(); Type: ACL; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -12435,6 +14094,13 @@ GRANT ALL ON FUNCTION app_public.current_user_id() TO authenticated;
 
 REVOKE ALL ON FUNCTION app_public.current_user_is_admin() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.current_user_is_admin() TO authenticated;
+
+--
+-- Name: FUNCTION delete_calendar_source(source_id uuid); Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_public.delete_calendar_source(source_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.delete_calendar_source(source_id uuid) TO authenticated;
 
 --
 -- Name: FUNCTION enroll_contacts(campaign_id uuid, contact_ids uuid[]); Type: ACL; Schema: app_public; Owner: switchboard_owner
@@ -12532,6 +14198,13 @@ REVOKE ALL ON FUNCTION app_public.retry_dead_letter(dead_letter_id bigint) FROM 
 GRANT ALL ON FUNCTION app_public.retry_dead_letter(dead_letter_id bigint) TO authenticated;
 
 --
+-- Name: FUNCTION revoke_calendar_feed(feed_id uuid); Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_public.revoke_calendar_feed(feed_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.revoke_calendar_feed(feed_id uuid) TO authenticated;
+
+--
 -- Name: FUNCTION revoke_session(session_id uuid); Type: ACL; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -12546,58 +14219,18 @@ REVOKE ALL ON FUNCTION app_public.revoke_user_sessions(user_id uuid) FROM PUBLIC
 GRANT ALL ON FUNCTION app_public.revoke_user_sessions(user_id uuid) TO authenticated;
 
 --
--- Name: TABLE agents; Type: ACL; Schema: app_public; Owner: switchboard_owner
+-- Name: FUNCTION set_calendar_source(source_id uuid, enabled boolean, sync_interval interval, write boolean); Type: ACL; Schema: app_public; Owner: switchboard_owner
 --
 
-GRANT SELECT ON TABLE app_public.agents TO authenticated;
+REVOKE ALL ON FUNCTION app_public.set_calendar_source(source_id uuid, enabled boolean, sync_interval interval, write boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.set_calendar_source(source_id uuid, enabled boolean, sync_interval interval, write boolean) TO authenticated;
 
 --
--- Name: COLUMN agents.org_id; Type: ACL; Schema: app_public; Owner: switchboard_owner
+-- Name: FUNCTION sync_calendar_source(source_id uuid); Type: ACL; Schema: app_public; Owner: switchboard_owner
 --
 
-GRANT INSERT(org_id) ON TABLE app_public.agents TO authenticated;
-
---
--- Name: COLUMN agents.id; Type: ACL; Schema: app_public; Owner: switchboard_owner
---
-
-GRANT INSERT(id) ON TABLE app_public.agents TO authenticated;
-
---
--- Name: COLUMN agents.name; Type: ACL; Schema: app_public; Owner: switchboard_owner
---
-
-GRANT INSERT(name),UPDATE(name) ON TABLE app_public.agents TO authenticated;
-
---
--- Name: COLUMN agents.platform; Type: ACL; Schema: app_public; Owner: switchboard_owner
---
-
-GRANT INSERT(platform) ON TABLE app_public.agents TO authenticated;
-
---
--- Name: COLUMN agents.direction; Type: ACL; Schema: app_public; Owner: switchboard_owner
---
-
-GRANT INSERT(direction) ON TABLE app_public.agents TO authenticated;
-
---
--- Name: COLUMN agents.assistant_id; Type: ACL; Schema: app_public; Owner: switchboard_owner
---
-
-GRANT INSERT(assistant_id),UPDATE(assistant_id) ON TABLE app_public.agents TO authenticated;
-
---
--- Name: COLUMN agents.phone_number_id; Type: ACL; Schema: app_public; Owner: switchboard_owner
---
-
-GRANT INSERT(phone_number_id),UPDATE(phone_number_id) ON TABLE app_public.agents TO authenticated;
-
---
--- Name: COLUMN agents.active; Type: ACL; Schema: app_public; Owner: switchboard_owner
---
-
-GRANT INSERT(active),UPDATE(active) ON TABLE app_public.agents TO authenticated;
+REVOKE ALL ON FUNCTION app_public.sync_calendar_source(source_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.sync_calendar_source(source_id uuid) TO authenticated;
 
 --
 -- Name: TABLE audit_log; Type: ACL; Schema: app_public; Owner: switchboard_owner
@@ -12610,6 +14243,12 @@ GRANT SELECT ON TABLE app_public.audit_log TO authenticated;
 --
 
 GRANT SELECT ON TABLE app_public.auth_events TO authenticated;
+
+--
+-- Name: TABLE calendar_feeds; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT ON TABLE app_public.calendar_feeds TO authenticated;
 
 --
 -- Name: TABLE campaign_counters; Type: ACL; Schema: app_public; Owner: switchboard_owner
@@ -12832,6 +14471,12 @@ GRANT SELECT ON TABLE app_public.email_events TO authenticated;
 --
 
 GRANT SELECT ON TABLE app_public.emails TO authenticated;
+
+--
+-- Name: TABLE external_busy; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT ON TABLE app_public.external_busy TO authenticated;
 
 --
 -- Name: TABLE feature_flag_overrides; Type: ACL; Schema: app_public; Owner: switchboard_owner
