@@ -18,6 +18,11 @@ import { retention_cleanup } from './retention_cleanup.ts';
 import { verify_backup } from './verify_backup.ts';
 import { evaluate_alerts } from './evaluate_alerts.ts';
 import { send_emails } from './send_emails.ts';
+import { push_leads } from './push_leads.ts';
+import { validate_campaign_connection } from './validate_campaign_connection.ts';
+import { requeue_lead_pushes } from './requeue_lead_pushes.ts';
+import { send_sms } from './send_sms.ts';
+import { process_sms_events } from './process_sms_events.ts';
 
 /**
  * Every graphile-worker task, by identifier. Each lives in its own file named after
@@ -44,4 +49,9 @@ export const taskList: TaskList = {
   verify_backup,
   evaluate_alerts,
   send_emails,
+  push_leads,
+  validate_campaign_connection,
+  requeue_lead_pushes,
+  send_sms,
+  process_sms_events,
 };

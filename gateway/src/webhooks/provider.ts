@@ -6,6 +6,8 @@ export interface SignedRequest {
   headers: IncomingHttpHeaders;
   rawBody: Buffer;
   nowMs: number;
+  /** The full URL the sender requested (Twilio signs it): PUBLIC_URL + path, else scheme://host + path. */
+  url?: string;
 }
 
 /** What the inbox stores about an event besides its body. */
@@ -33,6 +35,12 @@ export interface WebhookProvider<P = unknown> {
   verify(request: SignedRequest, secrets: string[]): boolean;
   schema: z.ZodType<P, z.ZodTypeDef, unknown>;
   inboxFields(payload: P, request: SignedRequest): InboxFields;
+  /** Body content type when not JSON (Twilio: application/x-www-form-urlencoded). */
+  contentType?: RegExp;
+  /** Parses a non-JSON body into the object the schema validates and the inbox stores. */
+  parseBody?(rawBody: Buffer): unknown;
+  /** The 2xx body the sender expects instead of our JSON (Twilio: empty TwiML). */
+  acknowledge?: { contentType: string; body: string };
   /** Answers within the request instead of storing (e.g. Vapi tool calls); undefined to store. */
   respondNow?(payload: P, context: SyncContext): Promise<{ status: number; body: unknown } | undefined>;
 }
