@@ -53,7 +53,7 @@ export const push_leads: Task = async (payload, helpers) => {
       // Each look-up is a call too: paced like the pushes.
       for (;;) {
         const { rows: [p] } = await helpers.query<{ reserved: boolean; not_before: Date | null }>(
-          'select * from app_private.reserve_connection_call($1)', [a.connection_id]);
+          'select * from app_private.reserve_connection_call($1, null)', [a.connection_id]);
         if (p.reserved) break;
         await sleep(Math.max(50, Math.min(60_000, (p.not_before?.getTime() ?? Date.now() + 1000) - Date.now())));
       }

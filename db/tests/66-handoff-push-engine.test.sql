@@ -3,7 +3,7 @@
 -- 429 pauses that lose nothing, refusals that leave the feed, backoff to dead letters and
 -- replay, in-doubt calls after a crash, and the failures in system_health and the alerts.
 begin;
-select plan(37);
+select plan(38);
 
 insert into app_public.organizations (id, name) values ('66000000-0000-0000-0000-00000000000a', 'Push A');
 insert into app_public.users (id, email) values ('66100000-0000-0000-0000-000000000001', 'admin@push-a.test');
@@ -62,6 +62,10 @@ select is((select leads -> 0 from b1) - 'lead_id',
   'leads are mapped: highest score first, custom_fields for score, address and equity');
 select is_empty($$ select * from app_private.begin_lead_push('66000000-0000-0000-0000-00000000000a', (select id from c0), 'k', 60) $$,
   'a call in flight holds a lease: a duplicate job sends nothing');
+
+select is((select reserved from app_private.reserve_connection_call((select id from sl),
+            (select id from app_public.lead_push_chunks where connection_id = (select id from sl) and position = 2))), false,
+  'one call per connection at a time: the next chunk waits for the answer (so a 429 is known before it goes)');
 
 -- Pace: SmartLead allows 10 calls in 2 s; the 11th waits.
 insert into app_private.connection_calls (connection_id, at) select (select id from sl), clock_timestamp() from generate_series(1, 9);

@@ -77,8 +77,12 @@ $$;
 
 -- Pacing: reserves a call to the connection now (true), or says when one is allowed.
 -- Serialised on the connection row; the windows are widened by 10 % + 250 ms so the
--- tool, which measures arrivals, never sees more than its published limits.
-create or replace function app_private.reserve_connection_call(connection_id uuid, out reserved boolean, out not_before timestamptz)
+-- tool, which measures arrivals, never sees more than its published limits. One call per
+-- connection is in flight at a time (for_chunk: the chunk asking), so a 429 is always
+-- known before the next call goes; finishing a call wakes the next chunk at once.
+drop function if exists app_private.reserve_connection_call(uuid);
+create or replace function app_private.reserve_connection_call(connection_id uuid, for_chunk uuid default null,
+                                                               out reserved boolean, out not_before timestamptz)
   language plpgsql volatile security definer
   set search_path = pg_catalog, public
 as $$
@@ -97,6 +101,13 @@ begin
                    order by k.at desc offset lim.max_calls - 1 limit 1) + (lim.per * 1.1 + interval '250 milliseconds') as t
             from app_private.campaign_tool_limits(conn.provider) lim) x;
   not_before := greatest(not_before, conn.paused_until);
+  if for_chunk is not null then
+    not_before := greatest(not_before,
+      (select case when min(c.next_attempt_at) is not null then least(min(c.next_attempt_at), at_ts + interval '2 seconds') end
+         from app_public.lead_push_chunks c
+        where c.connection_id = conn.id and c.status = 'pending' and c.in_flight_since is not null
+          and c.next_attempt_at > at_ts and c.id <> for_chunk));
+  end if;
   if not_before > at_ts then
     reserved := false;
     return;
@@ -143,7 +154,7 @@ begin
     perform app_private.schedule_lead_push(ch.org_id, ch.id, greatest(conn.circuit_open_until, conn.paused_until));
     return;
   end if;
-  select * into pace from app_private.reserve_connection_call(conn.id);
+  select * into pace from app_private.reserve_connection_call(conn.id, ch.id);
   if not pace.reserved then
     update app_public.lead_push_chunks c set next_attempt_at = pace.not_before where c.org_id = ch.org_id and c.id = ch.id;
     perform app_private.schedule_lead_push(ch.org_id, ch.id, pace.not_before);
@@ -203,6 +214,19 @@ as $$
    where p.org_id = dead_letter_lead_push.org_id and p.chunk_id = dead_letter_lead_push.chunk_id and p.status = 'pending';
   insert into app_public.dead_letters (org_id, kind, ref_id, error)
   values (dead_letter_lead_push.org_id, 'lead_push', chunk_id, left(error, 500));
+$$;
+
+-- The connection's next waiting chunk goes now (a call just finished: the line is free).
+create or replace function app_private.wake_next_lead_push(connection_id uuid, after_chunk uuid) returns void
+  language sql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+  select app_private.schedule_lead_push(c.org_id, c.id, greatest(now(), c.next_attempt_at))
+    from app_public.lead_push_chunks c
+   where c.connection_id = wake_next_lead_push.connection_id and c.status = 'pending' and c.in_flight_since is null
+     and c.id <> after_chunk
+   order by c.next_attempt_at, c.local_date, c.position
+   limit 1
 $$;
 
 -- Worker: records a call's outcome and decides what happens next. outcome:
@@ -283,6 +307,7 @@ begin
     update app_public.campaign_connections c
        set consecutive_failures = 0, failing_since = null, circuit_open_until = null, last_success_at = now(), last_error = null
      where c.id = ch.connection_id;
+    perform app_private.wake_next_lead_push(ch.connection_id, ch.id);
     return (select c.status from app_public.lead_push_chunks c where c.org_id = ch.org_id and c.id = ch.id);
   end if;
 
@@ -296,6 +321,7 @@ begin
     update app_public.lead_pushes p set attempts = greatest(p.attempts - 1, 0)
      where p.org_id = ch.org_id and p.chunk_id = ch.id and p.status = 'pending';
     perform app_private.schedule_lead_push(ch.org_id, ch.id, next_at);
+    perform app_private.wake_next_lead_push(ch.connection_id, ch.id);
     return 'pending';
   end if;
 
@@ -310,6 +336,7 @@ begin
   returning * into conn;
   update app_public.lead_push_chunks c set in_flight_since = null, last_status_code = status_code, last_error = left(problem, 500)
    where c.org_id = ch.org_id and c.id = ch.id;
+  perform app_private.wake_next_lead_push(ch.connection_id, ch.id);
   if finish_lead_push.attempt >= cardinality(st.delivery_retry_schedule) then
     perform app_private.dead_letter_lead_push(ch.org_id, ch.id, problem);
     return 'dead';

@@ -305,7 +305,7 @@ grant execute on function app_public.replay_lead_push(uuid) to authenticated;
 
 -- The worker's calls (it may only EXECUTE what its tasks need).
 grant execute on function app_private.begin_lead_push(uuid, uuid, text, int), app_private.finish_lead_push(uuid, uuid, int, text, int, int, text, text, int, jsonb),
-  app_private.confirm_lead_pushes(uuid, uuid, uuid[], jsonb), app_private.reserve_connection_call(uuid),
+  app_private.confirm_lead_pushes(uuid, uuid, uuid[], jsonb), app_private.reserve_connection_call(uuid, uuid),
   app_private.requeue_due_lead_pushes(), app_private.campaign_connection_credentials(uuid, uuid, text),
   app_private.record_connection_validation(uuid, uuid, boolean, text), app_private.begin_sms_send(uuid, uuid, text),
   app_private.finish_sms_send(uuid, uuid, int, text, text, int, text, text),
