@@ -38,7 +38,8 @@ export const TWILIO_API_URL = 'https://api.twilio.com';
 export function localTime(at: Date, timeZone: string): string {
   const day = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'long', month: 'long', day: 'numeric' }).format(at);
   const time = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', minute: '2-digit' }).format(at);
-  return `${day} at ${time}`;
+  // ICU puts narrow no-break spaces before AM/PM: plain spaces keep the SMS in GSM-7.
+  return `${day} at ${time}`.replace(/[\u202f\u00a0]/g, ' ');
 }
 
 /** The signed link of a reminder's {{cancel_url}} (gateway: /appointments/cancel/{token}). */

@@ -10,6 +10,7 @@ import { healthRoutes } from './routes/health.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { consentRoutes } from './routes/consent.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
+import { appointmentCancelRoutes } from './routes/appointment-cancel.ts';
 import { trackingRoutes } from './routes/tracking.ts';
 import { mfaRoutes } from './routes/mfa.ts';
 import { ssoRoutes } from './routes/sso.ts';
@@ -62,6 +63,7 @@ export async function buildServer(config: GatewayConfig, db: Db): Promise<Fastif
   await app.register(uploadRoutes, { db, encryptionKey: config.encryptionKey });
   await app.register(consentRoutes, { db, encryptionKey: config.encryptionKey, tokens, publicUrl: process.env.PUBLIC_URL });
   await app.register(unsubscribeRoutes, { db, encryptionKey: config.encryptionKey });
+  await app.register(appointmentCancelRoutes, { db, encryptionKey: config.encryptionKey });
   await app.register(trackingRoutes, { db, encryptionKey: config.encryptionKey });
   // The operator console at / and PostgREST on the same origin under /rest/.
   await app.register(consoleRoutes, { postgrestUrl: config.postgrestUrl, distDir: process.env.CONSOLE_DIST_DIR ?? consoleDist });

@@ -331,3 +331,36 @@ begin
   return id;
 end
 $$;
+
+-- The reminder's {{cancel_url}} page (gateway/src/routes/appointment-cancel.ts; the signed
+-- token names the org and the appointment).
+create or replace function app_private.appointment_cancel_page(org_id uuid, appointment_id uuid)
+  returns table (org_name text, starts_at_local text, resource text, status text)
+  language sql stable security definer
+  set search_path = pg_catalog, public
+as $$
+  select g.name, trim(to_char(a.starts_at at time zone g.timezone, 'FMDay, FMMonth FMDD "at" FMHH12:MI AM')), r.name, a.status
+    from app_public.appointments a
+    join app_public.organizations g on g.id = a.org_id
+    join app_public.resources r on r.org_id = a.org_id and r.id = a.resource_id
+   where a.org_id = appointment_cancel_page.org_id and a.id = appointment_cancel_page.appointment_id
+$$;
+
+create or replace function app_private.cancel_appointment_by_link(org_id uuid, appointment_id uuid) returns boolean
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  appt app_public.appointments;
+begin
+  update app_public.appointments a set status = 'cancelled', cancelled_at = coalesce(a.cancelled_at, now())
+   where a.org_id = cancel_appointment_by_link.org_id and a.id = cancel_appointment_by_link.appointment_id and a.status = 'booked'
+  returning * into appt;
+  if appt.id is not null then
+    insert into app_public.pipeline_events (org_id, kind, contact_id, subject_id, data)
+    values (appt.org_id, 'appointment_cancelled', appt.contact_id, appt.id, jsonb_build_object('by', 'sms_link', 'starts_at', appt.starts_at));
+  end if;
+  return exists (select 1 from app_public.appointments a
+                  where a.org_id = cancel_appointment_by_link.org_id and a.id = cancel_appointment_by_link.appointment_id);
+end
+$$;

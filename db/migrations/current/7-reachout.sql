@@ -311,3 +311,5 @@ grant execute on function app_private.begin_lead_push(uuid, uuid, text, int), ap
   app_private.finish_sms_send(uuid, uuid, int, text, text, int, text, text),
   app_private.process_sms_events(uuid, smallint, int, uuid), app_private.due_sms_events(uuid, smallint, int)
   to switchboard_worker;
+grant execute on function app_private.appointment_cancel_page(uuid, uuid), app_private.cancel_appointment_by_link(uuid, uuid)
+  to switchboard_gateway;
