@@ -95,6 +95,9 @@ export const send_sms: Task = async (payload, helpers) => {
   } catch {
     /* not JSON: the status code decides */
   }
+  // A request that never left (refused by the SSRF guard, no connection, no DNS) is known
+  // not to have been sent: status 0 is retried. Any other missing answer is in doubt.
+  if (res.status === null && /^refused:|ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(res.error ?? '')) res.status = 0;
   const ok = res.status !== null && res.status >= 200 && res.status < 300;
   const done = await finish(res.status, ok ? (answer.sid ?? null) : null, ok ? (answer.status ?? null) : null,
     typeof answer.code === 'number' ? answer.code : null,

@@ -42,6 +42,10 @@ async function contact(phone: string, firstName = 'Pat'): Promise<string> {
   return rows[0].id;
 }
 
+/** A free slot days ahead (every call a later hour: one resource, no overlaps). */
+let slots = 0;
+const slot = (days: number) => new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000 + days * 86_400_000 + 7_200_000 * ++slots);
+
 async function book(contactId: string, startsAt: Date): Promise<string> {
   const res = await rpc('book_appointment', { starts_at: startsAt.toISOString(), ends_at: new Date(startsAt.getTime() + 30 * 60_000).toISOString(),
     contact_id: contactId, resource_id: resourceId });
@@ -55,9 +59,10 @@ const reminders = async (appointmentId: string) =>
     [appointmentId, 'reminder'])).rows;
 
 /** Time travel for one message: due now. */
-const dueNow = (ids: string[]) =>
-  pool.query('select app_private.schedule_sms(org_id, id, now()) from app_public.sms_messages where id = any($1::uuid[])',
-    [ids]).then(() => pool.query('update app_public.sms_messages set send_at = now() where id = any($1::uuid[])', [ids]));
+const dueNow = async (ids: string[]) => {
+  await pool.query('update app_public.sms_messages set send_at = now() where id = any($1::uuid[])', [ids]);
+  await pool.query('select app_private.schedule_sms(org_id, id, now()) from app_public.sms_messages where id = any($1::uuid[])', [ids]);
+};
 
 /** An inbound request exactly as Twilio sends it: form-encoded, signed over the full URL. */
 async function fromTwilio(params: Record<string, string>, token = AUTH_TOKEN) {
@@ -123,12 +128,16 @@ describe('appointment reminders', () => {
     const ids = (await Promise.all(appointments.map(reminders))).flat().map((r) => r.id);
     expect(ids).toHaveLength(20);
 
-    // 30 graphile-worker runners that only run send_sms, plus the stack's own worker.
-    const workerPool = new pg.Pool({ connectionString: resolveConfig(stack().env).workerUrl, max: 32 });
-    workerPool.on('error', () => {});
+    // These in-process workers send to the local Twilio like the stack's worker: the operator's SSRF allowance.
+    process.env.DELIVERY_ALLOW_PRIVATE_URLS = '1';
+    // 30 graphile-worker runners (each its own pool: LISTEN + one job) that only run send_sms, plus the stack's own worker.
+    const pools: pg.Pool[] = [];
     const runners: Runner[] = [];
     try {
       for (let i = 0; i < 30; i++) {
+        const workerPool = new pg.Pool({ connectionString: resolveConfig(stack().env).workerUrl, max: 3 });
+        workerPool.on('error', () => {});
+        pools.push(workerPool);
         runners.push(await run({ pgPool: workerPool, concurrency: 1, pollInterval: 50, noHandleSignals: true, taskList: { send_sms },
           logger: new Logger(() => () => {}) }));
       }
@@ -142,7 +151,7 @@ describe('appointment reminders', () => {
         'every duplicate job done', 30_000);
     } finally {
       await Promise.all(runners.map((r) => r.stop()));
-      await workerPool.end();
+      await Promise.all(pools.map((p) => p.end()));
     }
     expect(twilio.violations).toEqual([]);
     const { rows } = await pool.query<{ twilio_sid: string; to_number: string; body: string }>(
@@ -158,7 +167,7 @@ describe('appointment reminders', () => {
   }, 120_000);
 
   it('a reschedule moves the pending reminders, and a cancel removes them', async () => {
-    const startsAt = new Date(Date.now() + 5 * 86_400_000);
+    const startsAt = slot(5);
     const id = await book(await contact('+14155557001'), startsAt);
     const before = await reminders(id);
     expect(before.map((r) => r.status)).toEqual(['scheduled', 'scheduled']);
@@ -178,7 +187,7 @@ describe('appointment reminders', () => {
 
   it('the reminder\'s {{cancel_url}} shows the appointment and cancels it', async () => {
     const phone = '+14155557003';
-    const id = await book(await contact(phone), new Date(Date.now() + 4 * 86_400_000));
+    const id = await book(await contact(phone), slot(4));
     const [r] = await reminders(id);
     await dueNow([r.id]);
     await waitFor(async () => twilio.messages.some((m) => m.to === phone), 'the reminder', 20_000);
@@ -214,7 +223,7 @@ describe('inbound SMS', () => {
   it('STOP suppresses the number (E.164, visible to admins) and START lifts it', async () => {
     const phone = '+14155558001';
     const contactId = await contact(phone);
-    const id = await book(contactId, new Date(Date.now() + 4 * 86_400_000));
+    const id = await book(contactId, slot(4));
     expect((await inboundSms(phone, ' Stop ')).status).toBe(200);
     await processed(`in:SM${String(smsCounter).padStart(32, '0')}`);
     const listed = (await (await rest(`/suppressions?phone=eq.${encodeURIComponent(phone)}&select=phone,reason`, admin)).json()) as unknown[];
@@ -225,7 +234,7 @@ describe('inbound SMS', () => {
     await processed(`in:SM${String(smsCounter).padStart(32, '0')}`);
     expect((await (await rest(`/suppressions?phone=eq.${encodeURIComponent(phone)}`, admin)).json())).toEqual([]);
     // Reminders of a new booking go out again.
-    const again = await book(contactId, new Date(Date.now() + 6 * 86_400_000));
+    const again = await book(contactId, slot(6));
     const [r] = await reminders(again);
     await dueNow([r.id]);
     await waitFor(async () => twilio.messages.some((m) => m.to === phone), 'a reminder to the number again', 20_000);
@@ -233,7 +242,7 @@ describe('inbound SMS', () => {
 
   it('error 21610 suppresses the number and is never retried', async () => {
     const phone = '+14155559999';
-    const id = await book(await contact(phone), new Date(Date.now() + 4 * 86_400_000));
+    const id = await book(await contact(phone), slot(4));
     const [first, second] = await reminders(id);
     await dueNow([first.id]);
     await waitFor(async () => (await reminders(id))[0].status === 'suppressed', 'the 21610 answer recorded', 20_000);
@@ -249,7 +258,7 @@ describe('inbound SMS', () => {
   it('status callbacks only move forward; other replies land on the contact', async () => {
     const phone = '+14155558101';
     const contactId = await contact(phone);
-    const id = await book(contactId, new Date(Date.now() + 4 * 86_400_000));
+    const id = await book(contactId, slot(4));
     const [r] = await reminders(id);
     await dueNow([r.id]);
     await waitFor(async () => !!(await reminders(id))[0].twilio_sid, 'sent', 20_000);
@@ -267,7 +276,7 @@ describe('inbound SMS', () => {
 
   it('a reply of "C" to a reminder cancels the appointment after a confirmation SMS (org setting, off by default)', async () => {
     const phone = '+14155558201';
-    const id = await book(await contact(phone), new Date(Date.now() + 4 * 86_400_000));
+    const id = await book(await contact(phone), slot(4));
     const [r] = await reminders(id);
     await dueNow([r.id]);
     await waitFor(async () => !!(await reminders(id))[0].twilio_sid, 'the reminder sent', 20_000);

@@ -253,8 +253,9 @@ $$;
 
 -- Worker: the outcome of the POST. sid + status on success; Twilio's error code otherwise.
 -- 21610 (the recipient unsubscribed from this number) suppresses the number, never retried.
--- 429 and 5xx (Twilio created nothing) go again with backoff; no answer at all (timeout,
--- connection lost) leaves the message `in_doubt`, never re-sent: one SMS at most.
+-- 429 and 5xx (Twilio created nothing) and requests that never left (status 0) go again
+-- with backoff; no answer at all (timeout, connection lost mid-request) leaves the message
+-- `in_doubt`, never re-sent: one SMS at most.
 create or replace function app_private.finish_sms_send(
   org_id uuid, message_id uuid, http_status int, sid text, twilio_status text, error_code int, error text, rendered_body text)
   returns text
@@ -297,7 +298,8 @@ begin
      where s.org_id = msg.org_id and s.id = msg.id;
     return 'in_doubt';
   end if;
-  if (http_status = 429 or http_status >= 500) and msg.attempts < 5 then
+  -- 0: the request never left (no connection, refused by the SSRF guard): safe to retry.
+  if (http_status in (0, 429) or http_status >= 500) and msg.attempts < 5 then
     update app_public.sms_messages s
        set status = 'scheduled', send_at = now() + make_interval(secs => 5 * power(4, msg.attempts - 1)),
            error_code = finish_sms_send.error_code, error = left(finish_sms_send.error, 300), updated_at = now()
