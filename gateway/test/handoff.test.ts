@@ -199,6 +199,43 @@ describe('hand-off into campaign tools', () => {
     }
   }, 90_000);
 
+  it('admins add a connection and rotate its key through the gateway; members cannot; the key is never shown', async () => {
+    const sl = await smartleadServer({ apiKey: 'gw-key-0123456789', campaignId: '321' });
+    try {
+      const org = await createOrg('Self-service org');
+      const admin = await login(org.email, org.password);
+      const memberEmail = `m-${Date.now()}@example.test`;
+      await cli('user', 'add', '--org', org.orgId, '--email', memberEmail, '--password', 'member password', '--role', 'member');
+      const member = await login(memberEmail, 'member password');
+      const post = (token: string | undefined, body: unknown) => fetch(`${stack().gatewayUrl}/handoff/connections`, {
+        method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+      const body = { provider: 'smartlead', campaign_id: 321, api_key: 'gw-key-0123456789', name: 'Main SmartLead' };
+      expect((await post(undefined, body)).status).toBe(401);
+      expect((await post(member, body)).status).toBe(403);
+      expect((await post(admin, { ...body, field_mapping: { email: 'pii_encrypted' } })).status).toBe(400);
+      const created = await post(admin, body);
+      expect(created.status).toBe(201);
+      const { connection_id } = (await created.json()) as { connection_id: string };
+      // The platform's base URL is the operator's to set (the local test double here).
+      await cli('connection', 'base-url', '--org', org.orgId, '--connection', connection_id, '--base-url', `${sl.url}/api/v1`);
+      const rotate = (token: string, key: string) => fetch(`${stack().gatewayUrl}/handoff/connections/${connection_id}/api-key`, {
+        method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ api_key: key }) });
+      expect((await rotate(member, 'gw-key-0123456789')).status).toBe(403);
+      expect((await rotate(admin, 'gw-key-0123456789')).status).toBe(204);
+      await waitFor(async () => (await pool.query('select validation_status from app_public.campaign_connections where id = $1', [connection_id]))
+        .rows[0].validation_status === 'valid', 'validated with the key', 20_000);
+      const seen = await (await rest('/campaign_connections?select=*', admin)).text();
+      expect(seen).toContain('Main SmartLead');
+      expect(seen).not.toContain('gw-key-0123456789');
+      expect(await (await rest('/campaign_connections', member)).json()).toEqual([]);
+      const audit = (await pool.query("select actor_id from app_public.audit_log where org_id = $1 and table_name = 'app_public.campaign_connections' limit 1", [org.orgId])).rows;
+      expect(audit).toEqual([{ actor_id: org.userId }]);
+      expect(sl.violations).toEqual([]);
+    } finally {
+      await sl.close();
+    }
+  });
+
   it('a worker killed mid-chunk and restarted pushes no lead twice', async () => {
     // Its own cluster and worker: the shared stack's worker must not help out.
     const { cluster, env, config } = await createTestCluster();

@@ -230,3 +230,91 @@ as $$
          validated_at = now()
    where c.org_id = record_connection_validation.org_id and c.id = record_connection_validation.connection_id;
 $$;
+
+-- Admin self-service through the gateway (POST /handoff/connections …), which holds the
+-- encryption key: the session must be live and its member an owner or admin of the org
+-- (read from memberships, not trusted from the token). status: ok | invalid_session | forbidden.
+create or replace function app_private.admin_session(session_id uuid, out status text, out org_id uuid, out user_id uuid)
+  language plpgsql stable security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  s app_private.sessions := app_private.live_session(admin_session.session_id);
+  member_role text;
+begin
+  if s.id is null then
+    status := 'invalid_session';
+    return;
+  end if;
+  select m.role into member_role from app_public.memberships m where m.org_id = s.org_id and m.user_id = s.user_id;
+  if member_role is null then
+    status := 'invalid_session';
+  elsif member_role not in ('owner', 'admin') then
+    status := 'forbidden';
+  else
+    status := 'ok';
+    org_id := s.org_id;
+    user_id := s.user_id;
+  end if;
+end
+$$;
+
+create or replace function app_private.admin_create_campaign_connection(
+  session_id uuid, provider text, name text, external_campaign_id text, api_key text, field_mapping jsonb, encryption_key text)
+  returns table (status text, connection_id uuid)
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+#variable_conflict use_column
+declare
+  a record;
+begin
+  select * into a from app_private.admin_session(admin_create_campaign_connection.session_id);
+  status := a.status;
+  if a.status = 'ok' then
+    -- The audit trail names the admin (tg__audit reads the claims).
+    perform set_config('request.jwt.claims', jsonb_build_object('sub', a.user_id, 'org_id', a.org_id)::text, true);
+    connection_id := app_private.create_campaign_connection(a.org_id, provider, name, external_campaign_id, api_key, null,
+                                                            field_mapping, encryption_key, false);
+  end if;
+  return next;
+end
+$$;
+
+create or replace function app_private.admin_set_campaign_connection_key(session_id uuid, connection_id uuid, api_key text, encryption_key text)
+  returns text
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  a record;
+begin
+  select * into a from app_private.admin_session(admin_set_campaign_connection_key.session_id);
+  if a.status <> 'ok' then
+    return a.status;
+  end if;
+  return case when app_private.set_campaign_connection_key(a.org_id, connection_id, api_key, encryption_key) then 'ok' else 'not_found' end;
+end
+$$;
+
+create or replace function app_private.admin_configure_sms(
+  session_id uuid, account_sid text, api_key_sid text, secret text, from_number text, messaging_service_sid text,
+  status_callback_url text, encryption_key text)
+  returns text
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  a record;
+begin
+  select * into a from app_private.admin_session(admin_configure_sms.session_id);
+  if a.status <> 'ok' then
+    return a.status;
+  end if;
+  perform set_config('request.jwt.claims', jsonb_build_object('sub', a.user_id, 'org_id', a.org_id)::text, true);
+  -- The base URL stays as the operator set it (it is where the token is sent).
+  perform app_private.configure_sms(a.org_id, account_sid, api_key_sid, secret, from_number, messaging_service_sid,
+    (select s.base_url from app_public.sms_settings s where s.org_id = a.org_id), status_callback_url, encryption_key, true);
+  return 'ok';
+end
+$$;

@@ -313,3 +313,7 @@ grant execute on function app_private.begin_lead_push(uuid, uuid, text, int), ap
   to switchboard_worker;
 grant execute on function app_private.appointment_cancel_page(uuid, uuid), app_private.cancel_appointment_by_link(uuid, uuid)
   to switchboard_gateway;
+grant execute on function app_private.admin_create_campaign_connection(uuid, text, text, text, text, jsonb, text),
+  app_private.admin_set_campaign_connection_key(uuid, uuid, text, text),
+  app_private.admin_configure_sms(uuid, text, text, text, text, text, text, text)
+  to switchboard_gateway;
