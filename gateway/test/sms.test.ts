@@ -295,3 +295,28 @@ describe('inbound SMS', () => {
     expect(twilio.violations).toEqual([]);
   });
 });
+
+describe('SMS credentials through the gateway', () => {
+  it('admins set the Twilio credentials (never shown back); members cannot', async () => {
+    const memberEmail = uniqueEmail('member');
+    await cli('user', 'add', '--org', orgId, '--email', memberEmail, '--password', 'member password', '--role', 'member');
+    const member = await login(memberEmail, 'member password');
+    const put = (token: string, body: unknown) => fetch(`${stack().gatewayUrl}/handoff/sms`, {
+      method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    const body = { account_sid: ACCOUNT_SID, auth_token: AUTH_TOKEN, from_number: '+14155550100', status_callback_url: `${stack().gatewayUrl}${sourceUrl}` };
+    expect((await put(member, body)).status).toBe(403);
+    expect((await put(admin, { ...body, messaging_service_sid: `MG${'1'.repeat(32)}` })).status).toBe(400);
+    expect((await put(admin, body)).status).toBe(204);
+    const seen = await (await rest('/sms_settings?select=*', admin)).text();
+    expect(seen).toContain(ACCOUNT_SID);
+    expect(seen).not.toContain(AUTH_TOKEN);
+    expect(JSON.parse(seen)[0].base_url).toBe(twilio.url); // the operator's base URL is kept
+    // Still sends with them.
+    const phone = '+14155558301';
+    const id = await book(await contact(phone), slot(4));
+    const [r] = await reminders(id);
+    await dueNow([r.id]);
+    await waitFor(async () => twilio.messages.some((m) => m.to === phone), 'a reminder with the new credentials', 20_000);
+    expect(twilio.violations).toEqual([]);
+  });
+});
