@@ -366,3 +366,16 @@ begin
                   where a.org_id = cancel_appointment_by_link.org_id and a.id = cancel_appointment_by_link.appointment_id);
 end
 $$;
+
+-- Safety net (cron, with requeue_lead_pushes): an SMS claimed by a worker that died before
+-- Twilio answered is `in_doubt` (never re-sent: one SMS at most), visible in system_health.
+create or replace function app_private.expire_sms_in_flight(older_than interval default '5 minutes') returns int
+  language sql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+  with gone as (
+    update app_public.sms_messages m set status = 'in_doubt', error = 'the worker stopped before Twilio answered', updated_at = now()
+     where m.status = 'sending' and m.updated_at < now() - older_than
+    returning m.id)
+  select count(*)::int from gone
+$$;

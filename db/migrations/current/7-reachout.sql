@@ -317,3 +317,4 @@ grant execute on function app_private.admin_create_campaign_connection(uuid, tex
   app_private.admin_set_campaign_connection_key(uuid, uuid, text, text),
   app_private.admin_configure_sms(uuid, text, text, text, text, text, text, text)
   to switchboard_gateway;
+grant execute on function app_private.expire_sms_in_flight(interval) to switchboard_worker;
