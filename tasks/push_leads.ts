@@ -1,6 +1,6 @@
 import type { Task } from 'graphile-worker';
 import { loadEnvFile, resolveConfig } from '../scripts/lib/config.ts';
-import { alreadyInCampaign, type Connection, type LeadResult, type MappedLead, type Provider, push, validEmail } from './lib/campaign-tools.ts';
+import { alreadyInCampaign, type Connection, type LeadResult, type MappedLead, type Provider, push, validEmail } from './lib/campaign-tools/index.ts';
 
 interface Payload {
   org_id: string;

@@ -1,6 +1,6 @@
 import type { Task } from 'graphile-worker';
 import { loadEnvFile, resolveConfig } from '../scripts/lib/config.ts';
-import { type Provider, validate } from './lib/campaign-tools.ts';
+import { type Provider, validate } from './lib/campaign-tools/index.ts';
 
 let encryptionKey: string | undefined;
 function key(): string {
