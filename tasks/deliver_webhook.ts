@@ -62,7 +62,7 @@ export function retryAfterSeconds(value: string | undefined): number | null {
   return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
-interface Outcome {
+export interface Outcome {
   status: number | null;
   excerpt: string | null;
   error: string | null;
@@ -71,6 +71,20 @@ interface Outcome {
 
 /** One POST, no redirects, 15 s budget for the whole exchange, SSRF guard on every resolved address. */
 function send(url: string, headers: Record<string, string>, body: string): Promise<Outcome> {
+  return httpRequest('POST', url, headers, body);
+}
+
+/**
+ * One outbound HTTP call with the delivery engine's guards (no redirects, one time budget,
+ * SSRF check of every resolved address unless DELIVERY_ALLOW_PRIVATE_URLS). Also used by
+ * the campaign-tool pushes and Twilio sends. `excerpt` keeps the first `maxBody` bytes.
+ */
+export function httpRequest(
+  method: string, url: string, headers: Record<string, string>, body: string | null,
+  options: { maxBody?: number; timeoutMs?: number } = {},
+): Promise<Outcome> {
+  const maxBody = options.maxBody ?? 2048;
+  const timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
   const target = new URL(url);
   const guard = !allowPrivateTargets();
   const host = target.hostname.replace(/^\[|\]$/g, '');
@@ -98,18 +112,18 @@ function send(url: string, headers: Record<string, string>, body: string): Promi
     };
     const req = client.request(
       target,
-      { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: lookup as never },
+      { method, headers: body === null ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: lookup as never },
       (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {
-          if (size < 2048) chunks.push(c);
+          if (size < maxBody) chunks.push(c);
           size += c.length;
         });
         const done = () =>
           finish({
             status: res.statusCode ?? null,
-            excerpt: Buffer.concat(chunks).toString('utf8').slice(0, 500),
+            excerpt: Buffer.concat(chunks).toString('utf8').slice(0, maxBody === 2048 ? 500 : maxBody),
             error: null,
             retryAfter: retryAfterSeconds(res.headers['retry-after'] as string | undefined),
           });
@@ -118,10 +132,11 @@ function send(url: string, headers: Record<string, string>, body: string): Promi
       },
     );
     const timer = setTimeout(() => {
-      req.destroy(new Error(`timed out after ${TIMEOUT_MS} ms`));
-    }, TIMEOUT_MS);
+      req.destroy(new Error(`timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
     req.on('error', (err) => finish({ status: null, excerpt: null, error: err.message, retryAfter: null }));
-    req.end(body);
+    if (body === null) req.end();
+    else req.end(body);
   });
 }
 

@@ -21,6 +21,11 @@ import { send_emails } from './send_emails.ts';
 import { calendar_sync } from './calendar_sync.ts';
 import { calendar_sync_tick } from './calendar_sync_tick.ts';
 import { calendar_push } from './calendar_push.ts';
+import { push_leads } from './push_leads.ts';
+import { validate_campaign_connection } from './validate_campaign_connection.ts';
+import { requeue_lead_pushes } from './requeue_lead_pushes.ts';
+import { send_sms } from './send_sms.ts';
+import { process_sms_events } from './process_sms_events.ts';
 
 /**
  * Every graphile-worker task, by identifier. Each lives in its own file named after
@@ -50,4 +55,9 @@ export const taskList: TaskList = {
   calendar_sync,
   calendar_sync_tick,
   calendar_push,
+  push_leads,
+  validate_campaign_connection,
+  requeue_lead_pushes,
+  send_sms,
+  process_sms_events,
 };

@@ -10,6 +10,8 @@ import { healthRoutes } from './routes/health.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { consentRoutes } from './routes/consent.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
+import { appointmentCancelRoutes } from './routes/appointment-cancel.ts';
+import { handoffRoutes } from './routes/handoff.ts';
 import { trackingRoutes } from './routes/tracking.ts';
 import { mfaRoutes } from './routes/mfa.ts';
 import { ssoRoutes } from './routes/sso.ts';
@@ -35,6 +37,10 @@ export const redactPaths = [
   'body.current_password',
   'body.new_password',
   'body.token',
+  'req.headers["x-twilio-signature"]',
+  'body.api_key',
+  'body.auth_token',
+  'body.api_key_secret',
 ];
 
 /** A webhook URL's path secret (`/webhooks/{provider}/{source_id}/{secret}`) never reaches a log. */
@@ -74,6 +80,8 @@ export async function buildServer(config: GatewayConfig, db: Db): Promise<Fastif
   await app.register(uploadRoutes, { db, encryptionKey: config.encryptionKey });
   await app.register(consentRoutes, { db, encryptionKey: config.encryptionKey, tokens, publicUrl: process.env.PUBLIC_URL });
   await app.register(unsubscribeRoutes, { db, encryptionKey: config.encryptionKey });
+  await app.register(appointmentCancelRoutes, { db, encryptionKey: config.encryptionKey });
+  await app.register(handoffRoutes, { db, encryptionKey: config.encryptionKey, tokens });
   await app.register(trackingRoutes, { db, encryptionKey: config.encryptionKey });
   await app.register(calendarRoutes, { db });
   // The operator console at / and PostgREST on the same origin under /rest/.

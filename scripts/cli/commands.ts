@@ -58,7 +58,7 @@ export const commands: Record<string, Command> = {
       one(client, 'select app_private.add_user($1, $2, $3, $4) as user_id', [v.org, v.email, v.password, v.role]),
   },
   'source create': {
-    usage: '--org ORG --provider smartlead|replyio|vapi|standard|csv [--name N] [--secret S] ' +
+    usage: '--org ORG --provider smartlead|replyio|vapi|standard|csv|twilio [--name N] [--secret S] ' +
       '[--auth secret|bearer|hmac] [--hmac-algorithm sha256|sha512|sha1] [--hmac-header H] ' +
       '[--hmac-timestamp-header H|none] [--hmac-payload F] [--hmac-encoding hex|base64] [--hmac-prefix P] [--secret-base64]',
     options: { org: str, provider: str, name: str, secret: str, ...vapiAuthOptions },
@@ -135,6 +135,58 @@ export const commands: Record<string, Command> = {
         v.endpoint, toInterval(v.grace ?? '24h'), config.encryptionKey,
       ]);
       return { endpoint_id: v.endpoint, secret };
+    },
+  },
+  'connection create': {
+    usage: '--org ORG --provider smartlead|replyio|instantly --campaign ID --api-key K|- [--name N] [--base-url URL] ' +
+      '[--mapping JSON]  (the key is read from CAMPAIGN_TOOL_API_KEY when --api-key is "-")',
+    options: { org: str, provider: str, campaign: str, 'api-key': str, name: str, 'base-url': str, mapping: str },
+    required: ['org', 'provider', 'campaign', 'api-key'],
+    run: (client, v, config) => {
+      const apiKey = v['api-key'] === '-' ? process.env.CAMPAIGN_TOOL_API_KEY : v['api-key'];
+      return one(client, 'select app_private.create_campaign_connection($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9) as connection_id', [
+        v.org, v.provider, v.name ?? null, v.campaign, apiKey, v['base-url'] ?? null, v.mapping ?? null, config.encryptionKey,
+        /^(1|true|yes)$/i.test(process.env.DELIVERY_ALLOW_PRIVATE_URLS ?? ''),
+      ]);
+    },
+  },
+  'connection key': {
+    usage: '--org ORG --connection ID --api-key K|-  (a new API key; the connection is validated again)',
+    options: { org: str, connection: str, 'api-key': str },
+    required: ['org', 'connection', 'api-key'],
+    run: (client, v, config) => {
+      const apiKey = v['api-key'] === '-' ? process.env.CAMPAIGN_TOOL_API_KEY : v['api-key'];
+      return one(client, 'select app_private.set_campaign_connection_key($1, $2, $3, $4) as updated', [v.org, v.connection, apiKey, config.encryptionKey]);
+    },
+  },
+  'connection base-url': {
+    usage: '--org ORG --connection ID --base-url URL|none  (where the worker sends its calls; SSRF-guarded)',
+    options: { org: str, connection: str, 'base-url': str },
+    required: ['org', 'connection', 'base-url'],
+    run: (client, v) =>
+      one(client, 'select app_private.set_campaign_connection_base_url($1, $2, $3, $4) as updated', [
+        v.org, v.connection, v['base-url'] === 'none' ? null : v['base-url'],
+        /^(1|true|yes)$/i.test(process.env.DELIVERY_ALLOW_PRIVATE_URLS ?? ''),
+      ]),
+  },
+  'sms configure': {
+    usage: '--org ORG --account-sid AC… (--auth-token T | --api-key-sid SK… --api-key-secret S) (--from +1… | --messaging-service-sid MG…) ' +
+      '[--status-callback URL] [--base-url URL]  (a value "-" is read from TWILIO_SECRET)',
+    options: {
+      org: str, 'account-sid': str, 'auth-token': str, 'api-key-sid': str, 'api-key-secret': str, from: str,
+      'messaging-service-sid': str, 'status-callback': str, 'base-url': str,
+    },
+    required: ['org', 'account-sid'],
+    run: async (client, v, config) => {
+      const given = v['api-key-sid'] ? v['api-key-secret'] : v['auth-token'];
+      const secret = given === '-' ? process.env.TWILIO_SECRET : given;
+      if (!secret) throw new Error('give --auth-token, or --api-key-sid with --api-key-secret');
+      await client.query('select app_private.configure_sms($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
+        v.org, v['account-sid'], v['api-key-sid'] ?? null, secret, v.from ?? null, v['messaging-service-sid'] ?? null,
+        v['base-url'] ?? null, v['status-callback'] ?? null, config.encryptionKey,
+        /^(1|true|yes)$/i.test(process.env.DELIVERY_ALLOW_PRIVATE_URLS ?? ''),
+      ]);
+      return { org_id: v.org, configured: true };
     },
   },
   'flag set': {

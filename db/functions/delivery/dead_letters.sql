@@ -1,5 +1,6 @@
 -- Admin RPC: a dead letter goes back to work: a dead webhook event is processed again,
--- a dead delivery is sent again with a fresh attempt budget.
+-- a dead delivery is sent again with a fresh attempt budget, a dead lead push chunk or a
+-- refused SMS goes out again.
 create or replace function app_public.retry_dead_letter(dead_letter_id bigint) returns app_public.dead_letters
   language plpgsql volatile security definer
   set search_path = pg_catalog, public
@@ -27,6 +28,16 @@ begin
     perform app_private.schedule_event_processing(task, ev.org_id, ev.shard, now(), 'preserve_run_at');
   elsif dl.kind = 'delivery' then
     perform app_private.requeue_delivery(dl.org_id, dl.ref_id, app_public.current_user_id());
+  elsif dl.kind = 'lead_push' then
+    -- A dead push chunk: its failed leads go again (handoff/push.sql).
+    perform app_private.requeue_lead_push(dl.org_id, dl.ref_id, app_public.current_user_id());
+  elsif dl.kind = 'sms' then
+    -- An SMS Twilio refused (not one whose fate is unknown): sent again.
+    update app_public.sms_messages m set status = 'scheduled', send_at = now(), attempts = 0, updated_at = now()
+     where m.org_id = dl.org_id and m.id = dl.ref_id and m.status = 'failed';
+    if found then
+      perform app_private.schedule_sms(dl.org_id, dl.ref_id);
+    end if;
   end if;
   return dl;
 end

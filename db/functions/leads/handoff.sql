@@ -4,6 +4,9 @@
 -- Webhooks) and retried. Exactly once per run: the run row is stamped `handed_off_at` in
 -- the same transaction as the event, so a retried or duplicate job sends nothing more.
 -- (Each lead's status change also raises the per-lead `lead.fed` event.)
+-- An org with a campaign-tool connection (handoff/connections.sql) gets its leads pushed
+-- straight into the tool instead: chunks and per-lead push rows are written here, in the
+-- same transaction as the stamp, and the push_leads jobs send them.
 create or replace function app_private.handoff_leads(org_id uuid, local_date date, lead_ids uuid[] default null)
   returns jsonb
   language plpgsql volatile security definer
@@ -25,6 +28,12 @@ begin
   end if;
   -- Runs fed before the ids were kept on the run passed them in the job payload.
   ids := case when cardinality(run.lead_ids) > 0 then run.lead_ids else coalesce(handoff_leads.lead_ids, '{}') end;
+  n := app_private.plan_lead_pushes(run.org_id, run.local_date, ids);
+  if n > 0 then
+    return jsonb_build_object('status', 'pushing', 'local_date', run.local_date, 'connections', n,
+      'leads', cardinality(ids),
+      'chunks', (select count(*) from app_public.lead_push_chunks c where c.org_id = run.org_id and c.local_date = run.local_date));
+  end if;
   select count(*)::int,
          app_private.emit_event(run.org_id, 'leads.fed', jsonb_build_object(
            'local_date', run.local_date,

@@ -52,6 +52,20 @@ as $$
     from app_public.calendar_sources c
    where c.enabled and c.consecutive_failures >= c.alert_after
   union all
+  -- Pushes into a campaign tool that fail: a connection failing for 3 calls in a row or
+  -- refused at validation, or leads whose push went dead (handoff/push.sql).
+  select c.org_id, 'lead_push_failing', c.id::text, 'critical',
+         format('Pushes to %s connection "%s" are failing: %s', c.provider, c.name,
+                coalesce(c.validation_error, c.last_error, 'no answer')),
+         c.consecutive_failures, 3
+    from app_public.campaign_connections c
+   where c.enabled and (c.consecutive_failures >= 3 or c.validation_status = 'invalid')
+  union all
+  select p.org_id, 'lead_push_dead', 'leads', 'critical',
+         format('%s leads could not be pushed to the campaign tool in the last 24 h', count(*)), count(*), 0
+    from app_public.lead_pushes p where p.status = 'failed' and p.updated_at > now() - interval '1 day'
+   group by p.org_id
+  union all
   -- The last backup verification failed.
   select platform_org, 'backup_verification_failed', 'latest', 'critical',
          format('Backup verification %s failed: %s', b.id, left(b.error, 300)), 1, 0

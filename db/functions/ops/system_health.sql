@@ -7,7 +7,9 @@ create or replace function app_private.system_health_for_current_org()
                  disabled_endpoints bigint, queued_jobs bigint, failing_jobs bigint,
                  last_feeder_run_at timestamptz, last_contactable_refresh_at timestamptz,
                  last_backup_verified_at timestamptz, last_backup_ok boolean, worker_heartbeat_seconds double precision,
-                 checked_at timestamptz, calendar_sources_failing bigint, calendar_last_sync_error text)
+                 checked_at timestamptz, calendar_sources_failing bigint, calendar_last_sync_error text,
+                 pending_lead_pushes bigint, failed_lead_pushes_24h bigint,
+                 refused_lead_pushes_24h bigint, failing_connections bigint, failed_sms_24h bigint)
   language sql stable security definer
   set search_path = pg_catalog, public
 as $$
@@ -29,7 +31,14 @@ as $$
          now(),
          (select count(*) from app_public.calendar_sources c where c.org_id = o.id and c.enabled and c.consecutive_failures > 0),
          (select c.name || ': ' || c.last_error from app_public.calendar_sources c
-           where c.org_id = o.id and c.enabled and c.consecutive_failures > 0 order by c.last_error_at desc limit 1)
+           where c.org_id = o.id and c.enabled and c.consecutive_failures > 0 order by c.last_error_at desc limit 1),
+         (select count(*) from app_public.lead_pushes p where p.org_id = o.id and p.status = 'pending'),
+         (select count(*) from app_public.lead_pushes p where p.org_id = o.id and p.status = 'failed' and p.updated_at > now() - interval '1 day'),
+         (select count(*) from app_public.lead_pushes p where p.org_id = o.id and p.status = 'refused' and p.updated_at > now() - interval '1 day'),
+         (select count(*) from app_public.campaign_connections c
+           where c.org_id = o.id and c.enabled and (c.consecutive_failures > 0 or c.validation_status = 'invalid')),
+         (select count(*) from app_public.sms_messages m
+           where m.org_id = o.id and m.status in ('failed', 'undelivered', 'in_doubt') and m.updated_at > now() - interval '1 day')
     from app_public.organizations o
    where o.id = app_public.current_org_id() and app_public.current_user_is_admin()
 $$;
@@ -56,6 +65,16 @@ as $$
   select 'switchboard_deliveries_pending', count(*)::float8 from app_public.deliveries where status = 'pending'
   union all
   select 'switchboard_worker_heartbeat_age_seconds', coalesce(app_private.seconds_since_worker_heartbeat(), -1)::float8
+  union all
+  select 'switchboard_lead_pushes_pending', count(*)::float8 from app_public.lead_pushes where status = 'pending'
+  union all
+  select 'switchboard_lead_pushes_failed', count(*)::float8 from app_public.lead_pushes where status = 'failed'
+  union all
+  select 'switchboard_lead_push_connections_failing', count(*)::float8 from app_public.campaign_connections
+   where enabled and (consecutive_failures > 0 or validation_status = 'invalid')
+  union all
+  select 'switchboard_sms_failed_24h', count(*)::float8 from app_public.sms_messages
+   where status in ('failed', 'undelivered', 'in_doubt') and updated_at > now() - interval '1 day'
   union all
   select 'switchboard_backup_last_ok', coalesce((select ok::int from app_private.backup_verification_log order by id desc limit 1), -1)::float8
 $$;

@@ -137,11 +137,8 @@ revoke all on app_private.calendar_feed_key, app_private.calendar_source_secrets
 --!include calendars/feeds.sql
 --!include calendars/writeback.sql
 --!include calls/appointments.sql
---!include ops/alerts.sql
--- system_health gains calendar columns: its view and function are rebuilt.
-drop view if exists app_public.system_health;
-drop function if exists app_private.system_health_for_current_org();
---!include ops/system_health.sql
+-- system_health and the alert rules gain calendar columns; they are rebuilt once, in
+-- 7-reachout.sql, when every table they read exists.
 
 drop trigger if exists tg_appointments__sequence on app_public.appointments;
 create trigger tg_appointments__sequence before update of starts_at, ends_at, status on app_public.appointments
@@ -149,11 +146,6 @@ create trigger tg_appointments__sequence before update of starts_at, ends_at, st
 drop trigger if exists tg_appointments__calendar_push on app_public.appointments;
 create trigger tg_appointments__calendar_push after insert or update of starts_at, ends_at, status on app_public.appointments
   for each row execute function app_private.tg_appointments__calendar_push();
-
-create view app_public.system_health with (security_invoker = true) as
-  select * from app_private.system_health_for_current_org();
-grant select on app_public.system_health to authenticated;
-grant execute on function app_private.system_health_for_current_org() to authenticated;
 
 grant execute on function
   app_public.create_calendar_feed(uuid, boolean, text),

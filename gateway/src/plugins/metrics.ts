@@ -45,6 +45,10 @@ const OPS_HELP: Record<string, string> = {
   switchboard_dead_letters_open: 'Dead letters not yet retried',
   switchboard_deliveries_pending: 'Outbound deliveries waiting to be sent or retried',
   switchboard_worker_heartbeat_age_seconds: 'Seconds since the newest worker heartbeat',
+  switchboard_lead_pushes_pending: 'Fed leads waiting to be pushed into a campaign tool',
+  switchboard_lead_pushes_failed: 'Fed leads whose push into a campaign tool went dead (see dead_letters)',
+  switchboard_lead_push_connections_failing: 'Campaign-tool connections whose last calls failed or whose validation failed',
+  switchboard_sms_failed_24h: 'SMS failed, undelivered or in doubt in the last 24 hours',
   switchboard_backup_last_ok: '1 when the last backup verification passed, 0 when it failed, -1 when none ran',
 };
 

@@ -37,6 +37,10 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) =>
     done(null, body),
   );
+  // issue 22 (twilio): form-encoded bodies stay raw too; a provider with `contentType` takes them.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) =>
+    done(null, body),
+  );
 
   // Two independent limits (a request counts against both), checked before the body is read.
   const limits = [
@@ -61,8 +65,10 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
     const provider = providers[providerName];
     if (!provider) throw new ApiError(404, 'not_found', 'No such webhook provider.');
     const contentType = request.headers['content-type'] ?? '';
-    if (!/^application\/json\s*(;|$)/i.test(contentType) || !Buffer.isBuffer(request.body)) {
-      throw new ApiError(415, 'unsupported_media_type', 'Webhooks must be sent as application/json.');
+    // issue 22 (twilio): a provider may take another content type (Twilio posts forms).
+    if (!(provider.contentType ?? /^application\/json\s*(;|$)/i).test(contentType) || !Buffer.isBuffer(request.body)) {
+      throw new ApiError(415, 'unsupported_media_type', provider.contentType
+        ? 'These webhooks must be sent as application/x-www-form-urlencoded.' : 'Webhooks must be sent as application/json.');
     }
     const rawBody = request.body;
     if (!uuid.safeParse(sourceId).success) throw invalidSignature();
@@ -75,7 +81,7 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
     // not JSON is only reported once the sender has proved who it is.
     let json: unknown;
     try {
-      json = JSON.parse(rawBody.toString('utf8'));
+      json = provider.parseBody ? provider.parseBody(rawBody) : JSON.parse(rawBody.toString('utf8'));
     } catch {
       json = undefined;
     }
@@ -101,7 +107,7 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
       const { rows } = await options.db.query<{ event_id: string; duplicate: boolean }>(
         'select event_id, duplicate from app_private.ingest_webhook_event($1, $2, $3, $4, $5, $6, $7::jsonb)',
         [sourceId, providerName, fields.dedupeKey, fields.partitionKey ?? null, fields.eventType ?? null, fields.occurredAt ?? null,
-         stored === json ? rawBody.toString('utf8') : JSON.stringify(stored)],
+         stored === json && !provider.parseBody ? rawBody.toString('utf8') : JSON.stringify(stored)],
       );
       row = rows[0];
     } catch (error) {
@@ -111,6 +117,8 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
       request.log.error({ err: error }, 'webhook could not be stored');
       throw new ApiError(503, 'unavailable', 'The event could not be stored; retry later.', { 'retry-after': '5' });
     }
+    // issue 22 (twilio): the sender's expected acknowledgement (Twilio: TwiML), sent after the commit as usual.
+    if (provider.acknowledge) return reply.code(200).type(provider.acknowledge.contentType).send(provider.acknowledge.body);
     return reply
       .code(row.duplicate ? 200 : 202)
       .send({ status: row.duplicate ? 'duplicate' : 'accepted', event_id: row.event_id });

@@ -9,7 +9,7 @@ export interface SignedRequest {
   /** The body parsed as JSON, or undefined when it is not JSON (checked after authentication). */
   json: unknown;
   method: string;
-  /** The URL the sender called, as it would have signed it (Vapi's {url} placeholder). */
+  /** The full URL the sender called, as it signed it (Vapi's {url} placeholder, Twilio's signature): PUBLIC_URL + path, else scheme://host + path. */
   url: string;
   nowMs: number;
 }
@@ -48,6 +48,12 @@ export interface WebhookProvider<P = unknown> {
   verify(request: SignedRequest, credentials: SourceCredentials): boolean;
   schema: z.ZodType<P, z.ZodTypeDef, unknown>;
   inboxFields(payload: P, request: SignedRequest): InboxFields;
+  /** Body content type when not JSON (Twilio: application/x-www-form-urlencoded). */
+  contentType?: RegExp;
+  /** Parses a non-JSON body into the object the schema validates and the inbox stores. */
+  parseBody?(rawBody: Buffer): unknown;
+  /** The 2xx body the sender expects instead of our JSON (Twilio: empty TwiML). */
+  acknowledge?: { contentType: string; body: string };
   /** Answers within the request instead of storing (e.g. Vapi tool calls); undefined to store. */
   respondNow?(payload: P, context: SyncContext): Promise<{ status: number; body: unknown } | undefined>;
 }

@@ -2,6 +2,7 @@ import type { WebhookProvider } from '../provider.ts';
 import { replyio } from './replyio.ts';
 import { smartlead } from './smartlead.ts';
 import { standard } from './standard.ts';
+import { twilio } from './twilio.ts';
 import { vapi } from './vapi.ts';
 
 /** The webhook senders the gateway accepts, by the {provider} path segment. */
@@ -10,4 +11,5 @@ export const providers: Record<string, WebhookProvider<any>> = {
   replyio,
   standard,
   vapi,
+  twilio,
 };
