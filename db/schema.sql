@@ -202,6 +202,212 @@ $_$;
 ALTER FUNCTION app_private.address_of(mailbox text) OWNER TO switchboard_owner;
 
 --
+-- Name: admin_configure_sms(uuid, text, text, text, text, text, text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.admin_configure_sms(session_id uuid, account_sid text, api_key_sid text, secret text, from_number text, messaging_service_sid text, status_callback_url text, encryption_key text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  a record;
+begin
+  select * into a from app_private.admin_session(admin_configure_sms.session_id);
+  if a.status <> 'ok' then
+    return a.status;
+  end if;
+  perform set_config('request.jwt.claims', jsonb_build_object('sub', a.user_id, 'org_id', a.org_id)::text, true);
+  -- The base URL stays as the operator set it (it is where the token is sent).
+  perform app_private.configure_sms(a.org_id, account_sid, api_key_sid, secret, from_number, messaging_service_sid,
+    (select s.base_url from app_public.sms_settings s where s.org_id = a.org_id), status_callback_url, encryption_key, true);
+  return 'ok';
+end
+$$;
+
+ALTER FUNCTION app_private.admin_configure_sms(session_id uuid, account_sid text, api_key_sid text, secret text, from_number text, messaging_service_sid text, status_callback_url text, encryption_key text) OWNER TO switchboard_owner;
+
+--
+-- Name: admin_create_campaign_connection(uuid, text, text, text, text, jsonb, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.admin_create_campaign_connection(session_id uuid, provider text, name text, external_campaign_id text, api_key text, field_mapping jsonb, encryption_key text) RETURNS TABLE(status text, connection_id uuid)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+#variable_conflict use_column
+declare
+  a record;
+begin
+  select * into a from app_private.admin_session(admin_create_campaign_connection.session_id);
+  status := a.status;
+  if a.status = 'ok' then
+    -- The audit trail names the admin (tg__audit reads the claims).
+    perform set_config('request.jwt.claims', jsonb_build_object('sub', a.user_id, 'org_id', a.org_id)::text, true);
+    connection_id := app_private.create_campaign_connection(a.org_id, provider, name, external_campaign_id, api_key, null,
+                                                            field_mapping, encryption_key, false);
+  end if;
+  return next;
+end
+$$;
+
+ALTER FUNCTION app_private.admin_create_campaign_connection(session_id uuid, provider text, name text, external_campaign_id text, api_key text, field_mapping jsonb, encryption_key text) OWNER TO switchboard_owner;
+
+--
+-- Name: admin_session(uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.admin_session(session_id uuid, OUT status text, OUT org_id uuid, OUT user_id uuid) RETURNS record
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  s app_private.sessions := app_private.live_session(admin_session.session_id);
+  member_role text;
+begin
+  if s.id is null then
+    status := 'invalid_session';
+    return;
+  end if;
+  select m.role into member_role from app_public.memberships m where m.org_id = s.org_id and m.user_id = s.user_id;
+  if member_role is null then
+    status := 'invalid_session';
+  elsif member_role not in ('owner', 'admin') then
+    status := 'forbidden';
+  else
+    status := 'ok';
+    org_id := s.org_id;
+    user_id := s.user_id;
+  end if;
+end
+$$;
+
+ALTER FUNCTION app_private.admin_session(session_id uuid, OUT status text, OUT org_id uuid, OUT user_id uuid) OWNER TO switchboard_owner;
+
+--
+-- Name: admin_set_campaign_connection_key(uuid, uuid, text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.admin_set_campaign_connection_key(session_id uuid, connection_id uuid, api_key text, encryption_key text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  a record;
+begin
+  select * into a from app_private.admin_session(admin_set_campaign_connection_key.session_id);
+  if a.status <> 'ok' then
+    return a.status;
+  end if;
+  return case when app_private.set_campaign_connection_key(a.org_id, connection_id, api_key, encryption_key) then 'ok' else 'not_found' end;
+end
+$$;
+
+ALTER FUNCTION app_private.admin_set_campaign_connection_key(session_id uuid, connection_id uuid, api_key text, encryption_key text) OWNER TO switchboard_owner;
+
+--
+-- Name: apply_twilio_event(uuid, jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.apply_twilio_event(org_id uuid, p jsonb) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  the_org constant uuid := apply_twilio_event.org_id;
+  sid text := coalesce(p ->> 'MessageSid', p ->> 'SmsSid');
+  new_status text := lower(coalesce(p ->> 'MessageStatus', p ->> 'SmsStatus'));
+  from_number text := app_private.normalize_e164(p ->> 'From');
+  word text := upper(btrim(coalesce(p ->> 'Body', ''), E' \t\r\n.!'));
+  msg app_public.sms_messages;
+  cfg app_public.sms_settings;
+  contact uuid;
+  appt app_public.appointments;
+  tz text;
+begin
+  -- A status callback of a message we sent.
+  if p ->> 'Body' is null and sid is not null then
+    select * into msg from app_public.sms_messages s where s.org_id = the_org and s.twilio_sid = sid for update;
+    if msg.id is null then
+      return 'unknown_message';
+    end if;
+    if new_status = 'sending' then
+      new_status := 'sending_twilio';
+    end if;
+    if (p ->> 'ErrorCode') = '21610' then
+      insert into app_public.suppressions (org_id, phone, reason, source)
+      values (the_org, msg.to_number, 'unsubscribed', 'twilio:21610') on conflict do nothing;
+    end if;
+    if app_private.sms_status_rank(new_status) > app_private.sms_status_rank(msg.status) then
+      update app_public.sms_messages s
+         set status = new_status, twilio_status = lower(p ->> 'MessageStatus'),
+             error_code = coalesce(nullif(p ->> 'ErrorCode', '')::int, s.error_code), updated_at = now()
+       where s.org_id = the_org and s.id = msg.id;
+      return 'status:' || new_status;
+    end if;
+    return 'status_ignored';
+  end if;
+
+  if from_number is null then
+    return 'no_sender';
+  end if;
+  select k.id into contact from app_public.contacts k
+   where k.org_id = the_org and app_private.normalize_e164(k.phone) = from_number order by k.created_at limit 1;
+  select * into cfg from app_public.sms_settings s where s.org_id = the_org;
+
+  -- Cancel by reply (an org setting, off by default): "C" or "cancel" to a reminder
+  -- cancels that upcoming appointment and a confirmation SMS says so.
+  if cfg.cancel_by_reply and word in ('C', 'CANCEL') then
+    select a.* into appt from app_public.appointments a
+      join app_public.sms_messages s on s.org_id = a.org_id and s.appointment_id = a.id
+     where a.org_id = the_org and a.status = 'booked' and a.starts_at > now()
+       and s.kind = 'reminder' and s.to_number = from_number and s.twilio_sid is not null
+     order by s.sent_at desc nulls last limit 1;
+    if appt.id is not null then
+      update app_public.appointments a set status = 'cancelled', cancelled_at = coalesce(a.cancelled_at, now())
+       where a.org_id = the_org and a.id = appt.id;
+      insert into app_public.pipeline_events (org_id, kind, contact_id, subject_id, data)
+      values (the_org, 'appointment_cancelled', appt.contact_id, appt.id,
+              jsonb_build_object('by', 'sms_reply', 'starts_at', appt.starts_at, 'message_sid', sid));
+      select g.timezone into tz from app_public.organizations g where g.id = the_org;
+      perform app_private.queue_sms(the_org, 'cancel_confirmation', appt.contact_id, appt.id, from_number,
+        format('Your appointment on %s is cancelled. Reply STOP to stop these messages.',
+               trim(to_char(appt.starts_at at time zone tz, 'FMDay, FMMonth FMDD "at" FMHH12:MI AM'))));
+      return 'appointment_cancelled';
+    end if;
+  end if;
+
+  if word = any (app_private.sms_stop_keywords()) then
+    insert into app_public.suppressions (org_id, phone, reason, source)
+    values (the_org, from_number, 'unsubscribed', 'twilio:' || lower(word)) on conflict do nothing;
+    update app_public.sms_messages s set status = 'suppressed', updated_at = now()
+     where s.org_id = the_org and s.to_number = from_number and s.status = 'scheduled';
+    insert into app_public.pipeline_events (org_id, kind, contact_id, data)
+    values (the_org, 'sms_opted_out', contact, jsonb_build_object('keyword', word, 'from', from_number, 'message_sid', sid));
+    return 'opted_out';
+  end if;
+  if word = any (app_private.sms_start_keywords()) then
+    delete from app_public.suppressions s where s.org_id = the_org and s.phone = from_number;
+    insert into app_public.pipeline_events (org_id, kind, contact_id, data)
+    values (the_org, 'sms_opted_in', contact, jsonb_build_object('keyword', word, 'from', from_number, 'message_sid', sid));
+    return 'opted_in';
+  end if;
+
+  -- Any other reply: on the contact's timeline, and it stops their sequences like an email reply.
+  insert into app_public.pipeline_events (org_id, kind, contact_id, data)
+  values (the_org, 'sms_reply', contact, jsonb_build_object('from', from_number, 'body', left(p ->> 'Body', 1600), 'message_sid', sid));
+  if contact is not null then
+    perform app_private.stop_sequences_on_reply(the_org,
+      array(select k.email from app_public.contacts k
+             where k.org_id = the_org and k.email is not null and app_private.normalize_e164(k.phone) = from_number),
+      '{}'::text[]);
+  end if;
+  return 'reply';
+end
+$$;
+
+ALTER FUNCTION app_private.apply_twilio_event(org_id uuid, p jsonb) OWNER TO switchboard_owner;
+
+--
 -- Name: apply_vapi_message(uuid, jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -260,6 +466,23 @@ end
 $$;
 
 ALTER FUNCTION app_private.apply_vapi_message(org_id uuid, msg jsonb) OWNER TO switchboard_owner;
+
+--
+-- Name: appointment_cancel_page(uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.appointment_cancel_page(org_id uuid, appointment_id uuid) RETURNS TABLE(org_name text, starts_at_local text, resource text, status text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select g.name, trim(to_char(a.starts_at at time zone g.timezone, 'FMDay, FMMonth FMDD "at" FMHH12:MI AM')), r.name, a.status
+    from app_public.appointments a
+    join app_public.organizations g on g.id = a.org_id
+    join app_public.resources r on r.org_id = a.org_id and r.id = a.resource_id
+   where a.org_id = appointment_cancel_page.org_id and a.id = appointment_cancel_page.appointment_id
+$$;
+
+ALTER FUNCTION app_private.appointment_cancel_page(org_id uuid, appointment_id uuid) OWNER TO switchboard_owner;
 
 --
 -- Name: assert_not_busy(uuid, uuid, tstzrange); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -576,6 +799,76 @@ $$;
 ALTER FUNCTION app_private.begin_delivery_attempt(org_id uuid, delivery_id uuid, encryption_key text) OWNER TO switchboard_owner;
 
 --
+-- Name: begin_lead_push(uuid, uuid, text, integer); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.begin_lead_push(org_id uuid, chunk_id uuid, encryption_key text, lease_seconds integer DEFAULT 60) RETURNS TABLE(connection_id uuid, provider text, base_url text, external_campaign_id text, api_key text, attempt integer, in_doubt boolean, leads jsonb)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+#variable_conflict use_column
+declare
+  ch app_public.lead_push_chunks;
+  conn app_public.campaign_connections;
+  st app_public.workspace_settings;
+  pace record;
+begin
+  select * into ch from app_public.lead_push_chunks c
+   where c.org_id = begin_lead_push.org_id and c.id = begin_lead_push.chunk_id for update;
+  if ch.id is null or ch.status <> 'pending' then
+    return;
+  end if;
+  if ch.next_attempt_at > now() + interval '1 second' then
+    perform app_private.schedule_lead_push(ch.org_id, ch.id, ch.next_attempt_at);
+    return;
+  end if;
+  select * into conn from app_public.campaign_connections c where c.id = ch.connection_id;
+  if not conn.enabled then
+    perform app_private.dead_letter_lead_push(ch.org_id, ch.id, 'connection disabled');
+    return;
+  end if;
+  if conn.circuit_open_until > now() or conn.paused_until > now() then
+    update app_public.lead_push_chunks c set next_attempt_at = greatest(conn.circuit_open_until, conn.paused_until)
+     where c.org_id = ch.org_id and c.id = ch.id;
+    perform app_private.schedule_lead_push(ch.org_id, ch.id, greatest(conn.circuit_open_until, conn.paused_until));
+    return;
+  end if;
+  select * into pace from app_private.reserve_connection_call(conn.id, ch.id);
+  if not pace.reserved then
+    update app_public.lead_push_chunks c set next_attempt_at = pace.not_before where c.org_id = ch.org_id and c.id = ch.id;
+    perform app_private.schedule_lead_push(ch.org_id, ch.id, pace.not_before);
+    return;
+  end if;
+  select * into st from app_public.workspace_settings s where s.org_id = ch.org_id;
+  if conn.consecutive_failures >= st.delivery_circuit_failures then
+    -- Half-open: this call is the probe; the connection's other chunks wait for it.
+    update app_public.campaign_connections c set circuit_open_until = now() + st.delivery_circuit_cooldown where c.id = conn.id;
+  end if;
+  in_doubt := ch.in_flight_since is not null;
+  update app_public.lead_push_chunks c
+     set attempts = c.attempts + 1, in_flight_since = now(), resent_in_doubt = c.resent_in_doubt or begin_lead_push.in_doubt,
+         next_attempt_at = now() + make_interval(secs => lease_seconds)
+   where c.org_id = ch.org_id and c.id = ch.id
+  returning c.attempts into attempt;
+  update app_public.lead_pushes p set attempts = p.attempts + 1, updated_at = now()
+   where p.org_id = ch.org_id and p.chunk_id = ch.id and p.status = 'pending';
+  connection_id := conn.id;
+  provider := conn.provider;
+  base_url := conn.base_url;
+  external_campaign_id := conn.external_campaign_id;
+  select pgp_sym_decrypt(s.api_key_encrypted, encryption_key) into api_key
+    from app_private.campaign_connection_secrets s where s.connection_id = conn.id;
+  select coalesce(jsonb_agg(app_private.map_lead(l, conn.field_mapping) order by l.lead_score desc, l.id), '[]')
+    into leads
+    from app_public.lead_pushes p join app_public.leads l on l.org_id = p.org_id and l.id = p.lead_id
+   where p.org_id = ch.org_id and p.chunk_id = ch.id and p.status = 'pending';
+  return next;
+end
+$$;
+
+ALTER FUNCTION app_private.begin_lead_push(org_id uuid, chunk_id uuid, encryption_key text, lease_seconds integer) OWNER TO switchboard_owner;
+
+--
 -- Name: begin_lead_upload(uuid, uuid, text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -623,6 +916,85 @@ end
 $_$;
 
 ALTER FUNCTION app_private.begin_lead_upload(source_id uuid, org_id uuid, content_sha256 text, verification_provider text) OWNER TO switchboard_owner;
+
+--
+-- Name: begin_sms_send(uuid, uuid, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.begin_sms_send(org_id uuid, message_id uuid, encryption_key text) RETURNS TABLE(base_url text, account_sid text, username text, password text, from_number text, messaging_service_sid text, status_callback_url text, to_number text, body text, kind text, first_name text, last_name text, starts_at timestamp with time zone, timezone text, resource text, appointment_id uuid)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+#variable_conflict use_column
+declare
+  msg app_public.sms_messages;
+  cfg app_public.sms_settings;
+  appt app_public.appointments;
+  tz text;
+  at_ts timestamptz;
+begin
+  select * into msg from app_public.sms_messages s
+   where s.org_id = begin_sms_send.org_id and s.id = begin_sms_send.message_id and s.status = 'scheduled' for update skip locked;
+  if msg.id is null then
+    return;
+  end if;
+  select * into cfg from app_public.sms_settings s where s.org_id = msg.org_id;
+  select g.timezone into tz from app_public.organizations g where g.id = msg.org_id;
+  if cfg.org_id is null or not cfg.enabled then
+    update app_public.sms_messages s set status = 'skipped', error = 'SMS is not configured or disabled', updated_at = now()
+     where s.org_id = msg.org_id and s.id = msg.id;
+    return;
+  end if;
+  if app_private.phone_suppressed(msg.org_id, msg.to_number) then
+    update app_public.sms_messages s set status = 'suppressed', updated_at = now() where s.org_id = msg.org_id and s.id = msg.id;
+    return;
+  end if;
+  if msg.appointment_id is not null then
+    select * into appt from app_public.appointments a where a.org_id = msg.org_id and a.id = msg.appointment_id;
+    if msg.kind = 'reminder' and (appt.id is null or appt.status = 'cancelled' or appt.starts_at <= now()) then
+      update app_public.sms_messages s set status = 'cancelled', updated_at = now() where s.org_id = msg.org_id and s.id = msg.id;
+      return;
+    end if;
+  end if;
+  if msg.send_at > now() + interval '1 second' then
+    perform app_private.schedule_sms(msg.org_id, msg.id, msg.send_at);
+    return;
+  end if;
+  -- Quiet hours are checked again at sending time (a late worker, a backlog).
+  if msg.kind = 'reminder' then
+    at_ts := app_private.sms_send_time(tz, now(), cfg.quiet_start, cfg.quiet_end, appt.starts_at);
+    if at_ts is null then
+      update app_public.sms_messages s set status = 'skipped', error = 'no time outside quiet hours before the appointment', updated_at = now()
+       where s.org_id = msg.org_id and s.id = msg.id;
+      return;
+    elsif at_ts > now() + interval '1 second' then
+      update app_public.sms_messages s set send_at = at_ts, updated_at = now() where s.org_id = msg.org_id and s.id = msg.id;
+      perform app_private.schedule_sms(msg.org_id, msg.id, at_ts);
+      return;
+    end if;
+  end if;
+  update app_public.sms_messages s set status = 'sending', attempts = s.attempts + 1, updated_at = now()
+   where s.org_id = msg.org_id and s.id = msg.id;
+  base_url := cfg.base_url;
+  account_sid := cfg.account_sid;
+  username := coalesce(cfg.api_key_sid, cfg.account_sid);
+  select pgp_sym_decrypt(c.secret_encrypted, encryption_key) into password from app_private.sms_credentials c where c.org_id = msg.org_id;
+  from_number := cfg.from_number;
+  messaging_service_sid := cfg.messaging_service_sid;
+  status_callback_url := cfg.status_callback_url;
+  to_number := msg.to_number;
+  kind := msg.kind;
+  body := case when msg.kind = 'reminder' then cfg.reminder_template else msg.body end;
+  select k.first_name, k.last_name into first_name, last_name from app_public.contacts k where k.org_id = msg.org_id and k.id = msg.contact_id;
+  starts_at := appt.starts_at;
+  timezone := tz;
+  appointment_id := appt.id;
+  select r.name into resource from app_public.resources r where r.org_id = msg.org_id and r.id = appt.resource_id;
+  return next;
+end
+$$;
+
+ALTER FUNCTION app_private.begin_sms_send(org_id uuid, message_id uuid, encryption_key text) OWNER TO switchboard_owner;
 
 --
 -- Name: current_org_id(); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
@@ -1119,6 +1491,22 @@ $$;
 ALTER FUNCTION app_private.callback_dispatch(org_id uuid, request_id uuid) OWNER TO switchboard_owner;
 
 --
+-- Name: campaign_connection_credentials(uuid, uuid, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.campaign_connection_credentials(org_id uuid, connection_id uuid, encryption_key text) RETURNS TABLE(provider text, base_url text, external_campaign_id text, api_key text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select c.provider, c.base_url, c.external_campaign_id, pgp_sym_decrypt(s.api_key_encrypted, encryption_key)
+    from app_public.campaign_connections c
+    join app_private.campaign_connection_secrets s on s.connection_id = c.id
+   where c.org_id = campaign_connection_credentials.org_id and c.id = campaign_connection_credentials.connection_id
+$$;
+
+ALTER FUNCTION app_private.campaign_connection_credentials(org_id uuid, connection_id uuid, encryption_key text) OWNER TO switchboard_owner;
+
+--
 -- Name: campaign_placeholder_name(text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -1131,6 +1519,59 @@ CREATE FUNCTION app_private.campaign_placeholder_name(provider text, external_id
 $$;
 
 ALTER FUNCTION app_private.campaign_placeholder_name(provider text, external_id text) OWNER TO switchboard_owner;
+
+--
+-- Name: campaign_tool_chunk_size(text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.campaign_tool_chunk_size(provider text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select case provider when 'smartlead' then 100 else 1 end
+$$;
+
+ALTER FUNCTION app_private.campaign_tool_chunk_size(provider text) OWNER TO switchboard_owner;
+
+--
+-- Name: campaign_tool_limits(text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.campaign_tool_limits(provider text) RETURNS TABLE(max_calls integer, per interval)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select l.max_calls, l.per from (values
+    ('smartlead', 10, interval '2 seconds'), ('smartlead', 60, interval '1 minute'),
+    ('replyio', 100, interval '1 minute'), ('replyio', 3000, interval '1 hour'),
+    ('instantly', 100, interval '1 second'), ('instantly', 6000, interval '1 minute')) l (provider, max_calls, per)
+   where l.provider = campaign_tool_limits.provider
+$$;
+
+ALTER FUNCTION app_private.campaign_tool_limits(provider text) OWNER TO switchboard_owner;
+
+--
+-- Name: cancel_appointment_by_link(uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.cancel_appointment_by_link(org_id uuid, appointment_id uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  appt app_public.appointments;
+begin
+  update app_public.appointments a set status = 'cancelled', cancelled_at = coalesce(a.cancelled_at, now())
+   where a.org_id = cancel_appointment_by_link.org_id and a.id = cancel_appointment_by_link.appointment_id and a.status = 'booked'
+  returning * into appt;
+  if appt.id is not null then
+    insert into app_public.pipeline_events (org_id, kind, contact_id, subject_id, data)
+    values (appt.org_id, 'appointment_cancelled', appt.contact_id, appt.id, jsonb_build_object('by', 'sms_link', 'starts_at', appt.starts_at));
+  end if;
+  return exists (select 1 from app_public.appointments a
+                  where a.org_id = cancel_appointment_by_link.org_id and a.id = cancel_appointment_by_link.appointment_id);
+end
+$$;
+
+ALTER FUNCTION app_private.cancel_appointment_by_link(org_id uuid, appointment_id uuid) OWNER TO switchboard_owner;
 
 --
 -- Name: change_password(uuid, text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -1413,6 +1854,38 @@ $$;
 ALTER FUNCTION app_private.claim_emails(max_count integer, encryption_key text, only_org uuid) OWNER TO switchboard_owner;
 
 --
+-- Name: configure_sms(uuid, text, text, text, text, text, text, text, text, boolean); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.configure_sms(org_id uuid, account_sid text, api_key_sid text, secret text, from_number text, messaging_service_sid text, base_url text, status_callback_url text, encryption_key text, allow_private boolean) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  problem text := case when base_url is null then null else app_private.delivery_url_problem(base_url, allow_private) end;
+begin
+  if problem is not null then
+    raise exception 'base URL refused: %', problem using errcode = '22023';
+  end if;
+  if secret is null or length(secret) not between 16 and 200 then
+    raise exception 'the auth token or API key secret is required' using errcode = '22023';
+  end if;
+  insert into app_public.sms_settings (org_id, account_sid, api_key_sid, from_number, messaging_service_sid, base_url, status_callback_url)
+  values (configure_sms.org_id, account_sid, api_key_sid, app_private.normalize_e164(from_number), messaging_service_sid,
+          rtrim(base_url, '/'), status_callback_url)
+  on conflict on constraint sms_settings_pkey do update
+     set account_sid = excluded.account_sid, api_key_sid = excluded.api_key_sid, from_number = excluded.from_number,
+         messaging_service_sid = excluded.messaging_service_sid, base_url = excluded.base_url,
+         status_callback_url = excluded.status_callback_url;
+  insert into app_private.sms_credentials (org_id, secret_encrypted)
+  values (configure_sms.org_id, pgp_sym_encrypt(secret, encryption_key))
+  on conflict on constraint sms_credentials_pkey do update set secret_encrypted = excluded.secret_encrypted, updated_at = now();
+end
+$$;
+
+ALTER FUNCTION app_private.configure_sms(org_id uuid, account_sid text, api_key_sid text, secret text, from_number text, messaging_service_sid text, base_url text, status_callback_url text, encryption_key text, allow_private boolean) OWNER TO switchboard_owner;
+
+--
 -- Name: configure_sso(uuid, text, text, text, text[], text, boolean); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -1438,6 +1911,26 @@ end
 $$;
 
 ALTER FUNCTION app_private.configure_sso(org_id uuid, issuer text, client_id text, client_secret text, allowed_domains text[], secret_key text, enabled boolean) OWNER TO switchboard_owner;
+
+--
+-- Name: confirm_lead_pushes(uuid, uuid, uuid[], jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.confirm_lead_pushes(org_id uuid, chunk_id uuid, lead_ids uuid[], answer jsonb) RETURNS integer
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  with done as (
+    update app_public.lead_pushes p
+       set status = 'pushed', reason = 'found_in_campaign_after_interrupted_call', answer = confirm_lead_pushes.answer,
+           pushed_at = now(), updated_at = now()
+     where p.org_id = confirm_lead_pushes.org_id and p.chunk_id = confirm_lead_pushes.chunk_id
+       and p.lead_id = any (lead_ids) and p.status = 'pending'
+    returning p.lead_id)
+  select count(*)::int from done
+$$;
+
+ALTER FUNCTION app_private.confirm_lead_pushes(org_id uuid, chunk_id uuid, lead_ids uuid[], answer jsonb) OWNER TO switchboard_owner;
 
 --
 -- Name: consent_page(uuid, uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -1730,6 +2223,41 @@ $$;
 ALTER FUNCTION app_private.create_campaign(org_id uuid, name text, provider text, external_id text) OWNER TO switchboard_owner;
 
 --
+-- Name: create_campaign_connection(uuid, text, text, text, text, text, jsonb, text, boolean); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.create_campaign_connection(org_id uuid, provider text, name text, external_campaign_id text, api_key text, base_url text, field_mapping jsonb, encryption_key text, allow_private boolean) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  problem text;
+  cid uuid;
+begin
+  if api_key is null or length(api_key) not between 8 and 500 or api_key ~ '\s' then
+    raise exception 'an API key (8 to 500 characters, no spaces) is required' using errcode = '22023';
+  end if;
+  if base_url is not null then
+    problem := app_private.delivery_url_problem(base_url, allow_private);
+    if problem is not null then
+      raise exception 'base URL refused: %', problem using errcode = '22023';
+    end if;
+  end if;
+  insert into app_public.campaign_connections (org_id, provider, name, external_campaign_id, base_url, field_mapping)
+  values (create_campaign_connection.org_id, provider, coalesce(name, provider || ' ' || external_campaign_id),
+          external_campaign_id, rtrim(base_url, '/'),
+          coalesce(field_mapping, app_private.default_field_mapping()))
+  returning id into cid;
+  insert into app_private.campaign_connection_secrets (org_id, connection_id, api_key_encrypted)
+  values (create_campaign_connection.org_id, cid, pgp_sym_encrypt(api_key, encryption_key));
+  perform app_private.schedule_connection_validation(create_campaign_connection.org_id, cid);
+  return cid;
+end
+$$;
+
+ALTER FUNCTION app_private.create_campaign_connection(org_id uuid, provider text, name text, external_campaign_id text, api_key text, base_url text, field_mapping jsonb, encryption_key text, allow_private boolean) OWNER TO switchboard_owner;
+
+--
 -- Name: create_delivery_endpoint(uuid, text, text[], text, text, boolean); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -1867,6 +2395,25 @@ $$;
 ALTER FUNCTION app_private.dead_letter_delivery(org_id uuid, delivery_id uuid, error text) OWNER TO switchboard_owner;
 
 --
+-- Name: dead_letter_lead_push(uuid, uuid, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.dead_letter_lead_push(org_id uuid, chunk_id uuid, error text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  update app_public.lead_push_chunks c
+     set status = 'dead', last_error = left(error, 500), in_flight_since = null, finished_at = now()
+   where c.org_id = dead_letter_lead_push.org_id and c.id = chunk_id;
+  update app_public.lead_pushes p set status = 'failed', reason = left(error, 300), updated_at = now()
+   where p.org_id = dead_letter_lead_push.org_id and p.chunk_id = dead_letter_lead_push.chunk_id and p.status = 'pending';
+  insert into app_public.dead_letters (org_id, kind, ref_id, error)
+  values (dead_letter_lead_push.org_id, 'lead_push', chunk_id, left(error, 500));
+$$;
+
+ALTER FUNCTION app_private.dead_letter_lead_push(org_id uuid, chunk_id uuid, error text) OWNER TO switchboard_owner;
+
+--
 -- Name: decrypt_pii(bytea, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -1878,6 +2425,19 @@ CREATE FUNCTION app_private.decrypt_pii(value bytea, encryption_key text) RETURN
 $$;
 
 ALTER FUNCTION app_private.decrypt_pii(value bytea, encryption_key text) OWNER TO switchboard_owner;
+
+--
+-- Name: default_field_mapping(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.default_field_mapping() RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select '{"email":"email","first_name":"first_name","last_name":"last_name","phone":"phone","company":"attributes.company",
+           "custom_fields":{"score":"lead_score","property_address":"property_address","equity":"estimated_equity"}}'::jsonb
+$$;
+
+ALTER FUNCTION app_private.default_field_mapping() OWNER TO switchboard_owner;
 
 --
 -- Name: default_org_quota(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -2058,6 +2618,22 @@ CREATE FUNCTION app_private.due_call_events(org_id uuid, shard smallint, max_cou
 $$;
 
 ALTER FUNCTION app_private.due_call_events(org_id uuid, shard smallint, max_count integer) OWNER TO switchboard_owner;
+
+--
+-- Name: due_sms_events(uuid, smallint, integer); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.due_sms_events(org_id uuid, shard smallint, max_count integer DEFAULT 100) RETURNS SETOF uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select e.id from app_public.webhook_events e
+   where e.org_id = due_sms_events.org_id and e.shard = shard % 8 + 16 and e.provider = 'twilio'
+     and e.status in ('pending', 'failed') and e.next_attempt_at <= now()
+   order by e.received_at limit max_count
+$$;
+
+ALTER FUNCTION app_private.due_sms_events(org_id uuid, shard smallint, max_count integer) OWNER TO switchboard_owner;
 
 --
 -- Name: due_webhook_events(uuid, smallint, integer); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -2271,6 +2847,23 @@ $$;
 ALTER FUNCTION app_private.evaluate_alerts(platform_org uuid) OWNER TO switchboard_owner;
 
 --
+-- Name: expire_sms_in_flight(interval); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.expire_sms_in_flight(older_than interval DEFAULT '00:05:00'::interval) RETURNS integer
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  with gone as (
+    update app_public.sms_messages m set status = 'in_doubt', error = 'the worker stopped before Twilio answered', updated_at = now()
+     where m.status = 'sending' and m.updated_at < now() - older_than
+    returning m.id)
+  select count(*)::int from gone
+$$;
+
+ALTER FUNCTION app_private.expire_sms_in_flight(older_than interval) OWNER TO switchboard_owner;
+
+--
 -- Name: fail_webhook_event(uuid, uuid, text, integer); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -2323,6 +2916,56 @@ CREATE FUNCTION app_private.feature_enabled_for(org_id uuid, flag text) RETURNS 
 $$;
 
 ALTER FUNCTION app_private.feature_enabled_for(org_id uuid, flag text) OWNER TO switchboard_owner;
+
+--
+-- Name: campaign_connections; Type: TABLE; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TABLE app_public.campaign_connections (
+    org_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    provider text NOT NULL,
+    name text NOT NULL,
+    external_campaign_id text NOT NULL,
+    base_url text,
+    field_mapping jsonb DEFAULT app_private.default_field_mapping() NOT NULL,
+    use_for_feed boolean DEFAULT true NOT NULL,
+    enabled boolean DEFAULT true NOT NULL,
+    validation_status text DEFAULT 'pending'::text NOT NULL,
+    validation_error text,
+    validated_at timestamp with time zone,
+    consecutive_failures integer DEFAULT 0 NOT NULL,
+    failing_since timestamp with time zone,
+    circuit_open_until timestamp with time zone,
+    paused_until timestamp with time zone,
+    last_success_at timestamp with time zone,
+    last_error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT campaign_connections_external_campaign_id_check CHECK (((length(external_campaign_id) >= 1) AND (length(external_campaign_id) <= 200))),
+    CONSTRAINT campaign_connections_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
+    CONSTRAINT campaign_connections_provider_check CHECK ((provider = ANY (ARRAY['smartlead'::text, 'replyio'::text, 'instantly'::text]))),
+    CONSTRAINT campaign_connections_validation_status_check CHECK ((validation_status = ANY (ARRAY['pending'::text, 'valid'::text, 'invalid'::text])))
+);
+
+ALTER TABLE ONLY app_public.campaign_connections FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app_public.campaign_connections OWNER TO switchboard_owner;
+
+--
+-- Name: feed_connections(uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.feed_connections(org_id uuid) RETURNS SETOF app_public.campaign_connections
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select * from app_public.campaign_connections c
+   where c.org_id = feed_connections.org_id and c.enabled and c.use_for_feed and c.validation_status <> 'invalid'
+   order by c.created_at
+$$;
+
+ALTER FUNCTION app_private.feed_connections(org_id uuid) OWNER TO switchboard_owner;
 
 --
 -- Name: feed_leads(uuid, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -2410,6 +3053,54 @@ end
 $$;
 
 ALTER FUNCTION app_private.feed_leads(org_id uuid, at timestamp with time zone) OWNER TO switchboard_owner;
+
+--
+-- Name: field_mapping_problem(jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.field_mapping_problem(mapping jsonb) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public'
+    AS $_$
+declare
+  k text;
+  v jsonb;
+begin
+  if jsonb_typeof(mapping) <> 'object' then
+    return 'the field mapping must be a JSON object';
+  end if;
+  if mapping ->> 'email' is null then
+    return 'the field mapping must map "email"';
+  end if;
+  for k, v in select * from jsonb_each(mapping) loop
+    if k = 'custom_fields' then
+      if jsonb_typeof(v) <> 'object' then
+        return 'custom_fields must be an object of name → lead column';
+      end if;
+      if exists (select 1 from jsonb_each(v) c
+                  where c.key !~ '^[A-Za-z_][A-Za-z0-9_ -]{0,63}$' or jsonb_typeof(c.value) <> 'string'
+                     or not (c.value #>> '{}' = any (app_private.lead_mapping_columns())
+                             or c.value #>> '{}' ~ '^attributes\.[A-Za-z0-9_]{1,64}$')) then
+        return 'custom_fields names must be identifiers and their values lead columns';
+      end if;
+    elsif k in ('email', 'first_name', 'last_name', 'phone', 'company') then
+      if jsonb_typeof(v) = 'null' then
+        continue;
+      end if;
+      if jsonb_typeof(v) <> 'string' or not (v #>> '{}' = any (app_private.lead_mapping_columns())
+                                              or v #>> '{}' ~ '^attributes\.[A-Za-z0-9_]{1,64}$') then
+        return format('"%s" must name a lead column (one of %s, or attributes.<key>)', k,
+                      array_to_string(app_private.lead_mapping_columns(), ', '));
+      end if;
+    else
+      return format('unknown field "%s" (email, first_name, last_name, phone, company, custom_fields)', k);
+    end if;
+  end loop;
+  return null;
+end
+$_$;
+
+ALTER FUNCTION app_private.field_mapping_problem(mapping jsonb) OWNER TO switchboard_owner;
 
 --
 -- Name: finish_delivery_attempt(uuid, uuid, integer, integer, integer, text, text, integer); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -2568,6 +3259,127 @@ $$;
 ALTER FUNCTION app_private.finish_email(email_id uuid, outcome text, error text, subject text) OWNER TO switchboard_owner;
 
 --
+-- Name: finish_lead_push(uuid, uuid, integer, text, integer, integer, text, text, integer, jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.finish_lead_push(org_id uuid, chunk_id uuid, attempt integer, outcome text, status_code integer, latency_ms integer, response_excerpt text, error text, retry_after_seconds integer, results jsonb) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  ch app_public.lead_push_chunks;
+  conn app_public.campaign_connections;
+  st app_public.workspace_settings;
+  problem text := coalesce(error, 'HTTP ' || status_code);
+  delay interval;
+  next_at timestamptz;
+  r jsonb;
+begin
+  select * into ch from app_public.lead_push_chunks c
+   where c.org_id = finish_lead_push.org_id and c.id = finish_lead_push.chunk_id for update;
+  if ch.id is null then
+    return null;
+  end if;
+  insert into app_public.lead_push_attempts (org_id, chunk_id, connection_id, attempt, status_code, latency_ms, response_excerpt, error)
+  values (ch.org_id, ch.id, ch.connection_id, finish_lead_push.attempt, status_code, latency_ms, left(response_excerpt, 500), left(error, 500));
+  if ch.status <> 'pending' then
+    return ch.status;
+  end if;
+  select * into st from app_public.workspace_settings s where s.org_id = ch.org_id;
+
+  if outcome = 'ok' then
+    for r in select * from jsonb_array_elements(coalesce(results, '[]')) loop
+      update app_public.lead_pushes p
+         set status = r ->> 'status', reason = left(r ->> 'reason', 300), answer = r -> 'answer',
+             pushed_at = case when r ->> 'status' in ('pushed', 'duplicate') then now() end, updated_at = now()
+       where p.org_id = ch.org_id and p.chunk_id = ch.id and p.lead_id = (r ->> 'lead_id')::uuid and p.status = 'pending'
+         and r ->> 'status' in ('pushed', 'duplicate', 'refused');
+    end loop;
+    -- A refused lead leaves the feed for good: do_not_contact (suppressed when the tool
+    -- says it unsubscribed or is blocked), never retried.
+    update app_public.leads l set campaign_status = 'do_not_contact'
+      from app_public.lead_pushes p
+     where p.org_id = ch.org_id and p.chunk_id = ch.id and p.status = 'refused'
+       and l.org_id = p.org_id and l.id = p.lead_id and l.campaign_status <> 'do_not_contact';
+    insert into app_public.suppressions (org_id, email, reason, source)
+    select distinct on (l.email) ch.org_id, l.email,
+           case when p.reason ~* 'unsub' then 'unsubscribed' else 'do_not_contact' end, 'handoff:' || conn_provider.provider
+      from app_public.lead_pushes p
+      join app_public.leads l on l.org_id = p.org_id and l.id = p.lead_id
+      cross join lateral (select c.provider from app_public.campaign_connections c where c.id = ch.connection_id) conn_provider
+     where p.org_id = ch.org_id and p.chunk_id = ch.id and p.status = 'refused' and l.email is not null
+       and p.reason ~* 'unsub|block'
+    on conflict do nothing;
+    -- The contact's timeline.
+    insert into app_public.pipeline_events (org_id, kind, subject_id, contact_id, quantity, data)
+    select ch.org_id, case p.status when 'refused' then 'push_refused' else 'pushed' end, p.lead_id,
+           (select k.id from app_public.contacts k where k.org_id = ch.org_id and k.email = l.email limit 1), 1,
+           jsonb_build_object('connection_id', ch.connection_id, 'local_date', ch.local_date, 'status', p.status, 'reason', p.reason)
+      from app_public.lead_pushes p
+      join app_public.leads l on l.org_id = p.org_id and l.id = p.lead_id
+     where p.org_id = ch.org_id and p.chunk_id = ch.id and p.status in ('pushed', 'duplicate', 'refused');
+    -- Leads the tool did not answer for stay pending: the chunk goes again (only them).
+    if exists (select 1 from app_public.lead_pushes p where p.org_id = ch.org_id and p.chunk_id = ch.id and p.status = 'pending') then
+      update app_public.lead_push_chunks c set in_flight_since = null, last_status_code = status_code, next_attempt_at = now()
+       where c.org_id = ch.org_id and c.id = ch.id;
+      perform app_private.schedule_lead_push(ch.org_id, ch.id);
+    else
+      update app_public.lead_push_chunks c
+         set status = 'done', in_flight_since = null, last_status_code = status_code, last_error = null, finished_at = now()
+       where c.org_id = ch.org_id and c.id = ch.id;
+    end if;
+    update app_public.campaign_connections c
+       set consecutive_failures = 0, failing_since = null, circuit_open_until = null, last_success_at = now(), last_error = null
+     where c.id = ch.connection_id;
+    perform app_private.wake_next_lead_push(ch.connection_id, ch.id);
+    return (select c.status from app_public.lead_push_chunks c where c.org_id = ch.org_id and c.id = ch.id);
+  end if;
+
+  if outcome = 'rate_limited' then
+    next_at := now() + make_interval(secs => least(greatest(coalesce(retry_after_seconds, 0), 1), 3600));
+    update app_public.campaign_connections c set paused_until = greatest(c.paused_until, next_at) where c.id = ch.connection_id;
+    update app_public.lead_push_chunks c
+       set attempts = greatest(c.attempts - 1, 0), in_flight_since = null, next_attempt_at = next_at,
+           last_status_code = status_code, last_error = 'rate limited (429)'
+     where c.org_id = ch.org_id and c.id = ch.id;
+    update app_public.lead_pushes p set attempts = greatest(p.attempts - 1, 0)
+     where p.org_id = ch.org_id and p.chunk_id = ch.id and p.status = 'pending';
+    perform app_private.schedule_lead_push(ch.org_id, ch.id, next_at);
+    perform app_private.wake_next_lead_push(ch.connection_id, ch.id);
+    return 'pending';
+  end if;
+
+  -- retry / auth: a failure of the connection.
+  update app_public.campaign_connections c
+     set consecutive_failures = c.consecutive_failures + 1,
+         failing_since = coalesce(c.failing_since, now()),
+         last_error = left(case when outcome = 'auth' then 'refused by the tool (check the API key and campaign id): ' else '' end || problem, 300),
+         circuit_open_until = case when c.consecutive_failures + 1 >= st.delivery_circuit_failures
+                                   then now() + st.delivery_circuit_cooldown else c.circuit_open_until end
+   where c.id = ch.connection_id
+  returning * into conn;
+  update app_public.lead_push_chunks c set in_flight_since = null, last_status_code = status_code, last_error = left(problem, 500)
+   where c.org_id = ch.org_id and c.id = ch.id;
+  perform app_private.wake_next_lead_push(ch.connection_id, ch.id);
+  if finish_lead_push.attempt >= cardinality(st.delivery_retry_schedule) then
+    perform app_private.dead_letter_lead_push(ch.org_id, ch.id, problem);
+    return 'dead';
+  end if;
+  delay := st.delivery_retry_schedule[finish_lead_push.attempt + 1]
+           * (1 + st.delivery_retry_jitter::float8 * (2 * random() - 1));
+  if status_code = 503 and retry_after_seconds > 0 then
+    delay := greatest(delay, make_interval(secs => least(retry_after_seconds, 86400)));
+  end if;
+  next_at := now() + delay;
+  update app_public.lead_push_chunks c set next_attempt_at = next_at where c.org_id = ch.org_id and c.id = ch.id;
+  perform app_private.schedule_lead_push(ch.org_id, ch.id, next_at);
+  return 'pending';
+end
+$$;
+
+ALTER FUNCTION app_private.finish_lead_push(org_id uuid, chunk_id uuid, attempt integer, outcome text, status_code integer, latency_ms integer, response_excerpt text, error text, retry_after_seconds integer, results jsonb) OWNER TO switchboard_owner;
+
+--
 -- Name: finish_lead_upload(uuid, integer, bigint); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -2598,6 +3410,71 @@ end
 $$;
 
 ALTER FUNCTION app_private.finish_lead_upload(batch_id uuid, rows_total integer, bytes bigint) OWNER TO switchboard_owner;
+
+--
+-- Name: finish_sms_send(uuid, uuid, integer, text, text, integer, text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.finish_sms_send(org_id uuid, message_id uuid, http_status integer, sid text, twilio_status text, error_code integer, error text, rendered_body text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  msg app_public.sms_messages;
+  st text;
+begin
+  select * into msg from app_public.sms_messages s
+   where s.org_id = finish_sms_send.org_id and s.id = finish_sms_send.message_id for update;
+  if msg.id is null or msg.status <> 'sending' then
+    return msg.status;
+  end if;
+  if http_status between 200 and 299 and sid is not null then
+    st := case when twilio_status in ('accepted', 'queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed')
+               then case twilio_status when 'sending' then 'sending_twilio' else twilio_status end else 'queued' end;
+    update app_public.sms_messages s
+       set status = st, twilio_sid = sid, twilio_status = finish_sms_send.twilio_status, body = rendered_body,
+           sent_at = now(), error = null, updated_at = now()
+     where s.org_id = msg.org_id and s.id = msg.id;
+    insert into app_public.pipeline_events (org_id, kind, contact_id, subject_id, data)
+    values (msg.org_id, 'sms_sent', msg.contact_id, coalesce(msg.appointment_id, msg.id),
+            jsonb_build_object('message_id', msg.id, 'sms_kind', msg.kind, 'twilio_sid', sid, 'to', msg.to_number,
+                               'reminder_offset', msg.reminder_offset));
+    return st;
+  end if;
+  if error_code = 21610 then
+    insert into app_public.suppressions (org_id, phone, reason, source)
+    values (msg.org_id, msg.to_number, 'unsubscribed', 'twilio:21610') on conflict do nothing;
+    update app_public.sms_messages s set status = 'suppressed', error_code = 21610, error = left(finish_sms_send.error, 300), updated_at = now()
+     where s.org_id = msg.org_id and s.id = msg.id;
+    update app_public.sms_messages s set status = 'suppressed', updated_at = now()
+     where s.org_id = msg.org_id and s.to_number = msg.to_number and s.status = 'scheduled';
+    return 'suppressed';
+  end if;
+  if http_status is null then
+    update app_public.sms_messages s set status = 'in_doubt', error = left(finish_sms_send.error, 300), updated_at = now()
+     where s.org_id = msg.org_id and s.id = msg.id;
+    return 'in_doubt';
+  end if;
+  -- 0: the request never left (no connection, refused by the SSRF guard): safe to retry.
+  if (http_status in (0, 429) or http_status >= 500) and msg.attempts < 5 then
+    update app_public.sms_messages s
+       set status = 'scheduled', send_at = now() + make_interval(secs => 5 * power(4, msg.attempts - 1)),
+           error_code = finish_sms_send.error_code, error = left(finish_sms_send.error, 300), updated_at = now()
+     where s.org_id = msg.org_id and s.id = msg.id
+    returning s.send_at into msg.send_at;
+    perform app_private.schedule_sms(msg.org_id, msg.id, msg.send_at);
+    return 'scheduled';
+  end if;
+  update app_public.sms_messages s set status = 'failed', error_code = finish_sms_send.error_code,
+         error = left(coalesce(finish_sms_send.error, 'HTTP ' || http_status), 300), updated_at = now()
+   where s.org_id = msg.org_id and s.id = msg.id;
+  insert into app_public.dead_letters (org_id, kind, ref_id, error)
+  values (msg.org_id, 'sms', msg.id, left(coalesce(finish_sms_send.error, 'HTTP ' || http_status), 500));
+  return 'failed';
+end
+$$;
+
+ALTER FUNCTION app_private.finish_sms_send(org_id uuid, message_id uuid, http_status integer, sid text, twilio_status text, error_code integer, error text, rendered_body text) OWNER TO switchboard_owner;
 
 --
 -- Name: firing_alerts(uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -2638,6 +3515,20 @@ CREATE FUNCTION app_private.firing_alerts(platform_org uuid) RETURNS TABLE(org_i
          c.consecutive_failures, c.alert_after
     from app_public.calendar_sources c
    where c.enabled and c.consecutive_failures >= c.alert_after
+  union all
+  -- Pushes into a campaign tool that fail: a connection failing for 3 calls in a row or
+  -- refused at validation, or leads whose push went dead (handoff/push.sql).
+  select c.org_id, 'lead_push_failing', c.id::text, 'critical',
+         format('Pushes to %s connection "%s" are failing: %s', c.provider, c.name,
+                coalesce(c.validation_error, c.last_error, 'no answer')),
+         c.consecutive_failures, 3
+    from app_public.campaign_connections c
+   where c.enabled and (c.consecutive_failures >= 3 or c.validation_status = 'invalid')
+  union all
+  select p.org_id, 'lead_push_dead', 'leads', 'critical',
+         format('%s leads could not be pushed to the campaign tool in the last 24 h', count(*)), count(*), 0
+    from app_public.lead_pushes p where p.status = 'failed' and p.updated_at > now() - interval '1 day'
+   group by p.org_id
   union all
   -- The last backup verification failed.
   select platform_org, 'backup_verification_failed', 'latest', 'critical',
@@ -2685,6 +3576,12 @@ begin
   end if;
   -- Runs fed before the ids were kept on the run passed them in the job payload.
   ids := case when cardinality(run.lead_ids) > 0 then run.lead_ids else coalesce(handoff_leads.lead_ids, '{}') end;
+  n := app_private.plan_lead_pushes(run.org_id, run.local_date, ids);
+  if n > 0 then
+    return jsonb_build_object('status', 'pushing', 'local_date', run.local_date, 'connections', n,
+      'leads', cardinality(ids),
+      'chunks', (select count(*) from app_public.lead_push_chunks c where c.org_id = run.org_id and c.local_date = run.local_date));
+  end if;
   select count(*)::int,
          app_private.emit_event(run.org_id, 'leads.fed', jsonb_build_object(
            'local_date', run.local_date,
@@ -2990,6 +3887,20 @@ $$;
 ALTER FUNCTION app_private.lead_lock_key(org_id uuid) OWNER TO switchboard_owner;
 
 --
+-- Name: lead_mapping_columns(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.lead_mapping_columns() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select array['id', 'email', 'first_name', 'last_name', 'phone', 'property_address', 'property_city', 'property_state',
+               'property_zip', 'mailing_address', 'mailing_city', 'mailing_state', 'mailing_zip', 'county_fips', 'apn',
+               'estimated_equity', 'owner_occupied', 'lead_score']
+$$;
+
+ALTER FUNCTION app_private.lead_mapping_columns() OWNER TO switchboard_owner;
+
+--
 -- Name: lead_score(boolean, boolean, numeric, boolean, interval); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -3246,6 +4157,31 @@ end
 $_$;
 
 ALTER FUNCTION app_private.luhn_valid(digits text) OWNER TO switchboard_owner;
+
+--
+-- Name: map_lead(app_public.leads, jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.map_lead(l app_public.leads, mapping jsonb) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  with src as (select to_jsonb(l) - 'pii_encrypted' - 'email_hash' - 'addr_hash' as doc),
+  pick as (
+    select f.key, f.value #>> '{}' as col from jsonb_each(mapping - 'custom_fields') f where jsonb_typeof(f.value) = 'string'),
+  vals as (
+    select p.key, case when p.col like 'attributes.%' then l.attributes ->> substr(p.col, 12) else s.doc ->> p.col end as val
+      from pick p, src s),
+  custom as (
+    select c.key, case when c.value #>> '{}' like 'attributes.%' then l.attributes ->> substr(c.value #>> '{}', 12)
+                       else s.doc ->> (c.value #>> '{}') end as val
+      from jsonb_each(coalesce(mapping -> 'custom_fields', '{}')) c, src s)
+  select jsonb_build_object('lead_id', l.id)
+         || coalesce((select jsonb_object_agg(v.key, v.val) from vals v where v.val is not null), '{}')
+         || jsonb_build_object('custom_fields', coalesce((select jsonb_object_agg(c.key, c.val) from custom c where c.val is not null), '{}'))
+$$;
+
+ALTER FUNCTION app_private.map_lead(l app_public.leads, mapping jsonb) OWNER TO switchboard_owner;
 
 --
 -- Name: mark_lead_batch_failed(uuid, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -4013,6 +4949,16 @@ CREATE FUNCTION app_private.ops_metrics() RETURNS TABLE(name text, value double 
   union all
   select 'switchboard_worker_heartbeat_age_seconds', coalesce(app_private.seconds_since_worker_heartbeat(), -1)::float8
   union all
+  select 'switchboard_lead_pushes_pending', count(*)::float8 from app_public.lead_pushes where status = 'pending'
+  union all
+  select 'switchboard_lead_pushes_failed', count(*)::float8 from app_public.lead_pushes where status = 'failed'
+  union all
+  select 'switchboard_lead_push_connections_failing', count(*)::float8 from app_public.campaign_connections
+   where enabled and (consecutive_failures > 0 or validation_status = 'invalid')
+  union all
+  select 'switchboard_sms_failed_24h', count(*)::float8 from app_public.sms_messages
+   where status in ('failed', 'undelivered', 'in_doubt') and updated_at > now() - interval '1 day'
+  union all
   select 'switchboard_backup_last_ok', coalesce((select ok::int from app_private.backup_verification_log order by id desc limit 1), -1)::float8
 $$;
 
@@ -4130,6 +5076,65 @@ CREATE FUNCTION app_private.personal_data_columns() RETURNS TABLE(table_name tex
 $$;
 
 ALTER FUNCTION app_private.personal_data_columns() OWNER TO switchboard_owner;
+
+--
+-- Name: phone_suppressed(uuid, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.phone_suppressed(org_id uuid, phone text) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select exists (select 1 from app_public.suppressions s where s.org_id = phone_suppressed.org_id and s.phone = phone_suppressed.phone)
+$$;
+
+ALTER FUNCTION app_private.phone_suppressed(org_id uuid, phone text) OWNER TO switchboard_owner;
+
+--
+-- Name: plan_lead_pushes(uuid, date, uuid[]); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.plan_lead_pushes(org_id uuid, local_date date, lead_ids uuid[]) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  conn app_public.campaign_connections;
+  size int;
+  n int := 0;
+  ch record;
+begin
+  for conn in select * from app_private.feed_connections(plan_lead_pushes.org_id) loop
+    size := app_private.campaign_tool_chunk_size(conn.provider);
+    create temp table if not exists pg_temp.push_plan (lead_id uuid, position int) on commit drop;
+    truncate pg_temp.push_plan;
+    insert into pg_temp.push_plan
+    select l.id, ((row_number() over (order by l.lead_score desc, l.id) - 1) / size)::int
+      from app_public.leads l
+     where l.org_id = plan_lead_pushes.org_id and l.id = any (lead_ids) and l.campaign_status = 'active'
+       and not exists (select 1 from app_public.lead_pushes p
+                        where p.org_id = plan_lead_pushes.org_id and p.connection_id = conn.id
+                          and p.local_date = plan_lead_pushes.local_date and p.lead_id = l.id);
+    for ch in
+      insert into app_public.lead_push_chunks (org_id, connection_id, local_date, position)
+      select plan_lead_pushes.org_id, conn.id, plan_lead_pushes.local_date, p.position
+        from (select distinct position from pg_temp.push_plan) p
+      on conflict do nothing
+      returning id, position
+    loop
+      insert into app_public.lead_pushes (org_id, connection_id, local_date, lead_id, chunk_id)
+      select plan_lead_pushes.org_id, conn.id, plan_lead_pushes.local_date, p.lead_id, ch.id
+        from pg_temp.push_plan p where p.position = ch.position
+      on conflict do nothing;
+      perform app_private.schedule_lead_push(plan_lead_pushes.org_id, ch.id);
+    end loop;
+    n := n + 1;
+  end loop;
+  return n;
+end
+$$;
+
+ALTER FUNCTION app_private.plan_lead_pushes(org_id uuid, local_date date, lead_ids uuid[]) OWNER TO switchboard_owner;
 
 --
 -- Name: platform_setting(text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -4377,6 +5382,41 @@ $$;
 ALTER FUNCTION app_private.process_outreach_events(org_id uuid, shard smallint, batch_size integer, only_event uuid) OWNER TO switchboard_owner;
 
 --
+-- Name: process_sms_events(uuid, smallint, integer, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.process_sms_events(org_id uuid, shard smallint, batch_size integer DEFAULT 500, only_event uuid DEFAULT NULL::uuid) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  s smallint := shard % 8;
+  ev record;
+  n int := 0;
+begin
+  perform pg_advisory_xact_lock(hashtext('process_sms_events'), hashtext(process_sms_events.org_id::text || ':' || s));
+  for ev in
+    select e.id, e.payload from app_public.webhook_events e
+     where e.org_id = process_sms_events.org_id and e.shard = s + 16
+       and e.provider = 'twilio'
+       and e.status in ('pending', 'failed') and e.next_attempt_at <= now()
+       and (only_event is null or e.id = only_event)
+     order by e.received_at
+     limit batch_size
+     for update of e skip locked
+  loop
+    perform app_private.apply_twilio_event(process_sms_events.org_id, ev.payload);
+    update app_public.webhook_events e set status = 'processed', processed_at = now()
+     where e.org_id = process_sms_events.org_id and e.id = ev.id;
+    n := n + 1;
+  end loop;
+  return n;
+end
+$$;
+
+ALTER FUNCTION app_private.process_sms_events(org_id uuid, shard smallint, batch_size integer, only_event uuid) OWNER TO switchboard_owner;
+
+--
 -- Name: purge_audit_log(interval, integer); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -4476,6 +5516,27 @@ CREATE FUNCTION app_private.purge_request_counters() RETURNS bigint
 $$;
 
 ALTER FUNCTION app_private.purge_request_counters() OWNER TO switchboard_owner;
+
+--
+-- Name: queue_sms(uuid, text, uuid, uuid, text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.queue_sms(org_id uuid, kind text, contact_id uuid, appointment_id uuid, to_number text, body text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  id uuid;
+begin
+  insert into app_public.sms_messages (org_id, kind, contact_id, appointment_id, to_number, body, status, send_at)
+  values (queue_sms.org_id, kind, contact_id, appointment_id, to_number, body, 'scheduled', now())
+  returning sms_messages.id into id;
+  perform app_private.schedule_sms(queue_sms.org_id, id);
+  return id;
+end
+$$;
+
+ALTER FUNCTION app_private.queue_sms(org_id uuid, kind text, contact_id uuid, appointment_id uuid, to_number text, body text) OWNER TO switchboard_owner;
 
 --
 -- Name: quota_limits(uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -4626,6 +5687,23 @@ end
 $$;
 
 ALTER FUNCTION app_private.record_callback_sent(org_id uuid, request_id uuid, external_call_id text) OWNER TO switchboard_owner;
+
+--
+-- Name: record_connection_validation(uuid, uuid, boolean, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.record_connection_validation(org_id uuid, connection_id uuid, ok boolean, error text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  update app_public.campaign_connections c
+     set validation_status = case when ok then 'valid' else 'invalid' end,
+         validation_error = case when ok then null else left(error, 300) end,
+         validated_at = now()
+   where c.org_id = record_connection_validation.org_id and c.id = record_connection_validation.connection_id;
+$$;
+
+ALTER FUNCTION app_private.record_connection_validation(org_id uuid, connection_id uuid, ok boolean, error text) OWNER TO switchboard_owner;
 
 --
 -- Name: record_consent(uuid, uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -5111,6 +6189,48 @@ $$;
 ALTER FUNCTION app_private.requeue_due_deliveries() OWNER TO switchboard_owner;
 
 --
+-- Name: requeue_due_lead_pushes(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.requeue_due_lead_pushes() RETURNS integer
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select count(app_private.schedule_lead_push(c.org_id, c.id, now()))::int
+    from app_public.lead_push_chunks c
+   where c.status = 'pending' and c.next_attempt_at < now() - interval '5 seconds'
+$$;
+
+ALTER FUNCTION app_private.requeue_due_lead_pushes() OWNER TO switchboard_owner;
+
+--
+-- Name: requeue_lead_push(uuid, uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.requeue_lead_push(org_id uuid, chunk_id uuid, actor uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+begin
+  update app_public.lead_push_chunks c
+     set status = 'pending', attempts = 0, next_attempt_at = now(), finished_at = null
+   where c.org_id = requeue_lead_push.org_id and c.id = requeue_lead_push.chunk_id and c.status = 'dead';
+  if not found then
+    return false;
+  end if;
+  update app_public.lead_pushes p set status = 'pending', reason = null, updated_at = now()
+   where p.org_id = requeue_lead_push.org_id and p.chunk_id = requeue_lead_push.chunk_id and p.status = 'failed';
+  update app_public.dead_letters l set retried_at = now(), retried_by = actor
+   where l.org_id = requeue_lead_push.org_id and l.kind = 'lead_push' and l.ref_id = requeue_lead_push.chunk_id
+     and l.retried_at is null;
+  perform app_private.schedule_lead_push(org_id, chunk_id);
+  return true;
+end
+$$;
+
+ALTER FUNCTION app_private.requeue_lead_push(org_id uuid, chunk_id uuid, actor uuid) OWNER TO switchboard_owner;
+
+--
 -- Name: requeue_stale_sending(interval); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -5253,6 +6373,49 @@ end
 $$;
 
 ALTER FUNCTION app_private.rescore_next_org(after uuid, at timestamp with time zone) OWNER TO switchboard_owner;
+
+--
+-- Name: reserve_connection_call(uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.reserve_connection_call(connection_id uuid, for_chunk uuid DEFAULT NULL::uuid, OUT reserved boolean, OUT not_before timestamp with time zone) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  conn app_public.campaign_connections;
+  at_ts timestamptz := clock_timestamp();
+begin
+  select * into conn from app_public.campaign_connections c where c.id = reserve_connection_call.connection_id for update;
+  if conn.id is null then
+    reserved := false;
+    return;
+  end if;
+  select max(x.t) into not_before
+    from (select (select k.at from app_private.connection_calls k
+                   where k.connection_id = conn.id and k.at > at_ts - (lim.per * 1.1 + interval '250 milliseconds')
+                   order by k.at desc offset lim.max_calls - 1 limit 1) + (lim.per * 1.1 + interval '250 milliseconds') as t
+            from app_private.campaign_tool_limits(conn.provider) lim) x;
+  not_before := greatest(not_before, conn.paused_until);
+  if for_chunk is not null then
+    not_before := greatest(not_before,
+      (select case when min(c.next_attempt_at) is not null then least(min(c.next_attempt_at), at_ts + interval '2 seconds') end
+         from app_public.lead_push_chunks c
+        where c.connection_id = conn.id and c.status = 'pending' and c.in_flight_since is not null
+          and c.next_attempt_at > at_ts and c.id <> for_chunk));
+  end if;
+  if not_before > at_ts then
+    reserved := false;
+    return;
+  end if;
+  insert into app_private.connection_calls (connection_id, at) values (conn.id, at_ts);
+  delete from app_private.connection_calls k where k.connection_id = conn.id and k.at < at_ts - interval '2 hours';
+  reserved := true;
+  not_before := at_ts;
+end
+$$;
+
+ALTER FUNCTION app_private.reserve_connection_call(connection_id uuid, for_chunk uuid, OUT reserved boolean, OUT not_before timestamp with time zone) OWNER TO switchboard_owner;
 
 --
 -- Name: reset_password(text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -5554,6 +6717,21 @@ $$;
 ALTER FUNCTION app_private.schedule_calendar_sync(org_id uuid, source_id uuid, run_at timestamp with time zone) OWNER TO switchboard_owner;
 
 --
+-- Name: schedule_connection_validation(uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.schedule_connection_validation(org_id uuid, connection_id uuid) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select graphile_worker.add_job('validate_campaign_connection',
+    json_build_object('org_id', org_id, 'connection_id', connection_id),
+    job_key => 'validate_campaign_connection:' || connection_id, max_attempts => 5);
+$$;
+
+ALTER FUNCTION app_private.schedule_connection_validation(org_id uuid, connection_id uuid) OWNER TO switchboard_owner;
+
+--
 -- Name: schedule_delivery(uuid, uuid, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -5592,6 +6770,39 @@ $$;
 ALTER FUNCTION app_private.schedule_event_processing(task text, org_id uuid, shard smallint, run_at timestamp with time zone, mode text, key_suffix text) OWNER TO switchboard_owner;
 
 --
+-- Name: schedule_lead_push(uuid, uuid, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.schedule_lead_push(org_id uuid, chunk_id uuid, run_at timestamp with time zone DEFAULT now()) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select graphile_worker.add_job(
+    'push_leads',
+    json_build_object('org_id', org_id, 'chunk_id', chunk_id),
+    run_at => run_at,
+    job_key => 'push_leads:' || chunk_id,
+    job_key_mode => 'replace',
+    max_attempts => 10)
+$$;
+
+ALTER FUNCTION app_private.schedule_lead_push(org_id uuid, chunk_id uuid, run_at timestamp with time zone) OWNER TO switchboard_owner;
+
+--
+-- Name: schedule_sms(uuid, uuid, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.schedule_sms(org_id uuid, message_id uuid, run_at timestamp with time zone DEFAULT now()) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select graphile_worker.add_job('send_sms', json_build_object('org_id', org_id, 'message_id', message_id),
+    run_at => run_at, job_key => 'send_sms:' || message_id, job_key_mode => 'replace', max_attempts => 5)
+$$;
+
+ALTER FUNCTION app_private.schedule_sms(org_id uuid, message_id uuid, run_at timestamp with time zone) OWNER TO switchboard_owner;
+
+--
 -- Name: seconds_since_worker_heartbeat(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -5627,6 +6838,56 @@ end
 $$;
 
 ALTER FUNCTION app_private.set_calendar_source_password(source_id uuid, password text, encryption_key text) OWNER TO switchboard_owner;
+
+--
+-- Name: set_campaign_connection_base_url(uuid, uuid, text, boolean); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.set_campaign_connection_base_url(org_id uuid, connection_id uuid, base_url text, allow_private boolean) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  problem text := case when base_url is null then null else app_private.delivery_url_problem(base_url, allow_private) end;
+begin
+  if problem is not null then
+    raise exception 'base URL refused: %', problem using errcode = '22023';
+  end if;
+  update app_public.campaign_connections c set base_url = rtrim(set_campaign_connection_base_url.base_url, '/')
+   where c.org_id = set_campaign_connection_base_url.org_id and c.id = set_campaign_connection_base_url.connection_id;
+  return found;
+end
+$$;
+
+ALTER FUNCTION app_private.set_campaign_connection_base_url(org_id uuid, connection_id uuid, base_url text, allow_private boolean) OWNER TO switchboard_owner;
+
+--
+-- Name: set_campaign_connection_key(uuid, uuid, text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.set_campaign_connection_key(org_id uuid, connection_id uuid, api_key text, encryption_key text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+begin
+  if api_key is null or length(api_key) not between 8 and 500 or api_key ~ '\s' then
+    raise exception 'an API key (8 to 500 characters, no spaces) is required' using errcode = '22023';
+  end if;
+  update app_private.campaign_connection_secrets s set api_key_encrypted = pgp_sym_encrypt(api_key, encryption_key), updated_at = now()
+   where s.org_id = set_campaign_connection_key.org_id and s.connection_id = set_campaign_connection_key.connection_id;
+  if not found then
+    return false;
+  end if;
+  update app_public.campaign_connections c
+     set validation_status = 'pending', validation_error = null, consecutive_failures = 0, circuit_open_until = null,
+         failing_since = null, last_error = null
+   where c.org_id = set_campaign_connection_key.org_id and c.id = set_campaign_connection_key.connection_id;
+  perform app_private.schedule_connection_validation(set_campaign_connection_key.org_id, set_campaign_connection_key.connection_id);
+  return true;
+end
+$$;
+
+ALTER FUNCTION app_private.set_campaign_connection_key(org_id uuid, connection_id uuid, api_key text, encryption_key text) OWNER TO switchboard_owner;
 
 --
 -- Name: feature_flags; Type: TABLE; Schema: app_public; Owner: switchboard_owner
@@ -5716,6 +6977,95 @@ end
 $$;
 
 ALTER FUNCTION app_private.set_sending_account_password(account_id uuid, smtp_password text, encryption_key text) OWNER TO switchboard_owner;
+
+--
+-- Name: sms_send_time(text, timestamp with time zone, time without time zone, time without time zone, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.sms_send_time(tz text, due timestamp with time zone, quiet_start time without time zone, quiet_end time without time zone, deadline timestamp with time zone DEFAULT NULL::timestamp with time zone, now_at timestamp with time zone DEFAULT now()) RETURNS timestamp with time zone
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  t timestamptz := greatest(due, now_at);
+  lt timestamp := t at time zone tz;
+  quiet boolean;
+  window_end timestamp;
+  window_start timestamp;
+begin
+  quiet := case when quiet_start > quiet_end then lt::time >= quiet_start or lt::time < quiet_end
+                else lt::time >= quiet_start and lt::time < quiet_end end;
+  if not quiet then
+    return case when deadline is null or t < deadline then t end;
+  end if;
+  window_end := case when quiet_start > quiet_end and lt::time >= quiet_start then lt::date + 1 + quiet_end
+                     else lt::date + quiet_end end;
+  if deadline is null or (window_end at time zone tz) < deadline then
+    return window_end at time zone tz;
+  end if;
+  -- Too late after the quiet hours: the minute before they began, if still ahead.
+  window_start := case when quiet_start > quiet_end and lt::time < quiet_end then lt::date - 1 + quiet_start
+                       else lt::date + quiet_start end;
+  if (window_start at time zone tz) - interval '1 minute' > now_at then
+    return (window_start at time zone tz) - interval '1 minute';
+  end if;
+  return null;
+end
+$$;
+
+ALTER FUNCTION app_private.sms_send_time(tz text, due timestamp with time zone, quiet_start time without time zone, quiet_end time without time zone, deadline timestamp with time zone, now_at timestamp with time zone) OWNER TO switchboard_owner;
+
+--
+-- Name: sms_start_keywords(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.sms_start_keywords() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select array['START', 'YES', 'UNSTOP']
+$$;
+
+ALTER FUNCTION app_private.sms_start_keywords() OWNER TO switchboard_owner;
+
+--
+-- Name: sms_status_rank(text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.sms_status_rank(status text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select case status when 'scheduled' then 0 when 'sending' then 0 when 'accepted' then 1 when 'queued' then 2
+                     when 'sending_twilio' then 3 when 'sent' then 4 when 'delivered' then 6 when 'read' then 7
+                     when 'undelivered' then 5 when 'failed' then 5 else 0 end
+$$;
+
+ALTER FUNCTION app_private.sms_status_rank(status text) OWNER TO switchboard_owner;
+
+--
+-- Name: sms_stop_keywords(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.sms_stop_keywords() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select array['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT']
+$$;
+
+ALTER FUNCTION app_private.sms_stop_keywords() OWNER TO switchboard_owner;
+
+--
+-- Name: sms_template_problem(text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.sms_template_problem(template text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select case when exists (select 1 from regexp_matches(template, '\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}', 'g') m
+                            where m[1] not in ('first_name', 'last_name', 'starts_at_local', 'resource', 'cancel_url'))
+              then 'templates may use {{first_name}}, {{last_name}}, {{starts_at_local}}, {{resource}} and {{cancel_url}}' end
+$$;
+
+ALTER FUNCTION app_private.sms_template_problem(template text) OWNER TO switchboard_owner;
 
 --
 -- Name: source_auth(text, jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -5955,10 +7305,60 @@ $$;
 ALTER FUNCTION app_private.stop_sequences_on_reply(org_id uuid, emails public.citext[], message_ids text[]) OWNER TO switchboard_owner;
 
 --
+-- Name: sync_appointment_reminders(app_public.appointments); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.sync_appointment_reminders(appt app_public.appointments) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  cfg app_public.sms_settings;
+  tz text;
+  phone text;
+  m record;
+begin
+  if appt.status = 'cancelled' then
+    update app_public.sms_messages s set status = 'cancelled', updated_at = now()
+     where s.org_id = appt.org_id and s.appointment_id = appt.id and s.kind = 'reminder' and s.status = 'scheduled';
+    return;
+  end if;
+  select * into cfg from app_public.sms_settings s where s.org_id = appt.org_id and s.enabled;
+  if cfg.org_id is null or appt.contact_id is null then
+    return;
+  end if;
+  select app_private.normalize_e164(k.phone) into phone from app_public.contacts k where k.org_id = appt.org_id and k.id = appt.contact_id;
+  if phone is null then
+    return;
+  end if;
+  select g.timezone into tz from app_public.organizations g where g.id = appt.org_id;
+  for m in
+    insert into app_public.sms_messages as s (org_id, kind, contact_id, appointment_id, reminder_offset, to_number, status, send_at)
+    select appt.org_id, 'reminder', appt.contact_id, appt.id, o.off, phone,
+           case when app_private.phone_suppressed(appt.org_id, phone) then 'suppressed'
+                when x.at is null then 'skipped' else 'scheduled' end,
+           coalesce(x.at, appt.starts_at - o.off)
+      from unnest(cfg.reminder_offsets) o (off)
+      cross join lateral (select app_private.sms_send_time(tz, appt.starts_at - o.off, cfg.quiet_start, cfg.quiet_end, appt.starts_at) as at) x
+    on conflict (org_id, appointment_id, reminder_offset) where kind = 'reminder'
+    do update set send_at = excluded.send_at, status = excluded.status, to_number = excluded.to_number, updated_at = now()
+       where s.status in ('scheduled', 'skipped', 'cancelled')
+    returning s.org_id, s.id, s.status, s.send_at
+  loop
+    if m.status = 'scheduled' then
+      perform app_private.schedule_sms(m.org_id, m.id, m.send_at);
+    end if;
+  end loop;
+end
+$$;
+
+ALTER FUNCTION app_private.sync_appointment_reminders(appt app_public.appointments) OWNER TO switchboard_owner;
+
+--
 -- Name: system_health_for_current_org(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
-CREATE FUNCTION app_private.system_health_for_current_org() RETURNS TABLE(org_id uuid, pending_events bigint, oldest_pending_event_seconds double precision, open_dead_letters bigint, pending_deliveries bigint, dead_deliveries_24h bigint, disabled_endpoints bigint, queued_jobs bigint, failing_jobs bigint, last_feeder_run_at timestamp with time zone, last_contactable_refresh_at timestamp with time zone, last_backup_verified_at timestamp with time zone, last_backup_ok boolean, worker_heartbeat_seconds double precision, checked_at timestamp with time zone, calendar_sources_failing bigint, calendar_last_sync_error text)
+CREATE FUNCTION app_private.system_health_for_current_org() RETURNS TABLE(org_id uuid, pending_events bigint, oldest_pending_event_seconds double precision, open_dead_letters bigint, pending_deliveries bigint, dead_deliveries_24h bigint, disabled_endpoints bigint, queued_jobs bigint, failing_jobs bigint, last_feeder_run_at timestamp with time zone, last_contactable_refresh_at timestamp with time zone, last_backup_verified_at timestamp with time zone, last_backup_ok boolean, worker_heartbeat_seconds double precision, checked_at timestamp with time zone, calendar_sources_failing bigint, calendar_last_sync_error text, pending_lead_pushes bigint, failed_lead_pushes_24h bigint, refused_lead_pushes_24h bigint, failing_connections bigint, failed_sms_24h bigint)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
@@ -5980,7 +7380,14 @@ CREATE FUNCTION app_private.system_health_for_current_org() RETURNS TABLE(org_id
          now(),
          (select count(*) from app_public.calendar_sources c where c.org_id = o.id and c.enabled and c.consecutive_failures > 0),
          (select c.name || ': ' || c.last_error from app_public.calendar_sources c
-           where c.org_id = o.id and c.enabled and c.consecutive_failures > 0 order by c.last_error_at desc limit 1)
+           where c.org_id = o.id and c.enabled and c.consecutive_failures > 0 order by c.last_error_at desc limit 1),
+         (select count(*) from app_public.lead_pushes p where p.org_id = o.id and p.status = 'pending'),
+         (select count(*) from app_public.lead_pushes p where p.org_id = o.id and p.status = 'failed' and p.updated_at > now() - interval '1 day'),
+         (select count(*) from app_public.lead_pushes p where p.org_id = o.id and p.status = 'refused' and p.updated_at > now() - interval '1 day'),
+         (select count(*) from app_public.campaign_connections c
+           where c.org_id = o.id and c.enabled and (c.consecutive_failures > 0 or c.validation_status = 'invalid')),
+         (select count(*) from app_public.sms_messages m
+           where m.org_id = o.id and m.status in ('failed', 'undelivered', 'in_doubt') and m.updated_at > now() - interval '1 day')
     from app_public.organizations o
    where o.id = app_public.current_org_id() and app_public.current_user_is_admin()
 $$;
@@ -6126,6 +7533,25 @@ $$;
 ALTER FUNCTION app_private.tg_appointments__sequence() OWNER TO switchboard_owner;
 
 --
+-- Name: tg_appointments__sms_reminders(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.tg_appointments__sms_reminders() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+begin
+  if tg_op = 'UPDATE' and new.starts_at is not distinct from old.starts_at and new.status is not distinct from old.status then
+    return null;
+  end if;
+  perform app_private.sync_appointment_reminders(new);
+  return null;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_appointments__sms_reminders() OWNER TO switchboard_owner;
+
+--
 -- Name: tg_audit_log__append_only(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -6176,6 +7602,27 @@ end
 $$;
 
 ALTER FUNCTION app_private.tg_calls__redact() OWNER TO switchboard_owner;
+
+--
+-- Name: tg_campaign_connections__validate(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.tg_campaign_connections__validate() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  problem text := app_private.field_mapping_problem(new.field_mapping);
+begin
+  if problem is not null then
+    raise exception 'invalid field mapping: %', problem using errcode = '22023';
+  end if;
+  new.updated_at := now();
+  return new;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_campaign_connections__validate() OWNER TO switchboard_owner;
 
 --
 -- Name: tg_delivery_endpoints__reenable(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -6395,6 +7842,29 @@ $$;
 ALTER FUNCTION app_private.tg_organizations__delete_leads() OWNER TO switchboard_owner;
 
 --
+-- Name: tg_sms_settings__validate(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.tg_sms_settings__validate() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+begin
+  if app_private.sms_template_problem(new.reminder_template) is not null then
+    raise exception '%', app_private.sms_template_problem(new.reminder_template) using errcode = '22023';
+  end if;
+  if exists (select 1 from unnest(new.reminder_offsets) o where o <= interval '0' or o > interval '30 days')
+     or cardinality(new.reminder_offsets) > 5 then
+    raise exception 'reminder offsets are up to five intervals between 1 minute and 30 days' using errcode = '22023';
+  end if;
+  new.updated_at := now();
+  return new;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_sms_settings__validate() OWNER TO switchboard_owner;
+
+--
 -- Name: tg_sources__auth(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -6446,6 +7916,21 @@ end
 $$;
 
 ALTER FUNCTION app_private.tg_verification_code_map__rederive() OWNER TO switchboard_owner;
+
+--
+-- Name: tg_webhook_events__twilio(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.tg_webhook_events__twilio() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  new.shard := 16 + new.shard % 8;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_webhook_events__twilio() OWNER TO switchboard_owner;
 
 --
 -- Name: tg_webhook_events__vapi(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -7066,6 +8551,24 @@ $$;
 ALTER FUNCTION app_private.visible_sessions() OWNER TO switchboard_owner;
 
 --
+-- Name: wake_next_lead_push(uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.wake_next_lead_push(connection_id uuid, after_chunk uuid) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select app_private.schedule_lead_push(c.org_id, c.id, greatest(now(), c.next_attempt_at))
+    from app_public.lead_push_chunks c
+   where c.connection_id = wake_next_lead_push.connection_id and c.status = 'pending' and c.in_flight_since is null
+     and c.id <> after_chunk
+   order by c.next_attempt_at, c.local_date, c.position
+   limit 1
+$$;
+
+ALTER FUNCTION app_private.wake_next_lead_push(connection_id uuid, after_chunk uuid) OWNER TO switchboard_owner;
+
+--
 -- Name: within_business_hours(uuid, uuid, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -7570,6 +9073,57 @@ $$;
 ALTER FUNCTION app_public.replay_failed_deliveries(endpoint_id uuid, since timestamp with time zone) OWNER TO switchboard_owner;
 
 --
+-- Name: lead_push_chunks; Type: TABLE; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TABLE app_public.lead_push_chunks (
+    org_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    connection_id uuid NOT NULL,
+    local_date date NOT NULL,
+    "position" integer NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    in_flight_since timestamp with time zone,
+    resent_in_doubt boolean DEFAULT false NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_status_code integer,
+    last_error text,
+    answer jsonb,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    finished_at timestamp with time zone,
+    CONSTRAINT lead_push_chunks_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'done'::text, 'dead'::text])))
+);
+
+ALTER TABLE ONLY app_public.lead_push_chunks FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app_public.lead_push_chunks OWNER TO switchboard_owner;
+
+--
+-- Name: replay_lead_push(uuid); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_public.replay_lead_push(chunk_id uuid) RETURNS app_public.lead_push_chunks
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  ch app_public.lead_push_chunks;
+begin
+  if not app_public.current_user_is_admin() then
+    raise exception 'only admins replay pushes' using errcode = '42501';
+  end if;
+  if not app_private.requeue_lead_push(app_public.current_org_id(), chunk_id, app_public.current_user_id()) then
+    raise exception 'no dead push chunk with that id' using errcode = 'PT404';
+  end if;
+  select * into ch from app_public.lead_push_chunks c where c.org_id = app_public.current_org_id() and c.id = chunk_id;
+  return ch;
+end
+$$;
+
+ALTER FUNCTION app_public.replay_lead_push(chunk_id uuid) OWNER TO switchboard_owner;
+
+--
 -- Name: callback_requests; Type: TABLE; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -7760,6 +9314,16 @@ begin
     perform app_private.schedule_event_processing(task, ev.org_id, ev.shard, now(), 'preserve_run_at');
   elsif dl.kind = 'delivery' then
     perform app_private.requeue_delivery(dl.org_id, dl.ref_id, app_public.current_user_id());
+  elsif dl.kind = 'lead_push' then
+    -- A dead push chunk: its failed leads go again (handoff/push.sql).
+    perform app_private.requeue_lead_push(dl.org_id, dl.ref_id, app_public.current_user_id());
+  elsif dl.kind = 'sms' then
+    -- An SMS Twilio refused (not one whose fate is unknown): sent again.
+    update app_public.sms_messages m set status = 'scheduled', send_at = now(), attempts = 0, updated_at = now()
+     where m.org_id = dl.org_id and m.id = dl.ref_id and m.status = 'failed';
+    if found then
+      perform app_private.schedule_sms(dl.org_id, dl.ref_id);
+    end if;
   end if;
   return dl;
 end
@@ -8001,6 +9565,19 @@ CREATE TABLE app_private.calendar_writes (
 ALTER TABLE app_private.calendar_writes OWNER TO switchboard_owner;
 
 --
+-- Name: campaign_connection_secrets; Type: TABLE; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE TABLE app_private.campaign_connection_secrets (
+    org_id uuid NOT NULL,
+    connection_id uuid NOT NULL,
+    api_key_encrypted bytea NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE app_private.campaign_connection_secrets OWNER TO switchboard_owner;
+
+--
 -- Name: campaign_replies; Type: TABLE; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -8013,6 +9590,17 @@ CREATE TABLE app_private.campaign_replies (
 );
 
 ALTER TABLE app_private.campaign_replies OWNER TO switchboard_owner;
+
+--
+-- Name: connection_calls; Type: TABLE; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE TABLE app_private.connection_calls (
+    connection_id uuid NOT NULL,
+    at timestamp with time zone NOT NULL
+);
+
+ALTER TABLE app_private.connection_calls OWNER TO switchboard_owner;
 
 --
 -- Name: consent_nonces; Type: TABLE; Schema: app_private; Owner: switchboard_owner
@@ -8393,6 +9981,18 @@ CREATE UNLOGGED TABLE app_private.signature_failures (
 );
 
 ALTER TABLE app_private.signature_failures OWNER TO switchboard_owner;
+
+--
+-- Name: sms_credentials; Type: TABLE; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE TABLE app_private.sms_credentials (
+    org_id uuid NOT NULL,
+    secret_encrypted bytea NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE app_private.sms_credentials OWNER TO switchboard_owner;
 
 --
 -- Name: source_secrets; Type: TABLE; Schema: app_private; Owner: switchboard_owner
@@ -9051,6 +10651,63 @@ ALTER TABLE ONLY app_public.lead_import_rejects FORCE ROW LEVEL SECURITY;
 ALTER TABLE app_public.lead_import_rejects OWNER TO switchboard_owner;
 
 --
+-- Name: lead_push_attempts; Type: TABLE; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TABLE app_public.lead_push_attempts (
+    org_id uuid NOT NULL,
+    id bigint NOT NULL,
+    chunk_id uuid NOT NULL,
+    connection_id uuid NOT NULL,
+    attempt integer NOT NULL,
+    status_code integer,
+    latency_ms integer,
+    response_excerpt text,
+    error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY app_public.lead_push_attempts FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app_public.lead_push_attempts OWNER TO switchboard_owner;
+
+--
+-- Name: lead_push_attempts_id_seq; Type: SEQUENCE; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE app_public.lead_push_attempts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME app_public.lead_push_attempts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: lead_pushes; Type: TABLE; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TABLE app_public.lead_pushes (
+    org_id uuid NOT NULL,
+    connection_id uuid NOT NULL,
+    local_date date NOT NULL,
+    lead_id uuid NOT NULL,
+    chunk_id uuid NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    reason text,
+    answer jsonb,
+    attempts integer DEFAULT 0 NOT NULL,
+    pushed_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT lead_pushes_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'pushed'::text, 'duplicate'::text, 'refused'::text, 'failed'::text])))
+);
+
+ALTER TABLE ONLY app_public.lead_pushes FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app_public.lead_pushes OWNER TO switchboard_owner;
+
+--
 -- Name: memberships; Type: TABLE; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -9328,6 +10985,70 @@ ALTER TABLE ONLY app_public.sequence_steps FORCE ROW LEVEL SECURITY;
 ALTER TABLE app_public.sequence_steps OWNER TO switchboard_owner;
 
 --
+-- Name: sms_messages; Type: TABLE; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TABLE app_public.sms_messages (
+    org_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    kind text NOT NULL,
+    contact_id uuid,
+    appointment_id uuid,
+    reminder_offset interval,
+    to_number text NOT NULL,
+    body text,
+    status text DEFAULT 'scheduled'::text NOT NULL,
+    send_at timestamp with time zone DEFAULT now() NOT NULL,
+    twilio_sid text,
+    twilio_status text,
+    error_code integer,
+    error text,
+    attempts integer DEFAULT 0 NOT NULL,
+    sent_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT sms_messages_kind_check CHECK ((kind = ANY (ARRAY['reminder'::text, 'cancel_confirmation'::text, 'message'::text]))),
+    CONSTRAINT sms_messages_status_check CHECK ((status = ANY (ARRAY['scheduled'::text, 'sending'::text, 'accepted'::text, 'queued'::text, 'sending_twilio'::text, 'sent'::text, 'delivered'::text, 'undelivered'::text, 'failed'::text, 'cancelled'::text, 'suppressed'::text, 'skipped'::text, 'in_doubt'::text]))),
+    CONSTRAINT sms_messages_to_number_check CHECK ((to_number ~ '^\+[1-9][0-9]{7,14}$'::text))
+);
+
+ALTER TABLE ONLY app_public.sms_messages FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app_public.sms_messages OWNER TO switchboard_owner;
+
+--
+-- Name: sms_settings; Type: TABLE; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TABLE app_public.sms_settings (
+    org_id uuid NOT NULL,
+    account_sid text NOT NULL,
+    api_key_sid text,
+    from_number text,
+    messaging_service_sid text,
+    base_url text,
+    status_callback_url text,
+    enabled boolean DEFAULT true NOT NULL,
+    reminder_offsets interval[] DEFAULT '{24:00:00,02:00:00}'::interval[] NOT NULL,
+    reminder_template text DEFAULT 'Hi {{first_name}}, a reminder of your appointment ({{resource}}) on {{starts_at_local}}. To cancel: {{cancel_url}}'::text NOT NULL,
+    quiet_start time without time zone DEFAULT '21:00:00'::time without time zone NOT NULL,
+    quiet_end time without time zone DEFAULT '08:00:00'::time without time zone NOT NULL,
+    cancel_by_reply boolean DEFAULT false NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT sms_settings_account_sid_check CHECK ((account_sid ~ '^AC[0-9a-fA-F]{32}$'::text)),
+    CONSTRAINT sms_settings_api_key_sid_check CHECK ((api_key_sid ~ '^SK[0-9a-fA-F]{32}$'::text)),
+    CONSTRAINT sms_settings_check CHECK (((from_number IS NOT NULL) OR (messaging_service_sid IS NOT NULL))),
+    CONSTRAINT sms_settings_from_number_check CHECK ((from_number ~ '^\+[1-9][0-9]{7,14}$'::text)),
+    CONSTRAINT sms_settings_messaging_service_sid_check CHECK ((messaging_service_sid ~ '^MG[0-9a-fA-F]{32}$'::text)),
+    CONSTRAINT sms_settings_reminder_template_check CHECK (((length(reminder_template) >= 1) AND (length(reminder_template) <= 1600))),
+    CONSTRAINT sms_settings_status_callback_url_check CHECK ((status_callback_url ~ '^https?://'::text))
+);
+
+ALTER TABLE ONLY app_public.sms_settings FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app_public.sms_settings OWNER TO switchboard_owner;
+
+--
 -- Name: sources; Type: TABLE; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -9341,7 +11062,7 @@ CREATE TABLE app_public.sources (
     auth jsonb DEFAULT '{}'::jsonb NOT NULL,
     CONSTRAINT sources_auth_valid CHECK (app_private.valid_source_auth(provider, auth)),
     CONSTRAINT sources_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
-    CONSTRAINT sources_provider_check CHECK ((provider = ANY (ARRAY['smartlead'::text, 'replyio'::text, 'vapi'::text, 'standard'::text, 'csv'::text])))
+    CONSTRAINT sources_provider_check CHECK ((provider = ANY (ARRAY['smartlead'::text, 'replyio'::text, 'vapi'::text, 'standard'::text, 'csv'::text, 'twilio'::text])))
 );
 
 ALTER TABLE ONLY app_public.sources FORCE ROW LEVEL SECURITY;
@@ -9354,16 +11075,33 @@ ALTER TABLE app_public.sources OWNER TO switchboard_owner;
 
 CREATE TABLE app_public.suppressions (
     org_id uuid DEFAULT app_public.current_org_id() NOT NULL,
-    email public.citext NOT NULL,
+    email public.citext,
     reason text NOT NULL,
     source text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    phone text,
+    id bigint NOT NULL,
+    CONSTRAINT suppressions_email_or_phone CHECK (((email IS NOT NULL) OR (phone IS NOT NULL))),
+    CONSTRAINT suppressions_phone_e164 CHECK ((phone ~ '^\+[1-9][0-9]{7,14}$'::text)),
     CONSTRAINT suppressions_reason_check CHECK ((reason = ANY (ARRAY['unsubscribed'::text, 'bounced'::text, 'complaint'::text, 'do_not_contact'::text])))
 );
 
 ALTER TABLE ONLY app_public.suppressions FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE app_public.suppressions OWNER TO switchboard_owner;
+
+--
+-- Name: suppressions_id_seq; Type: SEQUENCE; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE app_public.suppressions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME app_public.suppressions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 --
 -- Name: system_health; Type: VIEW; Schema: app_public; Owner: switchboard_owner
@@ -9386,8 +11124,13 @@ CREATE VIEW app_public.system_health WITH (security_invoker='true') AS
     system_health_for_current_org.worker_heartbeat_seconds,
     system_health_for_current_org.checked_at,
     system_health_for_current_org.calendar_sources_failing,
-    system_health_for_current_org.calendar_last_sync_error
-   FROM app_private.system_health_for_current_org() system_health_for_current_org(org_id, pending_events, oldest_pending_event_seconds, open_dead_letters, pending_deliveries, dead_deliveries_24h, disabled_endpoints, queued_jobs, failing_jobs, last_feeder_run_at, last_contactable_refresh_at, last_backup_verified_at, last_backup_ok, worker_heartbeat_seconds, checked_at, calendar_sources_failing, calendar_last_sync_error);
+    system_health_for_current_org.calendar_last_sync_error,
+    system_health_for_current_org.pending_lead_pushes,
+    system_health_for_current_org.failed_lead_pushes_24h,
+    system_health_for_current_org.refused_lead_pushes_24h,
+    system_health_for_current_org.failing_connections,
+    system_health_for_current_org.failed_sms_24h
+   FROM app_private.system_health_for_current_org() system_health_for_current_org(org_id, pending_events, oldest_pending_event_seconds, open_dead_letters, pending_deliveries, dead_deliveries_24h, disabled_endpoints, queued_jobs, failing_jobs, last_feeder_run_at, last_contactable_refresh_at, last_backup_verified_at, last_backup_ok, worker_heartbeat_seconds, checked_at, calendar_sources_failing, calendar_last_sync_error, pending_lead_pushes, failed_lead_pushes_24h, refused_lead_pushes_24h, failing_connections, failed_sms_24h);
 
 ALTER TABLE app_public.system_health OWNER TO switchboard_owner;
 
@@ -9567,6 +11310,13 @@ ALTER TABLE ONLY app_private.calendar_writes
     ADD CONSTRAINT calendar_writes_pkey PRIMARY KEY (org_id, source_id, appointment_id);
 
 --
+-- Name: campaign_connection_secrets campaign_connection_secrets_pkey; Type: CONSTRAINT; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_private.campaign_connection_secrets
+    ADD CONSTRAINT campaign_connection_secrets_pkey PRIMARY KEY (org_id, connection_id);
+
+--
 -- Name: campaign_replies campaign_replies_pkey; Type: CONSTRAINT; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -9735,6 +11485,13 @@ ALTER TABLE ONLY app_private.signature_failures
     ADD CONSTRAINT signature_failures_pkey PRIMARY KEY (source_id, minute);
 
 --
+-- Name: sms_credentials sms_credentials_pkey; Type: CONSTRAINT; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_private.sms_credentials
+    ADD CONSTRAINT sms_credentials_pkey PRIMARY KEY (org_id);
+
+--
 -- Name: source_secrets source_secrets_pkey; Type: CONSTRAINT; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -9887,6 +11644,20 @@ ALTER TABLE ONLY app_public.calls
 
 ALTER TABLE ONLY app_public.calls
     ADD CONSTRAINT calls_pkey PRIMARY KEY (org_id, id);
+
+--
+-- Name: campaign_connections campaign_connections_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.campaign_connections
+    ADD CONSTRAINT campaign_connections_id_key UNIQUE (id);
+
+--
+-- Name: campaign_connections campaign_connections_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.campaign_connections
+    ADD CONSTRAINT campaign_connections_pkey PRIMARY KEY (org_id, id);
 
 --
 -- Name: campaign_counters campaign_counters_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -10085,6 +11856,41 @@ ALTER TABLE ONLY app_public.lead_import_rejects
     ADD CONSTRAINT lead_import_rejects_pkey PRIMARY KEY (org_id, batch_id, row_number);
 
 --
+-- Name: lead_push_attempts lead_push_attempts_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.lead_push_attempts
+    ADD CONSTRAINT lead_push_attempts_pkey PRIMARY KEY (org_id, id);
+
+--
+-- Name: lead_push_chunks lead_push_chunks_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.lead_push_chunks
+    ADD CONSTRAINT lead_push_chunks_id_key UNIQUE (id);
+
+--
+-- Name: lead_push_chunks lead_push_chunks_org_id_connection_id_local_date_position_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.lead_push_chunks
+    ADD CONSTRAINT lead_push_chunks_org_id_connection_id_local_date_position_key UNIQUE (org_id, connection_id, local_date, "position");
+
+--
+-- Name: lead_push_chunks lead_push_chunks_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.lead_push_chunks
+    ADD CONSTRAINT lead_push_chunks_pkey PRIMARY KEY (org_id, id);
+
+--
+-- Name: lead_pushes lead_pushes_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.lead_pushes
+    ADD CONSTRAINT lead_pushes_pkey PRIMARY KEY (org_id, connection_id, local_date, lead_id);
+
+--
 -- Name: leads leads_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -10197,6 +12003,27 @@ ALTER TABLE ONLY app_public.sequence_steps
     ADD CONSTRAINT sequence_steps_pkey PRIMARY KEY (org_id, id);
 
 --
+-- Name: sms_messages sms_messages_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.sms_messages
+    ADD CONSTRAINT sms_messages_id_key UNIQUE (id);
+
+--
+-- Name: sms_messages sms_messages_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.sms_messages
+    ADD CONSTRAINT sms_messages_pkey PRIMARY KEY (org_id, id);
+
+--
+-- Name: sms_settings sms_settings_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.sms_settings
+    ADD CONSTRAINT sms_settings_pkey PRIMARY KEY (org_id);
+
+--
 -- Name: sources sources_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -10211,11 +12038,25 @@ ALTER TABLE ONLY app_public.sources
     ADD CONSTRAINT sources_pkey PRIMARY KEY (org_id, id);
 
 --
+-- Name: suppressions suppressions_org_id_email_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.suppressions
+    ADD CONSTRAINT suppressions_org_id_email_key UNIQUE (org_id, email);
+
+--
+-- Name: suppressions suppressions_org_id_phone_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.suppressions
+    ADD CONSTRAINT suppressions_org_id_phone_key UNIQUE (org_id, phone);
+
+--
 -- Name: suppressions suppressions_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
 ALTER TABLE ONLY app_public.suppressions
-    ADD CONSTRAINT suppressions_pkey PRIMARY KEY (org_id, email);
+    ADD CONSTRAINT suppressions_pkey PRIMARY KEY (org_id, id);
 
 --
 -- Name: transcripts transcripts_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -10304,6 +12145,18 @@ CREATE INDEX alert_state_org_id_idx ON app_private.alert_state USING btree (org_
 --
 
 CREATE INDEX backup_verification_log_verified_at_idx ON app_private.backup_verification_log USING btree (verified_at);
+
+--
+-- Name: campaign_connection_secrets_connection_idx; Type: INDEX; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE UNIQUE INDEX campaign_connection_secrets_connection_idx ON app_private.campaign_connection_secrets USING btree (connection_id);
+
+--
+-- Name: connection_calls_connection_at_idx; Type: INDEX; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE INDEX connection_calls_connection_at_idx ON app_private.connection_calls USING btree (connection_id, at DESC);
 
 --
 -- Name: consent_nonces_lead_id_idx; Type: INDEX; Schema: app_private; Owner: switchboard_owner
@@ -10648,6 +12501,30 @@ CREATE INDEX lead_import_batches_source_id_idx ON app_public.lead_import_batches
 CREATE INDEX lead_import_rejects_batch_id_idx ON app_public.lead_import_rejects USING btree (batch_id);
 
 --
+-- Name: lead_push_attempts_chunk_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE INDEX lead_push_attempts_chunk_idx ON app_public.lead_push_attempts USING btree (chunk_id);
+
+--
+-- Name: lead_push_chunks_pending_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE INDEX lead_push_chunks_pending_idx ON app_public.lead_push_chunks USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+
+--
+-- Name: lead_pushes_chunk_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE INDEX lead_pushes_chunk_idx ON app_public.lead_pushes USING btree (chunk_id);
+
+--
+-- Name: lead_pushes_lead_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE INDEX lead_pushes_lead_idx ON app_public.lead_pushes USING btree (lead_id);
+
+--
 -- Name: leads_org_id_addr_hash_key; Type: INDEX; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -10726,6 +12603,36 @@ CREATE UNIQUE INDEX resources_one_default_idx ON app_public.resources USING btre
 CREATE INDEX sequence_enrollments_contact_idx ON app_public.sequence_enrollments USING btree (contact_id);
 
 --
+-- Name: sms_messages_contact_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE INDEX sms_messages_contact_idx ON app_public.sms_messages USING btree (contact_id) WHERE (contact_id IS NOT NULL);
+
+--
+-- Name: sms_messages_due_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE INDEX sms_messages_due_idx ON app_public.sms_messages USING btree (send_at) WHERE (status = 'scheduled'::text);
+
+--
+-- Name: sms_messages_reminder_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE UNIQUE INDEX sms_messages_reminder_idx ON app_public.sms_messages USING btree (org_id, appointment_id, reminder_offset) WHERE (kind = 'reminder'::text);
+
+--
+-- Name: sms_messages_to_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE INDEX sms_messages_to_idx ON app_public.sms_messages USING btree (org_id, to_number, created_at DESC);
+
+--
+-- Name: sms_messages_twilio_sid_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE UNIQUE INDEX sms_messages_twilio_sid_idx ON app_public.sms_messages USING btree (twilio_sid) WHERE (twilio_sid IS NOT NULL);
+
+--
 -- Name: transcripts_created_at_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -10774,6 +12681,12 @@ CREATE TRIGGER tg_appointments__emit AFTER INSERT OR UPDATE OF status ON app_pub
 CREATE TRIGGER tg_appointments__sequence BEFORE UPDATE OF starts_at, ends_at, status ON app_public.appointments FOR EACH ROW EXECUTE FUNCTION app_private.tg_appointments__sequence();
 
 --
+-- Name: appointments tg_appointments__sms_reminders; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_appointments__sms_reminders AFTER INSERT OR UPDATE OF starts_at, status ON app_public.appointments FOR EACH ROW EXECUTE FUNCTION app_private.tg_appointments__sms_reminders();
+
+--
 -- Name: audit_log tg_audit_log__append_only; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -10808,6 +12721,18 @@ CREATE TRIGGER tg_calls__emit AFTER INSERT OR UPDATE OF status ON app_public.cal
 --
 
 CREATE TRIGGER tg_calls__redact BEFORE INSERT OR UPDATE ON app_public.calls FOR EACH ROW EXECUTE FUNCTION app_private.tg_calls__redact();
+
+--
+-- Name: campaign_connections tg_campaign_connections__audit; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_campaign_connections__audit AFTER INSERT OR DELETE OR UPDATE ON app_public.campaign_connections FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit();
+
+--
+-- Name: campaign_connections tg_campaign_connections__validate; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_campaign_connections__validate BEFORE INSERT OR UPDATE ON app_public.campaign_connections FOR EACH ROW EXECUTE FUNCTION app_private.tg_campaign_connections__validate();
 
 --
 -- Name: campaigns tg_campaigns__audit; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
@@ -10930,6 +12855,18 @@ CREATE TRIGGER tg_sending_accounts__audit AFTER INSERT OR DELETE OR UPDATE ON ap
 CREATE TRIGGER tg_sequence_steps__audit AFTER INSERT OR DELETE OR UPDATE ON app_public.sequence_steps FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit();
 
 --
+-- Name: sms_settings tg_sms_settings__audit; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_sms_settings__audit AFTER INSERT OR DELETE OR UPDATE ON app_public.sms_settings FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit();
+
+--
+-- Name: sms_settings tg_sms_settings__validate; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_sms_settings__validate BEFORE INSERT OR UPDATE ON app_public.sms_settings FOR EACH ROW EXECUTE FUNCTION app_private.tg_sms_settings__validate();
+
+--
 -- Name: sources tg_sources__audit; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -10964,6 +12901,12 @@ CREATE TRIGGER tg_verification_code_map__audit AFTER INSERT OR DELETE OR UPDATE 
 --
 
 CREATE TRIGGER tg_verification_code_map__rederive AFTER INSERT OR DELETE OR UPDATE ON app_public.verification_code_map FOR EACH ROW EXECUTE FUNCTION app_private.tg_verification_code_map__rederive();
+
+--
+-- Name: webhook_events tg_webhook_events__twilio; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_webhook_events__twilio BEFORE INSERT ON app_public.webhook_events FOR EACH ROW WHEN ((new.provider = 'twilio'::text)) EXECUTE FUNCTION app_private.tg_webhook_events__twilio();
 
 --
 -- Name: webhook_events tg_webhook_events__vapi; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
@@ -11005,6 +12948,20 @@ ALTER TABLE ONLY app_private.calendar_writes
     ADD CONSTRAINT calendar_writes_org_id_source_id_fkey FOREIGN KEY (org_id, source_id) REFERENCES app_public.calendar_sources(org_id, id) ON DELETE CASCADE;
 
 --
+-- Name: campaign_connection_secrets campaign_connection_secrets_connection_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_private.campaign_connection_secrets
+    ADD CONSTRAINT campaign_connection_secrets_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES app_public.campaign_connections(id) ON DELETE CASCADE;
+
+--
+-- Name: campaign_connection_secrets campaign_connection_secrets_org_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_private.campaign_connection_secrets
+    ADD CONSTRAINT campaign_connection_secrets_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
 -- Name: campaign_replies campaign_replies_campaign_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -11017,6 +12974,13 @@ ALTER TABLE ONLY app_private.campaign_replies
 
 ALTER TABLE ONLY app_private.campaign_replies
     ADD CONSTRAINT campaign_replies_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES app_public.contacts(id) ON DELETE CASCADE;
+
+--
+-- Name: connection_calls connection_calls_connection_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_private.connection_calls
+    ADD CONSTRAINT connection_calls_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES app_public.campaign_connections(id) ON DELETE CASCADE;
 
 --
 -- Name: consent_nonces consent_nonces_lead_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
@@ -11143,6 +13107,13 @@ ALTER TABLE ONLY app_private.sessions
 
 ALTER TABLE ONLY app_private.signature_failures
     ADD CONSTRAINT signature_failures_source_id_fkey FOREIGN KEY (source_id) REFERENCES app_public.sources(id) ON DELETE CASCADE;
+
+--
+-- Name: sms_credentials sms_credentials_org_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_private.sms_credentials
+    ADD CONSTRAINT sms_credentials_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
 
 --
 -- Name: source_secrets source_secrets_source_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
@@ -11304,6 +13275,13 @@ ALTER TABLE ONLY app_public.calls
 
 ALTER TABLE ONLY app_public.calls
     ADD CONSTRAINT calls_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: campaign_connections campaign_connections_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.campaign_connections
+    ADD CONSTRAINT campaign_connections_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
 
 --
 -- Name: campaign_counters campaign_counters_campaign_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -11523,6 +13501,62 @@ ALTER TABLE ONLY app_public.lead_import_rejects
     ADD CONSTRAINT lead_import_rejects_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
 
 --
+-- Name: lead_push_attempts lead_push_attempts_chunk_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.lead_push_attempts
+    ADD CONSTRAINT lead_push_attempts_chunk_id_fkey FOREIGN KEY (chunk_id) REFERENCES app_public.lead_push_chunks(id) ON DELETE CASCADE;
+
+--
+-- Name: lead_push_attempts lead_push_attempts_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.lead_push_attempts
+    ADD CONSTRAINT lead_push_attempts_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: lead_push_chunks lead_push_chunks_connection_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.lead_push_chunks
+    ADD CONSTRAINT lead_push_chunks_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES app_public.campaign_connections(id) ON DELETE CASCADE;
+
+--
+-- Name: lead_push_chunks lead_push_chunks_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.lead_push_chunks
+    ADD CONSTRAINT lead_push_chunks_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: lead_pushes lead_pushes_chunk_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.lead_pushes
+    ADD CONSTRAINT lead_pushes_chunk_id_fkey FOREIGN KEY (chunk_id) REFERENCES app_public.lead_push_chunks(id) ON DELETE CASCADE;
+
+--
+-- Name: lead_pushes lead_pushes_connection_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.lead_pushes
+    ADD CONSTRAINT lead_pushes_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES app_public.campaign_connections(id) ON DELETE CASCADE;
+
+--
+-- Name: lead_pushes lead_pushes_lead_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.lead_pushes
+    ADD CONSTRAINT lead_pushes_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app_public.leads(id) ON DELETE CASCADE;
+
+--
+-- Name: lead_pushes lead_pushes_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.lead_pushes
+    ADD CONSTRAINT lead_pushes_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
 -- Name: leads leads_org_id_assigned_to_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -11621,6 +13655,34 @@ ALTER TABLE ONLY app_public.sequence_steps
     ADD CONSTRAINT sequence_steps_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
 
 --
+-- Name: sms_messages sms_messages_appointment_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.sms_messages
+    ADD CONSTRAINT sms_messages_appointment_id_fkey FOREIGN KEY (appointment_id) REFERENCES app_public.appointments(id) ON DELETE CASCADE;
+
+--
+-- Name: sms_messages sms_messages_org_id_contact_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.sms_messages
+    ADD CONSTRAINT sms_messages_org_id_contact_id_fkey FOREIGN KEY (org_id, contact_id) REFERENCES app_public.contacts(org_id, id) ON DELETE SET NULL (contact_id);
+
+--
+-- Name: sms_messages sms_messages_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.sms_messages
+    ADD CONSTRAINT sms_messages_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: sms_settings sms_settings_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.sms_settings
+    ADD CONSTRAINT sms_settings_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
 -- Name: sources sources_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -11682,6 +13744,12 @@ ALTER TABLE ONLY app_public.workspace_settings_history
 
 ALTER TABLE ONLY app_public.workspace_settings
     ADD CONSTRAINT workspace_settings_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: campaign_connections admins_delete; Type: POLICY; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE POLICY admins_delete ON app_public.campaign_connections FOR DELETE TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin)));
 
 --
 -- Name: delivery_endpoints admins_delete; Type: POLICY; Schema: app_public; Owner: switchboard_owner
@@ -11782,6 +13850,12 @@ CREATE POLICY admins_insert ON app_public.sequence_steps FOR INSERT TO authentic
 CREATE POLICY admins_insert ON app_public.verification_code_map FOR INSERT TO authenticated WITH CHECK (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin)));
 
 --
+-- Name: campaign_connections admins_select; Type: POLICY; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE POLICY admins_select ON app_public.campaign_connections FOR SELECT TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin)));
+
+--
 -- Name: deliveries admins_select; Type: POLICY; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -11818,10 +13892,40 @@ CREATE POLICY admins_select ON app_public.lead_import_batches FOR SELECT TO auth
 CREATE POLICY admins_select ON app_public.lead_import_rejects FOR SELECT TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin)));
 
 --
+-- Name: lead_push_attempts admins_select; Type: POLICY; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE POLICY admins_select ON app_public.lead_push_attempts FOR SELECT TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin)));
+
+--
+-- Name: lead_push_chunks admins_select; Type: POLICY; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE POLICY admins_select ON app_public.lead_push_chunks FOR SELECT TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin)));
+
+--
+-- Name: lead_pushes admins_select; Type: POLICY; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE POLICY admins_select ON app_public.lead_pushes FOR SELECT TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin)));
+
+--
 -- Name: sending_accounts admins_select; Type: POLICY; Schema: app_public; Owner: switchboard_owner
 --
 
 CREATE POLICY admins_select ON app_public.sending_accounts FOR SELECT TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin)));
+
+--
+-- Name: sms_messages admins_select; Type: POLICY; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE POLICY admins_select ON app_public.sms_messages FOR SELECT TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin)));
+
+--
+-- Name: sms_settings admins_select; Type: POLICY; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE POLICY admins_select ON app_public.sms_settings FOR SELECT TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin)));
 
 --
 -- Name: sources admins_select; Type: POLICY; Schema: app_public; Owner: switchboard_owner
@@ -11858,6 +13962,12 @@ CREATE POLICY admins_select_own_org ON app_public.calendar_feeds FOR SELECT TO a
 --
 
 CREATE POLICY admins_update ON app_public.agents FOR UPDATE TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin))) WITH CHECK ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));
+
+--
+-- Name: campaign_connections admins_update; Type: POLICY; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE POLICY admins_update ON app_public.campaign_connections FOR UPDATE TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin))) WITH CHECK ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));
 
 --
 -- Name: campaigns admins_update; Type: POLICY; Schema: app_public; Owner: switchboard_owner
@@ -11914,6 +14024,12 @@ CREATE POLICY admins_update ON app_public.sequence_enrollments FOR UPDATE TO aut
 --
 
 CREATE POLICY admins_update ON app_public.sequence_steps FOR UPDATE TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin))) WITH CHECK ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));
+
+--
+-- Name: sms_settings admins_update; Type: POLICY; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE POLICY admins_update ON app_public.sms_settings FOR UPDATE TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin))) WITH CHECK ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));
 
 --
 -- Name: sources admins_update; Type: POLICY; Schema: app_public; Owner: switchboard_owner
@@ -11986,6 +14102,12 @@ ALTER TABLE app_public.callback_requests ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_public.calls ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: campaign_connections; Type: ROW SECURITY; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE app_public.campaign_connections ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: campaign_counters; Type: ROW SECURITY; Schema: app_public; Owner: switchboard_owner
@@ -12094,6 +14216,24 @@ ALTER TABLE app_public.lead_import_batches ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app_public.lead_import_rejects ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: lead_push_attempts; Type: ROW SECURITY; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE app_public.lead_push_attempts ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: lead_push_chunks; Type: ROW SECURITY; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE app_public.lead_push_chunks ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: lead_pushes; Type: ROW SECURITY; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE app_public.lead_pushes ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: leads; Type: ROW SECURITY; Schema: app_public; Owner: switchboard_owner
@@ -12332,6 +14472,18 @@ ALTER TABLE app_public.sequence_enrollments ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_public.sequence_steps ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: sms_messages; Type: ROW SECURITY; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE app_public.sms_messages ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_settings; Type: ROW SECURITY; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE app_public.sms_settings ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: sources; Type: ROW SECURITY; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -12440,10 +14592,50 @@ REVOKE ALL ON FUNCTION app_private.address_hash(address text, zip text) FROM PUB
 REVOKE ALL ON FUNCTION app_private.address_of(mailbox text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION admin_configure_sms(session_id uuid, account_sid text, api_key_sid text, secret text, from_number text, messaging_service_sid text, status_callback_url text, encryption_key text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.admin_configure_sms(session_id uuid, account_sid text, api_key_sid text, secret text, from_number text, messaging_service_sid text, status_callback_url text, encryption_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.admin_configure_sms(session_id uuid, account_sid text, api_key_sid text, secret text, from_number text, messaging_service_sid text, status_callback_url text, encryption_key text) TO switchboard_gateway;
+
+--
+-- Name: FUNCTION admin_create_campaign_connection(session_id uuid, provider text, name text, external_campaign_id text, api_key text, field_mapping jsonb, encryption_key text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.admin_create_campaign_connection(session_id uuid, provider text, name text, external_campaign_id text, api_key text, field_mapping jsonb, encryption_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.admin_create_campaign_connection(session_id uuid, provider text, name text, external_campaign_id text, api_key text, field_mapping jsonb, encryption_key text) TO switchboard_gateway;
+
+--
+-- Name: FUNCTION admin_session(session_id uuid, OUT status text, OUT org_id uuid, OUT user_id uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.admin_session(session_id uuid, OUT status text, OUT org_id uuid, OUT user_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION admin_set_campaign_connection_key(session_id uuid, connection_id uuid, api_key text, encryption_key text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.admin_set_campaign_connection_key(session_id uuid, connection_id uuid, api_key text, encryption_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.admin_set_campaign_connection_key(session_id uuid, connection_id uuid, api_key text, encryption_key text) TO switchboard_gateway;
+
+--
+-- Name: FUNCTION apply_twilio_event(org_id uuid, p jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.apply_twilio_event(org_id uuid, p jsonb) FROM PUBLIC;
+
+--
 -- Name: FUNCTION apply_vapi_message(org_id uuid, msg jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
 REVOKE ALL ON FUNCTION app_private.apply_vapi_message(org_id uuid, msg jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION appointment_cancel_page(org_id uuid, appointment_id uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.appointment_cancel_page(org_id uuid, appointment_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.appointment_cancel_page(org_id uuid, appointment_id uuid) TO switchboard_gateway;
 
 --
 -- Name: FUNCTION assert_not_busy(org_id uuid, resource_id uuid, blocked tstzrange); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -12496,11 +14688,25 @@ REVOKE ALL ON FUNCTION app_private.begin_delivery_attempt(org_id uuid, delivery_
 GRANT ALL ON FUNCTION app_private.begin_delivery_attempt(org_id uuid, delivery_id uuid, encryption_key text) TO switchboard_worker;
 
 --
+-- Name: FUNCTION begin_lead_push(org_id uuid, chunk_id uuid, encryption_key text, lease_seconds integer); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.begin_lead_push(org_id uuid, chunk_id uuid, encryption_key text, lease_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.begin_lead_push(org_id uuid, chunk_id uuid, encryption_key text, lease_seconds integer) TO switchboard_worker;
+
+--
 -- Name: FUNCTION begin_lead_upload(source_id uuid, org_id uuid, content_sha256 text, verification_provider text); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
 REVOKE ALL ON FUNCTION app_private.begin_lead_upload(source_id uuid, org_id uuid, content_sha256 text, verification_provider text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.begin_lead_upload(source_id uuid, org_id uuid, content_sha256 text, verification_provider text) TO switchboard_gateway;
+
+--
+-- Name: FUNCTION begin_sms_send(org_id uuid, message_id uuid, encryption_key text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.begin_sms_send(org_id uuid, message_id uuid, encryption_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.begin_sms_send(org_id uuid, message_id uuid, encryption_key text) TO switchboard_worker;
 
 --
 -- Name: FUNCTION current_org_id(); Type: ACL; Schema: app_public; Owner: switchboard_owner
@@ -12615,10 +14821,36 @@ REVOKE ALL ON FUNCTION app_private.callback_dispatch(org_id uuid, request_id uui
 GRANT ALL ON FUNCTION app_private.callback_dispatch(org_id uuid, request_id uuid) TO switchboard_worker;
 
 --
+-- Name: FUNCTION campaign_connection_credentials(org_id uuid, connection_id uuid, encryption_key text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.campaign_connection_credentials(org_id uuid, connection_id uuid, encryption_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.campaign_connection_credentials(org_id uuid, connection_id uuid, encryption_key text) TO switchboard_worker;
+
+--
 -- Name: FUNCTION campaign_placeholder_name(provider text, external_id text); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
 REVOKE ALL ON FUNCTION app_private.campaign_placeholder_name(provider text, external_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION campaign_tool_chunk_size(provider text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.campaign_tool_chunk_size(provider text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION campaign_tool_limits(provider text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.campaign_tool_limits(provider text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cancel_appointment_by_link(org_id uuid, appointment_id uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.cancel_appointment_by_link(org_id uuid, appointment_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.cancel_appointment_by_link(org_id uuid, appointment_id uuid) TO switchboard_gateway;
 
 --
 -- Name: FUNCTION change_password(session_id uuid, current_password text, new_password text); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -12649,10 +14881,23 @@ REVOKE ALL ON FUNCTION app_private.claim_emails(max_count integer, encryption_ke
 GRANT ALL ON FUNCTION app_private.claim_emails(max_count integer, encryption_key text, only_org uuid) TO switchboard_worker;
 
 --
+-- Name: FUNCTION configure_sms(org_id uuid, account_sid text, api_key_sid text, secret text, from_number text, messaging_service_sid text, base_url text, status_callback_url text, encryption_key text, allow_private boolean); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.configure_sms(org_id uuid, account_sid text, api_key_sid text, secret text, from_number text, messaging_service_sid text, base_url text, status_callback_url text, encryption_key text, allow_private boolean) FROM PUBLIC;
+
+--
 -- Name: FUNCTION configure_sso(org_id uuid, issuer text, client_id text, client_secret text, allowed_domains text[], secret_key text, enabled boolean); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
 REVOKE ALL ON FUNCTION app_private.configure_sso(org_id uuid, issuer text, client_id text, client_secret text, allowed_domains text[], secret_key text, enabled boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION confirm_lead_pushes(org_id uuid, chunk_id uuid, lead_ids uuid[], answer jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.confirm_lead_pushes(org_id uuid, chunk_id uuid, lead_ids uuid[], answer jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.confirm_lead_pushes(org_id uuid, chunk_id uuid, lead_ids uuid[], answer jsonb) TO switchboard_worker;
 
 --
 -- Name: FUNCTION consent_page(org_id uuid, lead_id uuid, nonce uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -12766,6 +15011,12 @@ REVOKE ALL ON FUNCTION app_private.create_calendar_source(resource_id uuid, kind
 REVOKE ALL ON FUNCTION app_private.create_campaign(org_id uuid, name text, provider text, external_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION create_campaign_connection(org_id uuid, provider text, name text, external_campaign_id text, api_key text, base_url text, field_mapping jsonb, encryption_key text, allow_private boolean); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.create_campaign_connection(org_id uuid, provider text, name text, external_campaign_id text, api_key text, base_url text, field_mapping jsonb, encryption_key text, allow_private boolean) FROM PUBLIC;
+
+--
 -- Name: FUNCTION create_delivery_endpoint(org_id uuid, url text, event_types text[], description text, encryption_key text, allow_private boolean, OUT endpoint_id uuid, OUT secret text); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -12811,10 +15062,22 @@ REVOKE ALL ON FUNCTION app_private.current_totp_step() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.dead_letter_delivery(org_id uuid, delivery_id uuid, error text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION dead_letter_lead_push(org_id uuid, chunk_id uuid, error text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.dead_letter_lead_push(org_id uuid, chunk_id uuid, error text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION decrypt_pii(value bytea, encryption_key text); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
 REVOKE ALL ON FUNCTION app_private.decrypt_pii(value bytea, encryption_key text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION default_field_mapping(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.default_field_mapping() FROM PUBLIC;
 
 --
 -- Name: FUNCTION default_org_quota(); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -12867,6 +15130,13 @@ REVOKE ALL ON FUNCTION app_private.due_call_events(org_id uuid, shard smallint, 
 GRANT ALL ON FUNCTION app_private.due_call_events(org_id uuid, shard smallint, max_count integer) TO switchboard_worker;
 
 --
+-- Name: FUNCTION due_sms_events(org_id uuid, shard smallint, max_count integer); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.due_sms_events(org_id uuid, shard smallint, max_count integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.due_sms_events(org_id uuid, shard smallint, max_count integer) TO switchboard_worker;
+
+--
 -- Name: FUNCTION due_webhook_events(org_id uuid, shard smallint, max_count integer); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -12912,6 +15182,13 @@ REVOKE ALL ON FUNCTION app_private.evaluate_alerts(platform_org uuid) FROM PUBLI
 GRANT ALL ON FUNCTION app_private.evaluate_alerts(platform_org uuid) TO switchboard_worker;
 
 --
+-- Name: FUNCTION expire_sms_in_flight(older_than interval); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.expire_sms_in_flight(older_than interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.expire_sms_in_flight(older_than interval) TO switchboard_worker;
+
+--
 -- Name: FUNCTION fail_webhook_event(org_id uuid, event_id uuid, error text, max_attempts integer); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -12925,11 +15202,149 @@ GRANT ALL ON FUNCTION app_private.fail_webhook_event(org_id uuid, event_id uuid,
 REVOKE ALL ON FUNCTION app_private.feature_enabled_for(org_id uuid, flag text) FROM PUBLIC;
 
 --
+-- Name: TABLE campaign_connections; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT DELETE ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: COLUMN campaign_connections.org_id; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(org_id) ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: COLUMN campaign_connections.id; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(id) ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: COLUMN campaign_connections.provider; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(provider) ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: COLUMN campaign_connections.name; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(name),UPDATE(name) ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: COLUMN campaign_connections.external_campaign_id; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(external_campaign_id) ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: COLUMN campaign_connections.base_url; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(base_url) ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: COLUMN campaign_connections.field_mapping; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(field_mapping),UPDATE(field_mapping) ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: COLUMN campaign_connections.use_for_feed; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(use_for_feed),UPDATE(use_for_feed) ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: COLUMN campaign_connections.enabled; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(enabled),UPDATE(enabled) ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: COLUMN campaign_connections.validation_status; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(validation_status) ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: COLUMN campaign_connections.validation_error; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(validation_error) ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: COLUMN campaign_connections.validated_at; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(validated_at) ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: COLUMN campaign_connections.consecutive_failures; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(consecutive_failures) ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: COLUMN campaign_connections.failing_since; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(failing_since) ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: COLUMN campaign_connections.circuit_open_until; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(circuit_open_until) ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: COLUMN campaign_connections.paused_until; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(paused_until) ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: COLUMN campaign_connections.last_success_at; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(last_success_at) ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: COLUMN campaign_connections.last_error; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(last_error) ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: COLUMN campaign_connections.created_at; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(created_at) ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: COLUMN campaign_connections.updated_at; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(updated_at) ON TABLE app_public.campaign_connections TO authenticated;
+
+--
+-- Name: FUNCTION feed_connections(org_id uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.feed_connections(org_id uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION feed_leads(org_id uuid, at timestamp with time zone); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
 REVOKE ALL ON FUNCTION app_private.feed_leads(org_id uuid, at timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.feed_leads(org_id uuid, at timestamp with time zone) TO switchboard_worker;
+
+--
+-- Name: FUNCTION field_mapping_problem(mapping jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.field_mapping_problem(mapping jsonb) FROM PUBLIC;
 
 --
 -- Name: FUNCTION finish_delivery_attempt(org_id uuid, delivery_id uuid, attempt integer, status_code integer, latency_ms integer, response_excerpt text, error text, retry_after_seconds integer); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -12946,11 +15361,25 @@ REVOKE ALL ON FUNCTION app_private.finish_email(email_id uuid, outcome text, err
 GRANT ALL ON FUNCTION app_private.finish_email(email_id uuid, outcome text, error text, subject text) TO switchboard_worker;
 
 --
+-- Name: FUNCTION finish_lead_push(org_id uuid, chunk_id uuid, attempt integer, outcome text, status_code integer, latency_ms integer, response_excerpt text, error text, retry_after_seconds integer, results jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.finish_lead_push(org_id uuid, chunk_id uuid, attempt integer, outcome text, status_code integer, latency_ms integer, response_excerpt text, error text, retry_after_seconds integer, results jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.finish_lead_push(org_id uuid, chunk_id uuid, attempt integer, outcome text, status_code integer, latency_ms integer, response_excerpt text, error text, retry_after_seconds integer, results jsonb) TO switchboard_worker;
+
+--
 -- Name: FUNCTION finish_lead_upload(batch_id uuid, rows_total integer, bytes bigint); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
 REVOKE ALL ON FUNCTION app_private.finish_lead_upload(batch_id uuid, rows_total integer, bytes bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.finish_lead_upload(batch_id uuid, rows_total integer, bytes bigint) TO switchboard_gateway;
+
+--
+-- Name: FUNCTION finish_sms_send(org_id uuid, message_id uuid, http_status integer, sid text, twilio_status text, error_code integer, error text, rendered_body text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.finish_sms_send(org_id uuid, message_id uuid, http_status integer, sid text, twilio_status text, error_code integer, error text, rendered_body text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.finish_sms_send(org_id uuid, message_id uuid, http_status integer, sid text, twilio_status text, error_code integer, error text, rendered_body text) TO switchboard_worker;
 
 --
 -- Name: FUNCTION firing_alerts(platform_org uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -13062,6 +15491,12 @@ REVOKE ALL ON FUNCTION app_private.lead_fed_payload(l app_public.leads) FROM PUB
 REVOKE ALL ON FUNCTION app_private.lead_lock_key(org_id uuid) FROM PUBLIC;
 
 --
+-- Name: FUNCTION lead_mapping_columns(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.lead_mapping_columns() FROM PUBLIC;
+
+--
 -- Name: FUNCTION lead_score(email_verified boolean, phone_verified boolean, estimated_equity numeric, owner_occupied boolean, data_age interval); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -13131,6 +15566,12 @@ GRANT ALL ON FUNCTION app_private.logout_all(session_id uuid) TO switchboard_gat
 --
 
 REVOKE ALL ON FUNCTION app_private.luhn_valid(digits text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION map_lead(l app_public.leads, mapping jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.map_lead(l app_public.leads, mapping jsonb) FROM PUBLIC;
 
 --
 -- Name: FUNCTION mark_lead_batch_failed(batch_id uuid, error text); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -13289,6 +15730,18 @@ REVOKE ALL ON FUNCTION app_private.percent_encode(value text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.personal_data_columns() FROM PUBLIC;
 
 --
+-- Name: FUNCTION phone_suppressed(org_id uuid, phone text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.phone_suppressed(org_id uuid, phone text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION plan_lead_pushes(org_id uuid, local_date date, lead_ids uuid[]); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.plan_lead_pushes(org_id uuid, local_date date, lead_ids uuid[]) FROM PUBLIC;
+
+--
 -- Name: FUNCTION platform_setting(key text); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -13307,6 +15760,13 @@ GRANT ALL ON FUNCTION app_private.process_call_events(org_id uuid, shard smallin
 
 REVOKE ALL ON FUNCTION app_private.process_outreach_events(org_id uuid, shard smallint, batch_size integer, only_event uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.process_outreach_events(org_id uuid, shard smallint, batch_size integer, only_event uuid) TO switchboard_worker;
+
+--
+-- Name: FUNCTION process_sms_events(org_id uuid, shard smallint, batch_size integer, only_event uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.process_sms_events(org_id uuid, shard smallint, batch_size integer, only_event uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.process_sms_events(org_id uuid, shard smallint, batch_size integer, only_event uuid) TO switchboard_worker;
 
 --
 -- Name: FUNCTION purge_audit_log(older_than interval, batch_size integer); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -13335,6 +15795,12 @@ GRANT ALL ON FUNCTION app_private.purge_call_data(batch_size integer) TO switchb
 
 REVOKE ALL ON FUNCTION app_private.purge_request_counters() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.purge_request_counters() TO switchboard_worker;
+
+--
+-- Name: FUNCTION queue_sms(org_id uuid, kind text, contact_id uuid, appointment_id uuid, to_number text, body text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.queue_sms(org_id uuid, kind text, contact_id uuid, appointment_id uuid, to_number text, body text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION quota_limits(org_id uuid, OUT per_user integer, OUT per_org integer); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -13379,6 +15845,13 @@ GRANT ALL ON FUNCTION app_private.record_callback_failure(org_id uuid, request_i
 
 REVOKE ALL ON FUNCTION app_private.record_callback_sent(org_id uuid, request_id uuid, external_call_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.record_callback_sent(org_id uuid, request_id uuid, external_call_id text) TO switchboard_worker;
+
+--
+-- Name: FUNCTION record_connection_validation(org_id uuid, connection_id uuid, ok boolean, error text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.record_connection_validation(org_id uuid, connection_id uuid, ok boolean, error text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.record_connection_validation(org_id uuid, connection_id uuid, ok boolean, error text) TO switchboard_worker;
 
 --
 -- Name: FUNCTION record_consent(org_id uuid, lead_id uuid, nonce uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -13479,6 +15952,19 @@ REVOKE ALL ON FUNCTION app_private.requeue_due_deliveries() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.requeue_due_deliveries() TO switchboard_worker;
 
 --
+-- Name: FUNCTION requeue_due_lead_pushes(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.requeue_due_lead_pushes() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.requeue_due_lead_pushes() TO switchboard_worker;
+
+--
+-- Name: FUNCTION requeue_lead_push(org_id uuid, chunk_id uuid, actor uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.requeue_lead_push(org_id uuid, chunk_id uuid, actor uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION requeue_stale_sending(older_than interval); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -13516,6 +16002,13 @@ REVOKE ALL ON FUNCTION app_private.rescore_leads(org_id uuid, at timestamp with 
 
 REVOKE ALL ON FUNCTION app_private.rescore_next_org(after uuid, at timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.rescore_next_org(after uuid, at timestamp with time zone) TO switchboard_worker;
+
+--
+-- Name: FUNCTION reserve_connection_call(connection_id uuid, for_chunk uuid, OUT reserved boolean, OUT not_before timestamp with time zone); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.reserve_connection_call(connection_id uuid, for_chunk uuid, OUT reserved boolean, OUT not_before timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.reserve_connection_call(connection_id uuid, for_chunk uuid, OUT reserved boolean, OUT not_before timestamp with time zone) TO switchboard_worker;
 
 --
 -- Name: FUNCTION reset_password(token text, new_password text); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -13587,6 +16080,12 @@ REVOKE ALL ON FUNCTION app_private.say_time(ts timestamp with time zone, tz text
 REVOKE ALL ON FUNCTION app_private.schedule_calendar_sync(org_id uuid, source_id uuid, run_at timestamp with time zone) FROM PUBLIC;
 
 --
+-- Name: FUNCTION schedule_connection_validation(org_id uuid, connection_id uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.schedule_connection_validation(org_id uuid, connection_id uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION schedule_delivery(org_id uuid, delivery_id uuid, run_at timestamp with time zone); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -13597,6 +16096,18 @@ REVOKE ALL ON FUNCTION app_private.schedule_delivery(org_id uuid, delivery_id uu
 --
 
 REVOKE ALL ON FUNCTION app_private.schedule_event_processing(task text, org_id uuid, shard smallint, run_at timestamp with time zone, mode text, key_suffix text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION schedule_lead_push(org_id uuid, chunk_id uuid, run_at timestamp with time zone); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.schedule_lead_push(org_id uuid, chunk_id uuid, run_at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION schedule_sms(org_id uuid, message_id uuid, run_at timestamp with time zone); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.schedule_sms(org_id uuid, message_id uuid, run_at timestamp with time zone) FROM PUBLIC;
 
 --
 -- Name: FUNCTION seconds_since_worker_heartbeat(); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -13610,6 +16121,18 @@ GRANT ALL ON FUNCTION app_private.seconds_since_worker_heartbeat() TO switchboar
 --
 
 REVOKE ALL ON FUNCTION app_private.set_calendar_source_password(source_id uuid, password text, encryption_key text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION set_campaign_connection_base_url(org_id uuid, connection_id uuid, base_url text, allow_private boolean); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.set_campaign_connection_base_url(org_id uuid, connection_id uuid, base_url text, allow_private boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION set_campaign_connection_key(org_id uuid, connection_id uuid, api_key text, encryption_key text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.set_campaign_connection_key(org_id uuid, connection_id uuid, api_key text, encryption_key text) FROM PUBLIC;
 
 --
 -- Name: TABLE feature_flags; Type: ACL; Schema: app_public; Owner: switchboard_owner
@@ -13634,6 +16157,36 @@ REVOKE ALL ON FUNCTION app_private.set_org_quota(org_id uuid, per_user integer, 
 --
 
 REVOKE ALL ON FUNCTION app_private.set_sending_account_password(account_id uuid, smtp_password text, encryption_key text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION sms_send_time(tz text, due timestamp with time zone, quiet_start time without time zone, quiet_end time without time zone, deadline timestamp with time zone, now_at timestamp with time zone); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.sms_send_time(tz text, due timestamp with time zone, quiet_start time without time zone, quiet_end time without time zone, deadline timestamp with time zone, now_at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION sms_start_keywords(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.sms_start_keywords() FROM PUBLIC;
+
+--
+-- Name: FUNCTION sms_status_rank(status text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.sms_status_rank(status text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION sms_stop_keywords(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.sms_stop_keywords() FROM PUBLIC;
+
+--
+-- Name: FUNCTION sms_template_problem(template text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.sms_template_problem(template text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION source_auth(provider text, given jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -13682,6 +16235,12 @@ GRANT ALL ON FUNCTION app_private.sso_take_state(state text, secret_key text) TO
 REVOKE ALL ON FUNCTION app_private.stop_sequences_on_reply(org_id uuid, emails public.citext[], message_ids text[]) FROM PUBLIC;
 
 --
+-- Name: FUNCTION sync_appointment_reminders(appt app_public.appointments); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.sync_appointment_reminders(appt app_public.appointments) FROM PUBLIC;
+
+--
 -- Name: FUNCTION system_health_for_current_org(); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -13719,6 +16278,12 @@ REVOKE ALL ON FUNCTION app_private.tg_appointments__emit() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg_appointments__sequence() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_appointments__sms_reminders(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_appointments__sms_reminders() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_audit_log__append_only(); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -13735,6 +16300,12 @@ REVOKE ALL ON FUNCTION app_private.tg_calls__emit() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_calls__redact() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_campaign_connections__validate(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_campaign_connections__validate() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_delivery_endpoints__reenable(); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -13803,6 +16374,12 @@ REVOKE ALL ON FUNCTION app_private.tg_organizations__create_settings() FROM PUBL
 REVOKE ALL ON FUNCTION app_private.tg_organizations__delete_leads() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_sms_settings__validate(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_sms_settings__validate() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_sources__auth(); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -13819,6 +16396,12 @@ REVOKE ALL ON FUNCTION app_private.tg_transcripts__redact() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_verification_code_map__rederive() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_webhook_events__twilio(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_webhook_events__twilio() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_webhook_events__vapi(); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -14013,6 +16596,12 @@ REVOKE ALL ON FUNCTION app_private.visible_sessions() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.visible_sessions() TO authenticated;
 
 --
+-- Name: FUNCTION wake_next_lead_push(connection_id uuid, after_chunk uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.wake_next_lead_push(connection_id uuid, after_chunk uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION within_business_hours(org_id uuid, resource_id uuid, starts_at timestamp with time zone, ends_at timestamp with time zone); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -14156,6 +16745,19 @@ GRANT ALL ON FUNCTION app_public.replay_delivery(delivery_id uuid) TO authentica
 
 REVOKE ALL ON FUNCTION app_public.replay_failed_deliveries(endpoint_id uuid, since timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.replay_failed_deliveries(endpoint_id uuid, since timestamp with time zone) TO authenticated;
+
+--
+-- Name: TABLE lead_push_chunks; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT ON TABLE app_public.lead_push_chunks TO authenticated;
+
+--
+-- Name: FUNCTION replay_lead_push(chunk_id uuid); Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_public.replay_lead_push(chunk_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.replay_lead_push(chunk_id uuid) TO authenticated;
 
 --
 -- Name: TABLE callback_requests; Type: ACL; Schema: app_public; Owner: switchboard_owner
@@ -14515,6 +17117,18 @@ GRANT SELECT ON TABLE app_public.lead_import_batches TO authenticated;
 GRANT SELECT ON TABLE app_public.lead_import_rejects TO authenticated;
 
 --
+-- Name: TABLE lead_push_attempts; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT ON TABLE app_public.lead_push_attempts TO authenticated;
+
+--
+-- Name: TABLE lead_pushes; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT ON TABLE app_public.lead_pushes TO authenticated;
+
+--
 -- Name: TABLE memberships; Type: ACL; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -14845,6 +17459,54 @@ GRANT INSERT(text_template),UPDATE(text_template) ON TABLE app_public.sequence_s
 GRANT INSERT(delay_days),UPDATE(delay_days) ON TABLE app_public.sequence_steps TO authenticated;
 
 --
+-- Name: TABLE sms_messages; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT ON TABLE app_public.sms_messages TO authenticated;
+
+--
+-- Name: TABLE sms_settings; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT ON TABLE app_public.sms_settings TO authenticated;
+
+--
+-- Name: COLUMN sms_settings.enabled; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT UPDATE(enabled) ON TABLE app_public.sms_settings TO authenticated;
+
+--
+-- Name: COLUMN sms_settings.reminder_offsets; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT UPDATE(reminder_offsets) ON TABLE app_public.sms_settings TO authenticated;
+
+--
+-- Name: COLUMN sms_settings.reminder_template; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT UPDATE(reminder_template) ON TABLE app_public.sms_settings TO authenticated;
+
+--
+-- Name: COLUMN sms_settings.quiet_start; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT UPDATE(quiet_start) ON TABLE app_public.sms_settings TO authenticated;
+
+--
+-- Name: COLUMN sms_settings.quiet_end; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT UPDATE(quiet_end) ON TABLE app_public.sms_settings TO authenticated;
+
+--
+-- Name: COLUMN sms_settings.cancel_by_reply; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT UPDATE(cancel_by_reply) ON TABLE app_public.sms_settings TO authenticated;
+
+--
 -- Name: TABLE sources; Type: ACL; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -14891,6 +17553,18 @@ GRANT INSERT(reason) ON TABLE app_public.suppressions TO authenticated;
 --
 
 GRANT INSERT(source) ON TABLE app_public.suppressions TO authenticated;
+
+--
+-- Name: COLUMN suppressions.phone; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(phone) ON TABLE app_public.suppressions TO authenticated;
+
+--
+-- Name: COLUMN suppressions.id; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(id) ON TABLE app_public.suppressions TO authenticated;
 
 --
 -- Name: TABLE system_health; Type: ACL; Schema: app_public; Owner: switchboard_owner
