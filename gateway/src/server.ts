@@ -1,13 +1,13 @@
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { GatewayConfig } from './config.ts';
-import type { Db } from './db.ts';
+import { createPool, type Db } from './db.ts';
 import { TokenIssuer } from './jwt.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { registerMetrics } from './plugins/metrics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
-import { uploadRoutes } from './routes/uploads.ts';
+import { uploadLimitsFromEnv, uploadRoutes } from './routes/uploads.ts';
 import { consentRoutes } from './routes/consent.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 import { trackingRoutes } from './routes/tracking.ts';
@@ -36,7 +36,15 @@ export const redactPaths = [
   'body.token',
 ];
 
-export async function buildServer(config: GatewayConfig, db: Db): Promise<FastifyInstance> {
+/**
+ * `db` serves logins, webhooks, health and every short query. Lead uploads hold a connection
+ * for as long as their body streams, so they run on a small pool of their own (`uploadDb`,
+ * made here when not given: `UPLOAD_MAX_CONCURRENT` connections, closed with the server) and
+ * can never take the connections the rest needs.
+ */
+export async function buildServer(config: GatewayConfig, db: Db, options: { uploadDb?: Db } = {}): Promise<FastifyInstance> {
+  const uploadLimits = uploadLimitsFromEnv();
+  const uploadDb = options.uploadDb ?? createPool(config.databaseUrl, uploadLimits.maxConcurrent, { applicationName: `switchboard-gateway-uploads:${process.pid}` });
   const app = Fastify({
     logger: { level: config.logLevel, redact: { paths: redactPaths, censor: '[redacted]' } },
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
@@ -59,7 +67,8 @@ export async function buildServer(config: GatewayConfig, db: Db): Promise<Fastif
   await app.register(mfaRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute, encryptionKey: config.encryptionKey });
   await app.register(ssoRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute, encryptionKey: config.encryptionKey, publicUrl: process.env.PUBLIC_URL });
   await app.register(webhookRoutes, { db, encryptionKey: config.encryptionKey, ...config.webhooks });
-  await app.register(uploadRoutes, { db, encryptionKey: config.encryptionKey });
+  await app.register(uploadRoutes, { db, uploadDb, encryptionKey: config.encryptionKey, limits: uploadLimits });
+  if (!options.uploadDb) app.addHook('onClose', async () => void (await Promise.race([uploadDb.end(), new Promise((r) => setTimeout(r, 2_000))])));
   await app.register(consentRoutes, { db, encryptionKey: config.encryptionKey, tokens, publicUrl: process.env.PUBLIC_URL });
   await app.register(unsubscribeRoutes, { db, encryptionKey: config.encryptionKey });
   await app.register(trackingRoutes, { db, encryptionKey: config.encryptionKey });
