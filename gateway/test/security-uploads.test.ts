@@ -5,6 +5,9 @@ import pg from 'pg';
 import { resolveConfig } from '../../scripts/lib/config.ts';
 import { cli, createOrg, ownerPool, stack } from './helpers.ts';
 import { startOwnGateway } from './own-gateway.ts';
+import { gatewayConfigFromEnv } from '../src/config.ts';
+import { createPool } from '../src/db.ts';
+import { buildServer } from '../src/server.ts';
 import { createSource, payloadFor, signedHeaders } from './webhook-senders.ts';
 
 /**
@@ -118,4 +121,26 @@ describe('slow uploads cannot starve other tenants', () => {
       await gateway.stop();
     }
   }, 90_000);
+});
+
+describe('pool acquire timeout', () => {
+  it('a request that cannot get a connection in time answers 503 with Retry-After instead of hanging', async () => {
+    const config = gatewayConfigFromEnv({ ...stack().env, LOG_LEVEL: 'silent' });
+    const db = createPool(config.databaseUrl, 1, { acquireTimeoutMs: 300 });
+    const app = await buildServer(config, db);
+    const held = await db.connect();
+    try {
+      const org = await createOrg('Busy pool');
+      const t0 = performance.now();
+      const res = await app.inject({ method: 'POST', url: '/auth/login', payload: { email: org.email, password: org.password } });
+      expect(performance.now() - t0).toBeLessThan(2_000);
+      expect(res.statusCode).toBe(503);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      expect(res.json()).toEqual({ error: 'unavailable', message: expect.any(String) });
+    } finally {
+      held.release();
+      await app.close();
+      await db.end();
+    }
+  });
 });
