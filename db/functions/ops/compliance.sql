@@ -79,6 +79,7 @@ create or replace function app_private.erasure_exempt()
 as $$
   values
     ('app_public.memberships', 'users and roles of the org, never a contact'),
+    ('app_public.invitations', 'invited users'' addresses, never a contact'),
     ('app_public.auth_events', 'sign-in history of users'),
     ('app_private.sessions', 'sessions of users'),
     ('app_private.sso_providers', 'SSO configuration'),
