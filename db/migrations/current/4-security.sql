@@ -14,14 +14,27 @@ revoke insert (id) on app_public.resources from authenticated;
 revoke insert (id) on app_public.agents from authenticated;
 
 -- Time-ordered ids for the tables whose global identity counter showed other orgs' activity
--- through its gaps: microseconds since 2024 followed by 11 random bits. Ordering by id still
--- follows time (existing rows keep their smaller ids); an id says when, never how many.
+-- through its gaps: microseconds since 2024, then 11 low bits that are a random offset drawn
+-- once per transaction plus the transaction's own row count. Ordering by id still follows
+-- time (existing rows keep their smaller ids); an id says when, never how many rows others
+-- wrote; rows of one transaction never collide (up to 2,048 per microsecond).
 create or replace function app_private.opaque_id() returns bigint
-  language sql volatile parallel safe
+  language plpgsql volatile
   set search_path = pg_catalog, public
 as $$
-  select (floor(extract(epoch from clock_timestamp() - timestamptz '2024-01-01 00:00:00+00') * 1000000)::bigint << 11)
-         | floor(random() * 2048)::bigint
+declare
+  tx text := txid_current()::text;
+  state text[] := string_to_array(current_setting('switchboard.opaque_id_state', true), ':');
+  n int;
+begin
+  if state is null or cardinality(state) <> 3 or state[1] <> tx then
+    state := array[tx, floor(random() * 2048)::int::text, '0'];
+  end if;
+  n := state[3]::int + 1;
+  perform set_config('switchboard.opaque_id_state', state[1] || ':' || state[2] || ':' || n, true);
+  return (floor(extract(epoch from clock_timestamp() - timestamptz '2024-01-01 00:00:00+00') * 1000000)::bigint << 11)
+         | ((state[2]::int + n) % 2048);
+end
 $$;
 revoke all on function app_private.opaque_id() from public;
 do $$
