@@ -13,6 +13,7 @@ import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 import { trackingRoutes } from './routes/tracking.ts';
 import { mfaRoutes } from './routes/mfa.ts';
 import { ssoRoutes } from './routes/sso.ts';
+import { invitationRoutes } from './routes/invitations.ts';
 import { allowedOriginsFromEnv, registerCors } from './routes/auth-cors.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { consoleRoutes } from './routes/console.ts';
@@ -64,6 +65,7 @@ export async function buildServer(config: GatewayConfig, db: Db, options: { uplo
     workerHeartbeatMaxAgeSeconds: config.workerHeartbeatMaxAgeSeconds,
   });
   await app.register(authRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute, encryptionKey: config.encryptionKey });
+  await app.register(invitationRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute });
   await app.register(mfaRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute, encryptionKey: config.encryptionKey });
   await app.register(ssoRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute, encryptionKey: config.encryptionKey, publicUrl: process.env.PUBLIC_URL });
   await app.register(webhookRoutes, { db, encryptionKey: config.encryptionKey, ...config.webhooks });

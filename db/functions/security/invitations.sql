@@ -136,3 +136,27 @@ begin
   email := inv.email::text;
 end
 $$;
+
+-- Gateway: accept for the user of a live session (the caller's bearer token).
+-- status: ok | invalid_token | wrong_user | session_ended.
+create or replace function app_private.accept_invitation_for_session(token text, session_id uuid,
+  out status text, out org_id uuid, out role text)
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  uid uuid;
+  acc record;
+begin
+  select s.user_id into uid from app_private.sessions s
+   where s.id = accept_invitation_for_session.session_id and s.revoked_at is null and s.expires_at > now();
+  if uid is null then
+    status := 'session_ended';
+    return;
+  end if;
+  select * into acc from app_private.accept_invitation(token, uid);
+  status := acc.status;
+  org_id := acc.org_id;
+  role := acc.role;
+end
+$$;

@@ -119,5 +119,6 @@ grant execute on function app_public.revoke_invitation(uuid) to authenticated;
 revoke all on function app_private.claim_invitation(text) from public;
 revoke all on function app_private.accept_invitation(text, uuid) from public;
 revoke all on function app_private.accept_invitation_with_password(text, text) from public;
-grant execute on function app_private.accept_invitation(text, uuid) to switchboard_gateway;
+revoke all on function app_private.accept_invitation_for_session(text, uuid) from public;
+grant execute on function app_private.accept_invitation_for_session(text, uuid) to switchboard_gateway;
 grant execute on function app_private.accept_invitation_with_password(text, text) to switchboard_gateway;
