@@ -14,6 +14,7 @@ import { trackingRoutes } from './routes/tracking.ts';
 import { mfaRoutes } from './routes/mfa.ts';
 import { ssoRoutes } from './routes/sso.ts';
 import { invitationRoutes } from './routes/invitations.ts';
+import { type PublicUrlPolicy, publicUrlPolicyFromEnv, publicUrlWarning } from './public-url.ts';
 import { allowedOriginsFromEnv, registerCors } from './routes/auth-cors.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { consoleRoutes } from './routes/console.ts';
@@ -43,7 +44,7 @@ export const redactPaths = [
  * made here when not given: `UPLOAD_MAX_CONCURRENT` connections, closed with the server) and
  * can never take the connections the rest needs.
  */
-export async function buildServer(config: GatewayConfig, db: Db, options: { uploadDb?: Db } = {}): Promise<FastifyInstance> {
+export async function buildServer(config: GatewayConfig, db: Db, options: { uploadDb?: Db; publicUrlPolicy?: PublicUrlPolicy } = {}): Promise<FastifyInstance> {
   const uploadLimits = uploadLimitsFromEnv();
   const uploadDb = options.uploadDb ?? createPool(config.databaseUrl, uploadLimits.maxConcurrent, { applicationName: `switchboard-gateway-uploads:${process.pid}` });
   const app = Fastify({
@@ -59,6 +60,10 @@ export async function buildServer(config: GatewayConfig, db: Db, options: { uplo
   registerCors(app, { allowedOrigins: allowedOriginsFromEnv() });
 
   const tokens = new TokenIssuer(config.jwtSecret, config.accessTokenTtlSeconds);
+  // Consent links and the SSO redirect_uri: PUBLIC_URL, else only hosts in ALLOWED_HOSTS (never in production).
+  const publicUrlPolicy = options.publicUrlPolicy ?? publicUrlPolicyFromEnv();
+  const linkWarning = publicUrlWarning(publicUrlPolicy);
+  if (linkWarning) app.log.warn(linkWarning);
   await app.register(healthRoutes, {
     db,
     postgrestUrl: config.postgrestUrl,
@@ -67,11 +72,11 @@ export async function buildServer(config: GatewayConfig, db: Db, options: { uplo
   await app.register(authRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute, encryptionKey: config.encryptionKey });
   await app.register(invitationRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute });
   await app.register(mfaRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute, encryptionKey: config.encryptionKey });
-  await app.register(ssoRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute, encryptionKey: config.encryptionKey, publicUrl: process.env.PUBLIC_URL });
+  await app.register(ssoRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute, encryptionKey: config.encryptionKey, publicUrl: process.env.PUBLIC_URL, publicUrlPolicy });
   await app.register(webhookRoutes, { db, encryptionKey: config.encryptionKey, ...config.webhooks });
   await app.register(uploadRoutes, { db, uploadDb, encryptionKey: config.encryptionKey, limits: uploadLimits });
   if (!options.uploadDb) app.addHook('onClose', async () => void (await Promise.race([uploadDb.end(), new Promise((r) => setTimeout(r, 2_000))])));
-  await app.register(consentRoutes, { db, encryptionKey: config.encryptionKey, tokens, publicUrl: process.env.PUBLIC_URL });
+  await app.register(consentRoutes, { db, encryptionKey: config.encryptionKey, tokens, publicUrl: process.env.PUBLIC_URL, publicUrlPolicy });
   await app.register(unsubscribeRoutes, { db, encryptionKey: config.encryptionKey });
   await app.register(trackingRoutes, { db, encryptionKey: config.encryptionKey });
   // The operator console at / and PostgREST on the same origin under /rest/.
