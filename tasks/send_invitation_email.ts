@@ -20,7 +20,7 @@ const mask = (email: string) => email.replace(/^(.).*(@.*)$/, '$1***$2');
 export const send_invitation_email: Task = async (payload, helpers) => {
   const { invitation_id, org_id, email, role, token } = payload as Payload;
   if (!invitation_id || !org_id || !email || !token) throw new Error('send_invitation_email: incomplete payload');
-  const base = process.env.INVITATION_URL ?? `${(process.env.PUBLIC_URL ?? 'http://localhost:8080').replace(/\/+$/, '')}/auth/invitations/accept`;
+  const base = process.env.INVITATION_URL || `${(process.env.PUBLIC_URL || 'http://localhost:8080').replace(/\/+$/, '')}/auth/invitations/accept`;
   const link = `${base}#token=${token}`;
   void link; // would go to the mail provider; never logged
   helpers.logger.info(`invitation ${invitation_id} (${role}) handed off for ${mask(email)}`);
