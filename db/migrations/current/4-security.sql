@@ -14,27 +14,27 @@ revoke insert (id) on app_public.resources from authenticated;
 revoke insert (id) on app_public.agents from authenticated;
 
 -- Time-ordered ids for the tables whose global identity counter showed other orgs' activity
--- through its gaps: microseconds since 2024, then 11 low bits that are a random offset drawn
--- once per transaction plus the transaction's own row count. Ordering by id still follows
--- time (existing rows keep their smaller ids); an id says when, never how many rows others
--- wrote; rows of one transaction never collide (up to 2,048 per microsecond).
+-- through its gaps: milliseconds since 2024, then 12 bits that are a shared counter passed
+-- through a secret random permutation (drawn once, here). Ordering by id still follows time
+-- (existing rows keep their smaller ids); two ids of one org tell when, never how many rows
+-- others wrote in between; ids stay unique (4,096 a millisecond) and below 2^53, so
+-- JavaScript clients read them exactly (until 2093).
+create sequence if not exists app_private.opaque_id_seq;
+create table if not exists app_private.opaque_id_permutation (
+  only_row boolean primary key default true check (only_row),
+  perm int[] not null check (cardinality(perm) = 4096)
+);
+insert into app_private.opaque_id_permutation (perm)
+select array_agg(i order by random()) from generate_series(0, 4095) i
+on conflict do nothing;
+revoke all on app_private.opaque_id_permutation from public;
 create or replace function app_private.opaque_id() returns bigint
-  language plpgsql volatile
+  language sql volatile security definer
   set search_path = pg_catalog, public
 as $$
-declare
-  tx text := txid_current()::text;
-  state text[] := string_to_array(current_setting('switchboard.opaque_id_state', true), ':');
-  n int;
-begin
-  if state is null or cardinality(state) <> 3 or state[1] <> tx then
-    state := array[tx, floor(random() * 2048)::int::text, '0'];
-  end if;
-  n := state[3]::int + 1;
-  perform set_config('switchboard.opaque_id_state', state[1] || ':' || state[2] || ':' || n, true);
-  return (floor(extract(epoch from clock_timestamp() - timestamptz '2024-01-01 00:00:00+00') * 1000000)::bigint << 11)
-         | ((state[2]::int + n) % 2048);
-end
+  select (floor(extract(epoch from clock_timestamp() - timestamptz '2024-01-01 00:00:00+00') * 1000)::bigint << 12)
+         | p.perm[(nextval('app_private.opaque_id_seq') % 4096)::int + 1]
+    from app_private.opaque_id_permutation p
 $$;
 revoke all on function app_private.opaque_id() from public;
 do $$
