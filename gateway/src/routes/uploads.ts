@@ -224,83 +224,83 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadOptions)
     }
 
     async function receive() {
-    const client = await options.uploadDb.connect();
-    let broken = false;
-    let watchdog: { stop(): void } | undefined;
-    try {
-      await client.query('begin');
-      // The same file arriving twice at once: the second waits on the first's replay-guard
-      // row. It must not wait (holding a slot) for as long as the first one's body takes.
-      await client.query(`set local lock_timeout = ${Math.max(100, Math.round(limits.lockTimeoutMs))}`);
-      let rows: Array<{ batch_id: string; staging_table: string }>;
+      const client = await options.uploadDb.connect();
+      let broken = false;
+      let watchdog: { stop(): void } | undefined;
       try {
-        ({ rows } = await client.query<{ batch_id: string; staging_table: string }>(
-          'select batch_id, staging_table from app_private.begin_lead_upload($1, $2, $3, $4)',
-          [source_id, orgId, claimed, typeof provider === 'string' ? provider.slice(0, 100) : null],
-        ));
-      } catch (error) {
-        if ((error as { code?: string }).code === '55P03') {
-          throw new ApiError(409, 'upload_in_progress', 'The same file is being uploaded right now; retry later.', { 'retry-after': '30' });
-        }
-        throw error;
-      }
-      await client.query('set local lock_timeout = 0');
-      if (rows.length === 0) {
-        throw new ApiError(409, 'duplicate_upload', 'This file was already uploaded in the last 7 days.');
-      }
-      const { batch_id: batchId, staging_table: stagingTable } = rows[0];
-
-      const hash = createHash('sha256');
-      let bytes = 0;
-      const tap: Transform = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          bytes += chunk.length;
-          watch.onBytes(chunk.length);
-          if (bytes > maxBytes) return done(new ApiError(413, 'payload_too_large', 'The file is larger than this endpoint accepts.'));
-          hash.update(chunk);
-          done(null, chunk);
-        },
-      });
-      const watch = watchBody(tap, limits);
-      watchdog = watch;
-      const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true });
-      const toCopy = new CsvToCopy();
-      const columns = ['row_number', ...LEAD_COLUMNS, 'attributes'].join(', ');
-      // The upload's own staging table, named by the database (an identifier it made).
-      const target = `app_private.${client.escapeIdentifier(stagingTable)}`;
-      const copy = client.query(copyFrom(`copy ${target} (${columns}) from stdin`)) as Writable & { rowCount: number };
-      try {
-        await pipeline(body, tap, parser, toCopy, copy);
-        watch.stop();
-      } catch (error) {
-        // The COPY may be half-way: this connection is not reused.
-        broken = true;
-        if (error instanceof ApiError) throw error;
-        const code = (error as { code?: string }).code ?? '';
-        if (code.startsWith('CSV_')) throw new ApiError(400, 'invalid_csv', `The file is not valid CSV (${code}).`);
-        if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') throw new ApiError(400, 'invalid_payload', 'The upload was interrupted.');
-        throw error;
-      }
-      if (hash.digest('hex') !== claimed) {
-        throw new ApiError(400, 'content_hash_mismatch', 'The body does not match X-Content-SHA256.');
-      }
-      await client.query('select app_private.finish_lead_upload($1, $2, $3)', [batchId, copy.rowCount, bytes]);
-      await client.query('commit');
-      request.log.info({ org_id: orgId, batch_id: batchId, rows: toCopy.rows, bytes }, 'lead file received');
-      return reply.code(202).send({ batch_id: batchId, status: 'queued' });
-    } catch (error) {
-      if (!broken) {
+        await client.query('begin');
+        // The same file arriving twice at once: the second waits on the first's replay-guard
+        // row. It must not wait (holding a slot) for as long as the first one's body takes.
+        await client.query(`set local lock_timeout = ${Math.max(100, Math.round(limits.lockTimeoutMs))}`);
+        let rows: Array<{ batch_id: string; staging_table: string }>;
         try {
-          await client.query('rollback');
-        } catch {
-          broken = true;
+          ({ rows } = await client.query<{ batch_id: string; staging_table: string }>(
+            'select batch_id, staging_table from app_private.begin_lead_upload($1, $2, $3, $4)',
+            [source_id, orgId, claimed, typeof provider === 'string' ? provider.slice(0, 100) : null],
+          ));
+        } catch (error) {
+          if ((error as { code?: string }).code === '55P03') {
+            throw new ApiError(409, 'upload_in_progress', 'The same file is being uploaded right now; retry later.', { 'retry-after': '30' });
+          }
+          throw error;
         }
+        await client.query('set local lock_timeout = 0');
+        if (rows.length === 0) {
+          throw new ApiError(409, 'duplicate_upload', 'This file was already uploaded in the last 7 days.');
+        }
+        const { batch_id: batchId, staging_table: stagingTable } = rows[0];
+
+        const hash = createHash('sha256');
+        let bytes = 0;
+        const tap: Transform = new Transform({
+          transform(chunk: Buffer, _enc, done) {
+            bytes += chunk.length;
+            watch.onBytes(chunk.length);
+            if (bytes > maxBytes) return done(new ApiError(413, 'payload_too_large', 'The file is larger than this endpoint accepts.'));
+            hash.update(chunk);
+            done(null, chunk);
+          },
+        });
+        const watch = watchBody(tap, limits);
+        watchdog = watch;
+        const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true });
+        const toCopy = new CsvToCopy();
+        const columns = ['row_number', ...LEAD_COLUMNS, 'attributes'].join(', ');
+        // The upload's own staging table, named by the database (an identifier it made).
+        const target = `app_private.${client.escapeIdentifier(stagingTable)}`;
+        const copy = client.query(copyFrom(`copy ${target} (${columns}) from stdin`)) as Writable & { rowCount: number };
+        try {
+          await pipeline(body, tap, parser, toCopy, copy);
+          watch.stop();
+        } catch (error) {
+          // The COPY may be half-way: this connection is not reused.
+          broken = true;
+          if (error instanceof ApiError) throw error;
+          const code = (error as { code?: string }).code ?? '';
+          if (code.startsWith('CSV_')) throw new ApiError(400, 'invalid_csv', `The file is not valid CSV (${code}).`);
+          if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') throw new ApiError(400, 'invalid_payload', 'The upload was interrupted.');
+          throw error;
+        }
+        if (hash.digest('hex') !== claimed) {
+          throw new ApiError(400, 'content_hash_mismatch', 'The body does not match X-Content-SHA256.');
+        }
+        await client.query('select app_private.finish_lead_upload($1, $2, $3)', [batchId, copy.rowCount, bytes]);
+        await client.query('commit');
+        request.log.info({ org_id: orgId, batch_id: batchId, rows: toCopy.rows, bytes }, 'lead file received');
+        return reply.code(202).send({ batch_id: batchId, status: 'queued' });
+      } catch (error) {
+        if (!broken) {
+          try {
+            await client.query('rollback');
+          } catch {
+            broken = true;
+          }
+        }
+        throw error;
+      } finally {
+        watchdog?.stop();
+        client.release(broken);
       }
-      throw error;
-    } finally {
-      watchdog?.stop();
-      client.release(broken);
-    }
     }
   });
 }
