@@ -1,6 +1,7 @@
 import type { TaskList } from 'graphile-worker';
 import { identity_cleanup } from './identity_cleanup.ts';
 import { send_password_reset_email } from './send_password_reset_email.ts';
+import { send_invitation_email } from './send_invitation_email.ts';
 import { process_call_events } from './process_call_events.ts';
 import { purge_transcripts } from './purge_transcripts.ts';
 import { request_callback } from './request_callback.ts';
@@ -46,6 +47,7 @@ export const taskList: TaskList = {
   reschedule_due_events,
   identity_cleanup,
   send_password_reset_email,
+  send_invitation_email,
   deliver_webhook,
   requeue_deliveries,
   retention_cleanup,

@@ -1,7 +1,7 @@
 -- Two orgs: a member of A sees and changes nothing of B; members cannot manage
 -- memberships; the last owner stays; the audit log records and refuses edits.
 begin;
-select plan(29);
+select plan(31);
 
 insert into app_public.organizations (id, name) values
   ('a0000000-0000-0000-0000-00000000000a', 'Org A'),
@@ -53,10 +53,19 @@ select throws_ok($$update app_public.users set email = 'x@y.z'$$, '42501', null,
 
 -- The owner of org A manages their own org.
 select set_config('request.jwt.claims', '{"role":"authenticated","sub":"a1000000-0000-0000-0000-000000000001","org_id":"a0000000-0000-0000-0000-00000000000a","org_role":"owner"}', true);
-select lives_ok($$insert into app_public.memberships (user_id, role) values ('c1000000-0000-0000-0000-000000000001', 'admin')$$,
-  'the owner adds a member (org_id defaults from the JWT)');
+-- Memberships come from invitations (issue 19): a direct insert is refused even to the owner.
+select throws_ok($$insert into app_public.memberships (user_id, role) values ('c1000000-0000-0000-0000-000000000001', 'admin')$$,
+  '42501', null, 'the owner cannot insert a membership directly');
+select lives_ok($$select app_public.invite_member('loner@tenancy.test', 'admin')$$, 'the owner invites an address');
+reset role;
+select is((select status from app_private.accept_invitation(
+            (select j.payload ->> 'token' from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+              where t.identifier = 'send_invitation_email' order by j.id desc limit 1),
+            'c1000000-0000-0000-0000-000000000001')),
+  'ok', 'the invited user accepts');
+set local role authenticated;
 select is((select org_id from app_public.memberships where user_id = 'c1000000-0000-0000-0000-000000000001'),
-  'a0000000-0000-0000-0000-00000000000a'::uuid, 'the new membership belongs to the caller''s org');
+  'a0000000-0000-0000-0000-00000000000a'::uuid, 'the new membership belongs to the inviting org');
 select isnt_empty($$update app_public.organizations set timezone = 'America/Los_Angeles' returning id$$,
   'the owner changes the org time zone');
 select throws_ok($$update app_public.organizations set timezone = 'Mars/Olympus'$$, '23514', null,

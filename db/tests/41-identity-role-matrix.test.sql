@@ -56,7 +56,7 @@ insert into actions values
   (1, 'change org settings (time zone)', $$update app_public.organizations set timezone = 'Europe/Paris'$$, true, true, false),
   (2, 'require MFA for the org', $$update app_public.organizations set require_mfa = true$$, true, true, false),
   (3, 'change thresholds (workspace settings)', $$update app_public.workspace_settings set reply_rate_warning = 0.05$$, true, true, false),
-  (4, 'add a member', $$insert into app_public.memberships (user_id, role) values ('41100000-0000-0000-0000-000000000005', 'member')$$, true, true, false),
+  (4, 'invite a member', $$select app_public.invite_member('invitee@matrix41.test', 'member')$$, true, true, false),
   (5, 'change a member''s role', $$update app_public.memberships set role = 'admin' where user_id = '41100000-0000-0000-0000-000000000004'$$, true, true, false),
   (6, 'remove a member', $$delete from app_public.memberships where user_id = '41100000-0000-0000-0000-000000000004'$$, true, true, false),
   (7, 'grant the owner role', $$update app_public.memberships set role = 'owner' where user_id = '41100000-0000-0000-0000-000000000004'$$, true, false, false),

@@ -34,8 +34,12 @@ $f$;
 -- The owner of A sets up a resource: 15 min buffer after, Monday 09:00-17:00 New York time.
 set local role authenticated;
 select set_config('request.jwt.claims', '{"role":"authenticated","sub":"a5100000-0000-0000-0000-000000000001","org_id":"a5000000-0000-0000-0000-00000000000a","org_role":"owner"}', true);
-select lives_ok($$insert into app_public.resources (id, name, buffer_after) values ('a5400000-0000-0000-0000-000000000001', 'Dr. Who', '15 minutes')$$,
+select lives_ok($$insert into app_public.resources (name, buffer_after) values ('Dr. Who', '15 minutes')$$,
   'an owner adds a resource');
+-- Clients cannot choose ids (issue 19); the test pins the new resource's id as the owner role.
+reset role;
+update app_public.resources set id = 'a5400000-0000-0000-0000-000000000001' where name = 'Dr. Who' and org_id = 'a5000000-0000-0000-0000-00000000000a';
+set local role authenticated;
 select lives_ok($$insert into app_public.resource_hours (resource_id, weekday, opens_at, closes_at) values ('a5400000-0000-0000-0000-000000000001', 1, '09:00', '17:00')$$,
   'an owner sets business hours');
 

@@ -106,8 +106,12 @@ select set_config('request.jwt.claims', '{"role":"authenticated","sub":"a5220000
 select throws_ok($$select app_public.request_callback('a5230000-0000-0000-0000-000000000001')$$, 'PT422', 'outbound agent not configured',
   'no outbound agent: a clear error');
 select set_config('request.jwt.claims', '{"role":"authenticated","sub":"a5210000-0000-0000-0000-000000000001","org_id":"a5200000-0000-0000-0000-00000000000a","org_role":"owner"}', true);
-insert into app_public.agents (id, name, direction, assistant_id, phone_number_id)
-values ('a5250000-0000-0000-0000-000000000001', 'Closer', 'outbound', 'asst-1', '+13125550100');
+insert into app_public.agents (name, direction, assistant_id, phone_number_id)
+values ('Closer', 'outbound', 'asst-1', '+13125550100');
+-- Clients cannot choose ids (issue 19); the test pins the new agent's id as the owner role.
+reset role;
+update app_public.agents set id = 'a5250000-0000-0000-0000-000000000001' where assistant_id = 'asst-1' and org_id = 'a5200000-0000-0000-0000-00000000000a';
+set local role authenticated;
 select throws_ok($$select app_public.request_callback('a5230000-0000-0000-0000-000000000001')$$, 'PT422', null,
   'an E.164 number as phone-number id is refused');
 update app_public.agents set phone_number_id = '8c1d2f4e-1111-4a2b-9c3d-000000000001' where id = 'a5250000-0000-0000-0000-000000000001';

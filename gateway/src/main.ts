@@ -59,10 +59,13 @@ app.addHook('onRequest', async (request, reply) => {
     return reply;
   }
   inFlight += 1;
-  (request as unknown as { counted: boolean }).counted = true;
-});
-app.addHook('onResponse', async (request) => {
-  if ((request as unknown as { counted?: boolean }).counted) inFlight -= 1;
+  // Counted down once when the response is finished — or when the client went away first
+  // (an aborted request never reaches onResponse; the socket's close always comes).
+  let counted = true;
+  reply.raw.once('close', () => {
+    if (counted) inFlight -= 1;
+    counted = false;
+  });
 });
 
 const sleep = (t: number) => new Promise((resolve) => setTimeout(resolve, t));

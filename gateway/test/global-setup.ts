@@ -17,6 +17,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Every test file logs in from 127.0.0.1 against this one gateway: the per-IP auth limit
   // (30/min by default) is a production guard, not something each test should trip over.
   process.env.AUTH_RATE_LIMIT_PER_MINUTE ??= '100000';
+  process.env.REST_RATE_PER_IP_PER_MINUTE ??= '100000';
   // A short credential cache and few attempts before a dead letter keep those tests quick.
   const env = { ...process.env, PORT: String(await freePort()), PGRST_PORT: String(await freePort()), LOG_LEVEL: 'warn', SOURCE_CACHE_TTL_MS: '1000', WEBHOOK_MAX_ATTEMPTS: '2' };
   // Outbound deliveries go to local receivers in tests: the operator's SSRF allowance is on.

@@ -23,19 +23,24 @@ begin
 end
 $$;
 
--- A new password (e.g. after an authentication failure) re-enables the account.
+-- A new password (after an authentication failure, or after the server or login changed)
+-- is stored and re-enables the account.
 create or replace function app_private.set_sending_account_password(account_id uuid, smtp_password text, encryption_key text)
   returns boolean
   language plpgsql volatile security definer
   set search_path = pg_catalog, public
 as $$
+declare
+  org uuid;
 begin
-  update app_private.sending_account_secrets s
-     set password_encrypted = pgp_sym_encrypt(smtp_password, encryption_key), updated_at = now()
-   where s.account_id = set_sending_account_password.account_id;
-  if not found then
+  select a.org_id into org from app_public.sending_accounts a where a.id = set_sending_account_password.account_id;
+  if org is null then
     return false;
   end if;
+  insert into app_private.sending_account_secrets as s (org_id, account_id, password_encrypted)
+  values (org, set_sending_account_password.account_id, pgp_sym_encrypt(smtp_password, encryption_key))
+  on conflict on constraint sending_account_secrets_account_id_key
+  do update set password_encrypted = excluded.password_encrypted, updated_at = now();
   update app_public.sending_accounts a set enabled = true, disabled_reason = null
    where a.id = set_sending_account_password.account_id;
   return true;

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ZodError } from 'zod';
 import { ApiError } from '../errors.ts';
+import { isPoolTimeout, poolBusy } from '../db.ts';
 
 /** Known Fastify client errors mapped to our stable codes. */
 const fastifyCodes: Record<string, [number, string, string]> = {
@@ -25,6 +26,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ApiError) {
       return reply.code(error.statusCode).headers(error.headers).send({ error: error.code, message: error.message });
+    }
+    if (isPoolTimeout(error)) {
+      // No connection within the acquire timeout: busy, not broken — the client retries.
+      const busy = poolBusy();
+      return reply.code(busy.statusCode).headers(busy.headers).send({ error: busy.code, message: busy.message });
     }
     if (error instanceof ZodError) {
       return reply.code(400).send({ error: 'invalid_payload', message: describeZodError(error) });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../db.ts';
 import { ApiError } from '../errors.ts';
+import { type PublicUrlPolicy, publicBase, publicUrlPolicyFromEnv } from '../public-url.ts';
 import { type TokenIssuer, bearerClaims } from '../jwt.ts';
 import { escapeHtml, htmlPage, signToken, verifyToken } from './unsubscribe.ts';
 
@@ -27,6 +28,8 @@ interface Options {
   tokens: TokenIssuer;
   /** Base of the links returned (PUBLIC_URL); the request's own origin when unset. */
   publicUrl?: string;
+  /** Where links may point when PUBLIC_URL is unset (gateway/src/public-url.ts). */
+  publicUrlPolicy?: PublicUrlPolicy;
 }
 
 const linkBody = z.object({ ttl_hours: z.number().int().min(1).max(2160).optional() }).strict();
@@ -55,13 +58,14 @@ export async function consentRoutes(app: FastifyInstance, options: Options): Pro
     const notFound = () => new ApiError(404, 'not_found', 'No such lead.');
     if (!UUID.test(request.params.lead_id)) throw notFound();
     const ttl = `${parsed.data.ttl_hours ?? 168} hours`;
+    // The link's base first: a refused Host must not leave an issued nonce behind.
+    const base = publicBase(request, options.publicUrlPolicy ?? publicUrlPolicyFromEnv({ ...process.env, PUBLIC_URL: options.publicUrl }));
     const { rows } = await options.db.query<{ status: string; nonce: string; org_id: string; expires_at: Date }>(
       'select * from app_private.issue_consent_link($1, $2, $3::interval)', [claims.sid, request.params.lead_id, ttl]);
     const r = rows[0];
     if (r?.status === 'not_found') throw notFound();
     if (r?.status !== 'ok') throw new ApiError(401, 'unauthorized', 'The session has ended; sign in again.');
     const token = signToken(options.encryptionKey, 'consent', { o: r.org_id, l: request.params.lead_id, n: r.nonce, x: Math.floor(r.expires_at.getTime() / 1000) });
-    const base = (options.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
     request.log.info({ org_id: r.org_id }, 'consent link issued');
     return reply.code(201).send({ url: `${base}/consent/${token}`, token, expires_at: r.expires_at.toISOString() });
   });

@@ -4,6 +4,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { z } from 'zod';
 import type { Db } from '../db.ts';
 import { ApiError } from '../errors.ts';
+import { type PublicUrlPolicy, publicBase, publicUrlPolicyFromEnv } from '../public-url.ts';
 import type { TokenIssuer } from '../jwt.ts';
 
 interface SsoOptions {
@@ -13,6 +14,8 @@ interface SsoOptions {
   rateLimitPerMinute: number;
   /** The gateway's public base URL (callback = `${publicUrl}/auth/sso/callback`); else from the request. */
   publicUrl?: string;
+  /** Where the redirect_uri may point when PUBLIC_URL is unset (gateway/src/public-url.ts). */
+  publicUrlPolicy?: PublicUrlPolicy;
 }
 
 interface Discovery {
@@ -49,8 +52,8 @@ export async function ssoRoutes(app: FastifyInstance, options: SsoOptions): Prom
     return entry;
   }
 
-  const callbackUrl = (request: FastifyRequest) =>
-    `${options.publicUrl ?? `${request.protocol}://${request.host}`}/auth/sso/callback`;
+  const policy = options.publicUrlPolicy ?? publicUrlPolicyFromEnv({ ...process.env, PUBLIC_URL: options.publicUrl });
+  const callbackUrl = (request: FastifyRequest) => `${publicBase(request, policy)}/auth/sso/callback`;
 
   app.get('/auth/sso/:org_id/start', { config: { rateLimit } }, async (request, reply) => {
     const { org_id } = z.object({ org_id: z.string().uuid() }).parse(request.params);

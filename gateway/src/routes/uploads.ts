@@ -22,10 +22,76 @@ const TOLERANCE_SECONDS = 300;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+export interface UploadLimits {
+  /** Uploads in progress at once, gateway-wide (each holds one connection of the upload pool). */
+  maxConcurrent: number;
+  /** Uploads in progress at once for one source. */
+  maxPerSource: number;
+  /** A body that sends no byte for this long is aborted (ms). */
+  idleTimeoutMs: number;
+  /** A body slower than this over any rate window is aborted (bytes per second). */
+  minBytesPerSecond: number;
+  /** The window over which the minimum rate is measured (ms). */
+  rateWindowMs: number;
+  /** How long an upload waits for the same file's upload in progress before a 409 (ms). */
+  lockTimeoutMs: number;
+}
+
+export function uploadLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): UploadLimits {
+  const num = (name: string, fallback: number) => {
+    const value = Number(env[name] ?? fallback);
+    return Number.isFinite(value) && value >= 0 ? value : fallback;
+  };
+  return {
+    maxConcurrent: Math.max(1, num('UPLOAD_MAX_CONCURRENT', 4)),
+    maxPerSource: Math.max(1, num('UPLOAD_MAX_PER_SOURCE', 2)),
+    idleTimeoutMs: Math.max(100, num('UPLOAD_IDLE_TIMEOUT_MS', 10_000)),
+    minBytesPerSecond: num('UPLOAD_MIN_BYTES_PER_SECOND', 1024),
+    rateWindowMs: Math.max(1000, num('UPLOAD_RATE_WINDOW_MS', 15_000)),
+    lockTimeoutMs: num('UPLOAD_LOCK_TIMEOUT_MS', 2_000),
+  };
+}
+
 interface UploadOptions {
+  /** Credentials are read through the shared pool (one short query). */
   db: Db;
+  /** The upload's transaction runs on this pool of its own, so uploads never take the connections logins and webhooks need. */
+  uploadDb: Db;
   encryptionKey: string;
   maxBytes?: number;
+  limits?: UploadLimits;
+}
+
+/**
+ * Aborts a body that goes idle or crawls: no byte for `idleTimeoutMs`, or fewer than
+ * `minBytesPerSecond` over a `rateWindowMs` window. The pipeline then fails, the upload's
+ * connection is destroyed and its transaction rolled back by the server.
+ */
+function watchBody(target: Transform, limits: UploadLimits): { onBytes(n: number): void; stop(): void } {
+  let idle: NodeJS.Timeout;
+  let windowBytes = 0;
+  const abort = (message: string) => target.destroy(new ApiError(408, 'upload_too_slow', message));
+  const armIdle = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => abort(`No data arrived for ${Math.round(limits.idleTimeoutMs / 1000)} s; the upload was aborted.`), limits.idleTimeoutMs);
+  };
+  armIdle();
+  const rate = setInterval(() => {
+    if (windowBytes < (limits.minBytesPerSecond * limits.rateWindowMs) / 1000) {
+      abort(`The upload was slower than ${limits.minBytesPerSecond} bytes/s and was aborted.`);
+    }
+    windowBytes = 0;
+  }, limits.rateWindowMs);
+  return {
+    onBytes(n: number) {
+      windowBytes += n;
+      armIdle();
+    },
+    stop() {
+      clearTimeout(idle);
+      clearInterval(rate);
+    },
+  };
 }
 
 /** Header names: lower-cased, trimmed, spaces and hyphens read as underscores. */
@@ -110,15 +176,20 @@ class CsvToCopy extends Transform {
 
 export async function uploadRoutes(app: FastifyInstance, options: UploadOptions): Promise<void> {
   const maxBytes = options.maxBytes ?? Number(process.env.UPLOAD_MAX_BYTES ?? 2 * 1024 ** 3);
+  const limits = options.limits ?? uploadLimitsFromEnv();
+  // Uploads in progress, gateway-wide and per source: taken before a connection is.
+  let active = 0;
+  const perSource = new Map<string, number>();
   // text/csv bodies are handed over as the raw stream: nothing is buffered. This parser is
   // registered inside this plugin only; every other route keeps the 256 KiB JSON limit.
   app.addContentTypeParser(['text/csv', 'application/csv'], (_request, payload, done) => done(null, payload));
 
   app.post<{ Params: { source_id: string } }>('/uploads/leads/:source_id', async (request, reply) => {
-    const body = request.body as Readable | undefined;
-    if (!body || typeof (body as Readable).pipe !== 'function') {
+    const given = request.body as Readable | undefined;
+    if (!given || typeof given.pipe !== 'function') {
       throw new ApiError(415, 'unsupported_media_type', 'Send the lead file as text/csv.');
     }
+    const body: Readable = given;
     const { source_id } = request.params;
     const timestamp = String(request.headers['x-signature-timestamp'] ?? '');
     const claimed = String(request.headers['x-content-sha256'] ?? '').toLowerCase();
@@ -135,64 +206,101 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadOptions)
     const orgId = creds[0].org_id;
     const provider = request.headers['x-verification-provider'];
 
-    const client = await options.db.connect();
-    let broken = false;
+    if (active >= limits.maxConcurrent) {
+      throw new ApiError(503, 'uploads_busy', 'Too many uploads are in progress; retry shortly.', { 'retry-after': '10' });
+    }
+    if ((perSource.get(source_id) ?? 0) >= limits.maxPerSource) {
+      throw new ApiError(429, 'rate_limited', 'Too many uploads for this source are in progress; retry shortly.', { 'retry-after': '10' });
+    }
+    active += 1;
+    perSource.set(source_id, (perSource.get(source_id) ?? 0) + 1);
     try {
-      await client.query('begin');
-      const { rows } = await client.query<{ batch_id: string; staging_table: string }>(
-        'select batch_id, staging_table from app_private.begin_lead_upload($1, $2, $3, $4)',
-        [source_id, orgId, claimed, typeof provider === 'string' ? provider.slice(0, 100) : null],
-      );
-      if (rows.length === 0) {
-        throw new ApiError(409, 'duplicate_upload', 'This file was already uploaded in the last 7 days.');
-      }
-      const { batch_id: batchId, staging_table: stagingTable } = rows[0];
-
-      const hash = createHash('sha256');
-      let bytes = 0;
-      const tap = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          bytes += chunk.length;
-          if (bytes > maxBytes) return done(new ApiError(413, 'payload_too_large', 'The file is larger than this endpoint accepts.'));
-          hash.update(chunk);
-          done(null, chunk);
-        },
-      });
-      const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true });
-      const toCopy = new CsvToCopy();
-      const columns = ['row_number', ...LEAD_COLUMNS, 'attributes'].join(', ');
-      // The upload's own staging table, named by the database (an identifier it made).
-      const target = `app_private.${client.escapeIdentifier(stagingTable)}`;
-      const copy = client.query(copyFrom(`copy ${target} (${columns}) from stdin`)) as Writable & { rowCount: number };
-      try {
-        await pipeline(body, tap, parser, toCopy, copy);
-      } catch (error) {
-        // The COPY may be half-way: this connection is not reused.
-        broken = true;
-        if (error instanceof ApiError) throw error;
-        const code = (error as { code?: string }).code ?? '';
-        if (code.startsWith('CSV_')) throw new ApiError(400, 'invalid_csv', `The file is not valid CSV (${code}).`);
-        if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') throw new ApiError(400, 'invalid_payload', 'The upload was interrupted.');
-        throw error;
-      }
-      if (hash.digest('hex') !== claimed) {
-        throw new ApiError(400, 'content_hash_mismatch', 'The body does not match X-Content-SHA256.');
-      }
-      await client.query('select app_private.finish_lead_upload($1, $2, $3)', [batchId, copy.rowCount, bytes]);
-      await client.query('commit');
-      request.log.info({ org_id: orgId, batch_id: batchId, rows: toCopy.rows, bytes }, 'lead file received');
-      return reply.code(202).send({ batch_id: batchId, status: 'queued' });
-    } catch (error) {
-      if (!broken) {
-        try {
-          await client.query('rollback');
-        } catch {
-          broken = true;
-        }
-      }
-      throw error;
+      return await receive();
     } finally {
-      client.release(broken);
+      active -= 1;
+      const left = (perSource.get(source_id) ?? 1) - 1;
+      if (left > 0) perSource.set(source_id, left);
+      else perSource.delete(source_id);
+    }
+
+    async function receive() {
+      const client = await options.uploadDb.connect();
+      let broken = false;
+      let watchdog: { stop(): void } | undefined;
+      try {
+        await client.query('begin');
+        // The same file arriving twice at once: the second waits on the first's replay-guard
+        // row. It must not wait (holding a slot) for as long as the first one's body takes.
+        await client.query(`set local lock_timeout = ${Math.max(100, Math.round(limits.lockTimeoutMs))}`);
+        let rows: Array<{ batch_id: string; staging_table: string }>;
+        try {
+          ({ rows } = await client.query<{ batch_id: string; staging_table: string }>(
+            'select batch_id, staging_table from app_private.begin_lead_upload($1, $2, $3, $4)',
+            [source_id, orgId, claimed, typeof provider === 'string' ? provider.slice(0, 100) : null],
+          ));
+        } catch (error) {
+          if ((error as { code?: string }).code === '55P03') {
+            throw new ApiError(409, 'upload_in_progress', 'The same file is being uploaded right now; retry later.', { 'retry-after': '30' });
+          }
+          throw error;
+        }
+        await client.query('set local lock_timeout = 0');
+        if (rows.length === 0) {
+          throw new ApiError(409, 'duplicate_upload', 'This file was already uploaded in the last 7 days.');
+        }
+        const { batch_id: batchId, staging_table: stagingTable } = rows[0];
+
+        const hash = createHash('sha256');
+        let bytes = 0;
+        const tap: Transform = new Transform({
+          transform(chunk: Buffer, _enc, done) {
+            bytes += chunk.length;
+            watch.onBytes(chunk.length);
+            if (bytes > maxBytes) return done(new ApiError(413, 'payload_too_large', 'The file is larger than this endpoint accepts.'));
+            hash.update(chunk);
+            done(null, chunk);
+          },
+        });
+        const watch = watchBody(tap, limits);
+        watchdog = watch;
+        const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true });
+        const toCopy = new CsvToCopy();
+        const columns = ['row_number', ...LEAD_COLUMNS, 'attributes'].join(', ');
+        // The upload's own staging table, named by the database (an identifier it made).
+        const target = `app_private.${client.escapeIdentifier(stagingTable)}`;
+        const copy = client.query(copyFrom(`copy ${target} (${columns}) from stdin`)) as Writable & { rowCount: number };
+        try {
+          await pipeline(body, tap, parser, toCopy, copy);
+          watch.stop();
+        } catch (error) {
+          // The COPY may be half-way: this connection is not reused.
+          broken = true;
+          if (error instanceof ApiError) throw error;
+          const code = (error as { code?: string }).code ?? '';
+          if (code.startsWith('CSV_')) throw new ApiError(400, 'invalid_csv', `The file is not valid CSV (${code}).`);
+          if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') throw new ApiError(400, 'invalid_payload', 'The upload was interrupted.');
+          throw error;
+        }
+        if (hash.digest('hex') !== claimed) {
+          throw new ApiError(400, 'content_hash_mismatch', 'The body does not match X-Content-SHA256.');
+        }
+        await client.query('select app_private.finish_lead_upload($1, $2, $3)', [batchId, copy.rowCount, bytes]);
+        await client.query('commit');
+        request.log.info({ org_id: orgId, batch_id: batchId, rows: toCopy.rows, bytes }, 'lead file received');
+        return reply.code(202).send({ batch_id: batchId, status: 'queued' });
+      } catch (error) {
+        if (!broken) {
+          try {
+            await client.query('rollback');
+          } catch {
+            broken = true;
+          }
+        }
+        throw error;
+      } finally {
+        watchdog?.stop();
+        client.release(broken);
+      }
     }
   });
 }
