@@ -1,0 +1,96 @@
+-- The console's Calls page: speaker turns and transcript search.
+--
+-- app_public.transcripts carries, beside the redacted transcript text:
+--   messages — the call's speaker turns [{role, text, seconds}] from Vapi's
+--              artifact.messages (bot/assistant and user turns only), redacted like the text;
+--   summary  — a copy of the call's (redacted) summary, kept in step by a trigger on calls,
+--              so one row and one tsvector cover what the search box searches;
+--   search   — a generated tsvector (summary weighted A, transcript B) with a GIN index,
+--              queried by PostgREST's fts/wfts filters (`search=wfts(english).refund`).
+-- Everything indexed is already redacted (the BEFORE triggers run before the generated
+-- column is computed), so a redacted number can never be found.
+
+-- Vapi's artifact.messages → [{role, text, seconds}], redacted; null when there are none.
+create or replace function app_private.call_turns(messages jsonb) returns jsonb
+  language sql immutable parallel safe
+  set search_path = pg_catalog, public
+as $$
+  select jsonb_agg(jsonb_build_object(
+           'role', case when m ->> 'role' in ('bot', 'assistant') then 'agent' else 'customer' end,
+           'text', app_private.redact_phi(coalesce(m ->> 'message', m ->> 'content')),
+           'seconds', case when jsonb_typeof(m -> 'secondsFromStart') = 'number' then round((m ->> 'secondsFromStart')::numeric, 1) end)
+         order by ord)
+    from jsonb_array_elements(case when jsonb_typeof(messages) = 'array' then messages else '[]' end) with ordinality e (m, ord)
+   where m ->> 'role' in ('bot', 'assistant', 'user')
+     and coalesce(m ->> 'message', m ->> 'content', '') <> ''
+$$;
+
+-- Turns are redacted on every write path (the text is by tg_transcripts__redact).
+create or replace function app_private.tg_transcripts__turns() returns trigger
+  language plpgsql
+  set search_path = pg_catalog, public
+as $$
+begin
+  if new.messages is not null and (tg_op = 'INSERT' or new.messages is distinct from old.messages) then
+    new.messages := (select jsonb_agg(case when jsonb_typeof(t -> 'text') = 'string'
+                                           then jsonb_set(t, '{text}', to_jsonb(app_private.redact_phi(t ->> 'text')))
+                                           else t end order by ord)
+                       from jsonb_array_elements(case when jsonb_typeof(new.messages) = 'array' then new.messages else '[]' end)
+                            with ordinality e (t, ord));
+  end if;
+  if tg_op = 'INSERT' and new.summary is null then
+    select c.summary into new.summary from app_public.calls c where c.org_id = new.org_id and c.id = new.call_id;
+  end if;
+  new.summary := app_private.redact_phi(new.summary);
+  return new;
+end
+$$;
+
+-- The call's summary (already redacted by tg_calls__redact) follows into its transcript
+-- row, which is created when the call has a summary but no transcript yet.
+create or replace function app_private.tg_calls__search_summary() returns trigger
+  language plpgsql security definer
+  set search_path = pg_catalog, public
+as $$
+begin
+  if new.summary is null or (tg_op = 'UPDATE' and new.summary is not distinct from old.summary) then
+    return null;
+  end if;
+  insert into app_public.transcripts as t (org_id, call_id, content, summary)
+  values (new.org_id, new.id, '', new.summary)
+  on conflict (org_id, call_id) do update set summary = excluded.summary;
+  return null;
+end
+$$;
+
+-- When a Vapi end-of-call-report has been applied (the inbox row turns 'processed'), its
+-- artifact.messages become the call's speaker turns. A trigger rather than a change to
+-- apply_vapi_message, so the Vapi adapter stays the one place that reads the wire format
+-- of everything else.
+create or replace function app_private.tg_webhook_events__call_turns() returns trigger
+  language plpgsql security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  turns jsonb := app_private.call_turns(new.payload -> 'message' -> 'artifact' -> 'messages');
+  the_call uuid;
+begin
+  if turns is null then
+    return null;
+  end if;
+  select c.id into the_call from app_public.calls c
+   where c.org_id = new.org_id and c.platform = 'vapi' and c.external_id = new.payload -> 'message' -> 'call' ->> 'id';
+  if the_call is null then
+    return null;
+  end if;
+  insert into app_public.transcripts as t (org_id, call_id, content, messages)
+  values (new.org_id, the_call,
+          coalesce((select string_agg(case x ->> 'role' when 'agent' then 'AI: ' else 'User: ' end || (x ->> 'text'), E'\n')
+                      from jsonb_array_elements(turns) x), ''),
+          turns)
+  on conflict (org_id, call_id) do update
+     set messages = excluded.messages,
+         content = case when t.content = '' then excluded.content else t.content end;
+  return null;
+end
+$$;

@@ -1,0 +1,129 @@
+-- The console's Sources page (owners and admins). Secrets are encrypted under the key only
+-- the environment holds: PostgREST passes it to these functions as the transaction setting
+-- app.settings.encryption_key (PGRST_APP_SETTINGS_ENCRYPTION_KEY, set by scripts/lib/services.ts
+-- and docker-compose.yml); no function returns it and nothing stores it.
+
+create or replace function app_private.console_encryption_key() returns text
+  language plpgsql stable
+  set search_path = pg_catalog, public
+as $$
+declare
+  k text := nullif(current_setting('app.settings.encryption_key', true), '');
+begin
+  if k is null then
+    raise exception 'secrets cannot be created here: the API has no encryption key configured'
+      using errcode = 'PT503', hint = 'encryption_key_missing';
+  end if;
+  return k;
+end
+$$;
+
+-- The path a platform posts to. Reply.io cannot sign, so its URL carries the secret
+-- (POST /webhooks/{provider}/{source_id}/{secret}); CSV sources take signed uploads.
+create or replace function app_private.source_url(provider text, source_id uuid, secret text) returns text
+  language sql immutable
+as $$
+  select case provider
+           when 'csv' then '/uploads/leads/' || source_id
+           when 'replyio' then '/webhooks/replyio/' || source_id || '/' || secret
+           else '/webhooks/' || provider || '/' || source_id end
+$$;
+
+-- Admin RPC: a new source; its secret and URL are returned this once.
+create or replace function app_public.create_source(provider text, name text default null)
+  returns table (source_id uuid, secret text, url text)
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  org uuid := app_public.current_org_id();
+  created record;
+begin
+  perform app_public.require_org_admin();
+  if provider is null or provider not in ('smartlead', 'replyio', 'vapi', 'standard', 'csv') then
+    raise exception 'provider must be one of smartlead, replyio, vapi, standard, csv'
+      using errcode = '22023', hint = 'invalid_provider';
+  end if;
+  if name is not null and length(btrim(name)) not between 1 and 200 then
+    raise exception 'the name must be 1 to 200 characters' using errcode = '22023', hint = 'invalid_name';
+  end if;
+  select * into created from app_private.create_source(org, provider, nullif(btrim(name), ''), app_private.console_encryption_key());
+  source_id := created.source_id;
+  secret := created.secret;
+  url := app_private.source_url(provider, created.source_id, created.secret);
+  return next;
+end
+$$;
+
+-- Admin RPC: a new secret at once; the old one keeps working for `grace` (at most 7 days).
+create or replace function app_public.rotate_source(source uuid, grace interval default '24 hours')
+  returns table (source_id uuid, secret text, url text)
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  src app_public.sources;
+  new_secret text;
+begin
+  perform app_public.require_org_admin();
+  select * into src from app_public.sources s where s.org_id = app_public.current_org_id() and s.id = rotate_source.source;
+  if not found then
+    raise exception 'source not found' using errcode = 'PT404', hint = 'source_not_found';
+  end if;
+  if grace is null or grace < '0' or grace > '7 days' then
+    raise exception 'the grace period must be between 0 and 7 days' using errcode = '22023', hint = 'invalid_grace';
+  end if;
+  select r.secret into new_secret from app_private.rotate_source_secret(src.id, grace, app_private.console_encryption_key()) r;
+  insert into app_public.audit_log (org_id, actor_id, table_name, row_id, action, old_values, new_values)
+  values (src.org_id, app_public.current_user_id(), 'app_private.source_secrets', src.id::text, 'update',
+          null, jsonb_build_object('rotated', true, 'grace', grace::text));
+  source_id := src.id;
+  secret := new_secret;
+  url := app_private.source_url(src.provider, src.id, new_secret);
+  return next;
+end
+$$;
+
+-- Signature failures per source and hour: the gateway's webhook route calls
+-- record_signature_failure(source_id) when a request for a known source fails
+-- verification (unknown ids are not counted: there is no org to count them for).
+create table if not exists app_private.source_signature_failures (
+  source_id uuid not null references app_public.sources (id) on delete cascade,
+  hour timestamptz not null,
+  failures int not null default 0,
+  primary key (source_id, hour)
+);
+
+create or replace function app_private.record_signature_failure(source_id uuid) returns void
+  language sql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+  insert into app_private.source_signature_failures as f (source_id, hour, failures)
+  select s.id, date_trunc('hour', now()), 1 from app_public.sources s where s.id = record_signature_failure.source_id
+  on conflict (source_id, hour) do update set failures = f.failures + 1
+$$;
+
+-- Per source: last event, events and signature failures in the last 24 hours (403 for members).
+create or replace function app_public.source_activity()
+  returns table (source_id uuid, provider text, name text, enabled boolean, created_at timestamptz,
+                 last_event_at timestamptz, events_24h bigint, signature_failures_24h bigint,
+                 secrets_valid int, grace_until timestamptz)
+  language sql stable security definer
+  set search_path = pg_catalog, public
+as $$
+  select s.id, s.provider, s.name, s.enabled, s.created_at,
+         (select max(e.received_at) from app_public.webhook_events e
+           where e.org_id = s.org_id and e.source_id = s.id),
+         (select count(*) from app_public.webhook_events e
+           where e.org_id = s.org_id and e.source_id = s.id and e.received_at > now() - interval '24 hours'),
+         coalesce((select sum(f.failures) from app_private.source_signature_failures f
+                    where f.source_id = s.id and f.hour > now() - interval '24 hours'), 0)::bigint,
+         (select count(*)::int from app_private.source_secrets k
+           where k.source_id = s.id and (k.expires_at is null or k.expires_at > now())),
+         (select max(k.expires_at) from app_private.source_secrets k
+           where k.source_id = s.id and k.expires_at > now())
+    from app_public.sources s
+   where app_public.require_org_admin()
+     and s.org_id = app_public.current_org_id()
+   order by s.created_at
+$$;

@@ -1,0 +1,86 @@
+-- Issue 20: the console becomes the team's everyday tool (calls, sources, lead uploads from
+-- the browser, outbound endpoints, voice agents). Re-runnable: every statement is
+-- create-or-replace, if-not-exists or drop-then-create.
+
+------------------------------------------------------------------------------------------
+-- Calls: speaker turns, summary copy and a full-text index over redacted text only.
+alter table app_public.transcripts add column if not exists messages jsonb;
+alter table app_public.transcripts add column if not exists summary text;
+-- The redaction placeholders ([PHONE], [EMAIL], …) are left out: searching "phone" finds
+-- what people said, not every call where a number was removed.
+alter table app_public.transcripts add column if not exists search tsvector
+  generated always as (
+    setweight(to_tsvector('english', regexp_replace(coalesce(summary, ''), '\[(EMAIL|CARD|SSN|DOB|MRN|PHONE)\]', ' ', 'g')), 'A')
+    || setweight(to_tsvector('english', regexp_replace(coalesce(content, ''), '\[(EMAIL|CARD|SSN|DOB|MRN|PHONE)\]', ' ', 'g')), 'B')) stored;
+create index if not exists transcripts_search_idx on app_public.transcripts using gin (search);
+create index if not exists calls_org_id_started_at_idx on app_public.calls (org_id, started_at desc);
+
+--!include console/calls.sql
+
+drop trigger if exists tg_transcripts__turns on app_public.transcripts;
+create trigger tg_transcripts__turns before insert or update on app_public.transcripts
+  for each row execute function app_private.tg_transcripts__turns();
+drop trigger if exists tg_calls__search_summary on app_public.calls;
+create trigger tg_calls__search_summary after insert or update of summary on app_public.calls
+  for each row execute function app_private.tg_calls__search_summary();
+drop trigger if exists tg_webhook_events__call_turns on app_public.webhook_events;
+create trigger tg_webhook_events__call_turns after update of status on app_public.webhook_events
+  for each row when (new.provider = 'vapi' and new.status = 'processed' and old.status is distinct from 'processed'
+                     and new.payload -> 'message' ->> 'type' = 'end-of-call-report')
+  execute function app_private.tg_webhook_events__call_turns();
+-- Summaries stored before this migration get their copy.
+update app_public.transcripts t set summary = c.summary
+  from app_public.calls c
+ where c.org_id = t.org_id and c.id = t.call_id and c.summary is not null and t.summary is distinct from c.summary;
+insert into app_public.transcripts (org_id, call_id, content, summary)
+select c.org_id, c.id, '', c.summary from app_public.calls c
+ where c.summary is not null
+on conflict (org_id, call_id) do nothing;
+
+revoke all on function app_private.call_turns(jsonb) from public;
+
+------------------------------------------------------------------------------------------
+-- Sources: create / rotate from the console, activity and signature failures.
+--!include console/sources.sql
+
+alter table app_private.source_signature_failures enable row level security;
+revoke all on function app_private.console_encryption_key() from public;
+revoke all on function app_public.create_source(text, text) from public;
+revoke all on function app_public.rotate_source(uuid, interval) from public;
+revoke all on function app_public.source_activity() from public;
+revoke all on function app_private.record_signature_failure(uuid) from public;
+grant execute on function app_public.create_source(text, text), app_public.rotate_source(uuid, interval),
+  app_public.source_activity() to authenticated;
+grant execute on function app_private.record_signature_failure(uuid) to switchboard_gateway;
+
+------------------------------------------------------------------------------------------
+-- Lead upload from the browser (POST /uploads/leads with a session's Bearer token).
+alter table app_public.lead_import_batches add column if not exists uploaded_by uuid;
+
+--!include console/uploads.sql
+
+revoke all on function app_private.begin_session_lead_upload(uuid, text, text) from public;
+grant execute on function app_private.begin_session_lead_upload(uuid, text, text) to switchboard_gateway;
+
+------------------------------------------------------------------------------------------
+-- Outbound endpoints from the console.
+--!include console/endpoints.sql
+
+revoke all on function app_public.create_endpoint(text, text[], text) from public;
+revoke all on function app_public.rotate_endpoint(uuid, interval) from public;
+grant execute on function app_public.create_endpoint(text, text[], text), app_public.rotate_endpoint(uuid, interval)
+  to authenticated;
+
+------------------------------------------------------------------------------------------
+-- Voice agents: escalation number and business hours (through a bookable resource's hours).
+alter table app_public.agents add column if not exists escalation_number text;
+alter table app_public.agents drop constraint if exists agents_escalation_number_check;
+alter table app_public.agents add constraint agents_escalation_number_check
+  check (escalation_number is null or escalation_number ~ '^\+[1-9]\d{7,14}$');
+alter table app_public.agents add column if not exists resource_id uuid;
+alter table app_public.agents drop constraint if exists agents_resource_fkey;
+alter table app_public.agents add constraint agents_resource_fkey
+  foreign key (org_id, resource_id) references app_public.resources (org_id, id) on delete set null (resource_id);
+create index if not exists agents_resource_id_idx on app_public.agents (resource_id) where resource_id is not null;
+grant insert (escalation_number, resource_id) on app_public.agents to authenticated;
+grant update (direction, escalation_number, resource_id) on app_public.agents to authenticated;
