@@ -59,7 +59,7 @@ export async function buildServer(config: GatewayConfig, db: Db): Promise<Fastif
   await app.register(mfaRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute, encryptionKey: config.encryptionKey });
   await app.register(ssoRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute, encryptionKey: config.encryptionKey, publicUrl: process.env.PUBLIC_URL });
   await app.register(webhookRoutes, { db, encryptionKey: config.encryptionKey, ...config.webhooks });
-  await app.register(uploadRoutes, { db, encryptionKey: config.encryptionKey });
+  await app.register(uploadRoutes, { db, encryptionKey: config.encryptionKey, tokens });
   await app.register(consentRoutes, { db, encryptionKey: config.encryptionKey, tokens, publicUrl: process.env.PUBLIC_URL });
   await app.register(unsubscribeRoutes, { db, encryptionKey: config.encryptionKey });
   await app.register(trackingRoutes, { db, encryptionKey: config.encryptionKey });

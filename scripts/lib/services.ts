@@ -33,6 +33,12 @@ export function postgrestEnv(config: StackConfig, callerEnv: NodeJS.ProcessEnv =
     // Verified JWTs are cached until they expire: revocation does not depend on this, the
     // db-pre-request (check_session) looks the session up on every request.
     PGRST_JWT_CACHE_MAX_LIFETIME: '3600',
+    // The console's secret-issuing RPCs (create_source, rotate_source, create_endpoint, …)
+    // encrypt under this key: PostgREST hands it to SQL as app.settings.encryption_key, a
+    // per-transaction setting no function returns. Private endpoint URLs follow the
+    // operator's DELIVERY_ALLOW_PRIVATE_URLS, as they do for the CLI and the worker.
+    PGRST_APP_SETTINGS_ENCRYPTION_KEY: config.encryptionKey,
+    PGRST_APP_SETTINGS_DELIVERY_ALLOW_PRIVATE_URLS: /^(1|true|yes)$/i.test(process.env.DELIVERY_ALLOW_PRIVATE_URLS ?? '') ? '1' : '0',
     ...Object.fromEntries(overrides),
   };
 }
