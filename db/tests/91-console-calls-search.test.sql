@@ -111,7 +111,8 @@ select results_eq($$select count(*)::int from app_public.transcripts where searc
   $$values (4000)$$, 'and still finds every match');
 reset role;
 
-select lives_ok($$select app_private.upsert_call('91000000-0000-0000-0000-0000000000a1', 'vapi', 'call-a3', '{"summary":"Wants a callback"}')$$,
-  'a summary arriving later creates the search row');
+select app_private.upsert_call('91000000-0000-0000-0000-0000000000a1', 'vapi', 'call-a2', '{"summary":"Wants the inspection moved to Tuesday"}');
+select is((select summary from app_public.transcripts where call_id = (select id from app_public.calls where external_id = 'call-a2')),
+  'Wants the inspection moved to Tuesday', 'a summary arriving later is copied into the transcript row');
 select * from finish();
 rollback;

@@ -4,7 +4,8 @@
 --   messages — the call's speaker turns [{role, text, seconds}] from Vapi's
 --              artifact.messages (bot/assistant and user turns only), redacted like the text;
 --   summary  — a copy of the call's (redacted) summary, kept in step by a trigger on calls,
---              so one row and one tsvector cover what the search box searches;
+--              so one row and one tsvector cover what the search box searches (a call
+--              with a summary but no transcript at all is not found by the search);
 --   search   — a generated tsvector (summary weighted A, transcript B) with a GIN index,
 --              queried by PostgREST's fts/wfts filters (`search=wfts(english).refund`).
 -- Everything indexed is already redacted (the BEFORE triggers run before the generated
@@ -46,19 +47,15 @@ begin
 end
 $$;
 
--- The call's summary (already redacted by tg_calls__redact) follows into its transcript
--- row, which is created when the call has a summary but no transcript yet.
+-- The call's summary (already redacted by tg_calls__redact) follows into its transcript row
+-- (a transcript stored later copies it on insert, see above).
 create or replace function app_private.tg_calls__search_summary() returns trigger
   language plpgsql security definer
   set search_path = pg_catalog, public
 as $$
 begin
-  if new.summary is null or (tg_op = 'UPDATE' and new.summary is not distinct from old.summary) then
-    return null;
-  end if;
-  insert into app_public.transcripts as t (org_id, call_id, content, summary)
-  values (new.org_id, new.id, '', new.summary)
-  on conflict (org_id, call_id) do update set summary = excluded.summary;
+  update app_public.transcripts t set summary = new.summary
+   where t.org_id = new.org_id and t.call_id = new.id and t.summary is distinct from new.summary;
   return null;
 end
 $$;

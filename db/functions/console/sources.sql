@@ -84,9 +84,11 @@ begin
 end
 $$;
 
--- Signature failures per source and hour: the gateway's webhook route calls
--- record_signature_failure(source_id) when a request for a known source fails
--- verification (unknown ids are not counted: there is no org to count them for).
+-- Signature failures per source and hour, for the Sources page's 24-hour count. The gateway
+-- already calls app_private.record_signature_failure(source_id) (ops/alerts.sql) for every
+-- request to a known source that fails verification; that function's per-minute table is
+-- kept for an hour (the alert's window), so a trigger on it adds each increment to this
+-- hourly table, kept for two days (pruned by the same trigger, an hour at a time).
 create table if not exists app_private.source_signature_failures (
   source_id uuid not null references app_public.sources (id) on delete cascade,
   hour timestamptz not null,
@@ -94,13 +96,24 @@ create table if not exists app_private.source_signature_failures (
   primary key (source_id, hour)
 );
 
-create or replace function app_private.record_signature_failure(source_id uuid) returns void
-  language sql volatile security definer
+create or replace function app_private.tg_signature_failures__hourly() returns trigger
+  language plpgsql security definer
   set search_path = pg_catalog, public
 as $$
+declare
+  added int := new.failures - case when tg_op = 'UPDATE' then old.failures else 0 end;
+begin
+  if added <= 0 or not exists (select 1 from app_public.sources s where s.id = new.source_id) then
+    return null;
+  end if;
   insert into app_private.source_signature_failures as f (source_id, hour, failures)
-  select s.id, date_trunc('hour', now()), 1 from app_public.sources s where s.id = record_signature_failure.source_id
-  on conflict (source_id, hour) do update set failures = f.failures + 1
+  values (new.source_id, date_trunc('hour', new.minute), added)
+  on conflict (source_id, hour) do update set failures = f.failures + excluded.failures;
+  if tg_op = 'INSERT' and new.minute = date_trunc('hour', new.minute) then
+    delete from app_private.source_signature_failures f where f.hour < now() - interval '48 hours';
+  end if;
+  return null;
+end
 $$;
 
 -- Per source: last event, events and signature failures in the last 24 hours (403 for members).

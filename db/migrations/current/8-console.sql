@@ -12,7 +12,9 @@ alter table app_public.transcripts add column if not exists search tsvector
   generated always as (
     setweight(to_tsvector('english', regexp_replace(coalesce(summary, ''), '\[(EMAIL|CARD|SSN|DOB|MRN|PHONE)\]', ' ', 'g')), 'A')
     || setweight(to_tsvector('english', regexp_replace(coalesce(content, ''), '\[(EMAIL|CARD|SSN|DOB|MRN|PHONE)\]', ' ', 'g')), 'B')) stored;
-create index if not exists transcripts_search_idx on app_public.transcripts using gin (search);
+-- fastupdate off: transcripts arrive one per call, so inserting into the index directly costs
+-- little, and searches never scan a pending list (which also keeps the planner choosing it).
+create index if not exists transcripts_search_idx on app_public.transcripts using gin (search) with (fastupdate = off);
 create index if not exists calls_org_id_started_at_idx on app_public.calls (org_id, started_at desc);
 
 --!include console/calls.sql
@@ -21,8 +23,8 @@ drop trigger if exists tg_transcripts__turns on app_public.transcripts;
 create trigger tg_transcripts__turns before insert or update on app_public.transcripts
   for each row execute function app_private.tg_transcripts__turns();
 drop trigger if exists tg_calls__search_summary on app_public.calls;
-create trigger tg_calls__search_summary after insert or update of summary on app_public.calls
-  for each row execute function app_private.tg_calls__search_summary();
+create trigger tg_calls__search_summary after update of summary on app_public.calls
+  for each row when (new.summary is distinct from old.summary) execute function app_private.tg_calls__search_summary();
 drop trigger if exists tg_webhook_events__call_turns on app_public.webhook_events;
 create trigger tg_webhook_events__call_turns after update of status on app_public.webhook_events
   for each row when (new.provider = 'vapi' and new.status = 'processed' and old.status is distinct from 'processed'
@@ -32,10 +34,6 @@ create trigger tg_webhook_events__call_turns after update of status on app_publi
 update app_public.transcripts t set summary = c.summary
   from app_public.calls c
  where c.org_id = t.org_id and c.id = t.call_id and c.summary is not null and t.summary is distinct from c.summary;
-insert into app_public.transcripts (org_id, call_id, content, summary)
-select c.org_id, c.id, '', c.summary from app_public.calls c
- where c.summary is not null
-on conflict (org_id, call_id) do nothing;
 
 revoke all on function app_private.call_turns(jsonb) from public;
 
@@ -48,10 +46,11 @@ revoke all on function app_private.console_encryption_key() from public;
 revoke all on function app_public.create_source(text, text) from public;
 revoke all on function app_public.rotate_source(uuid, interval) from public;
 revoke all on function app_public.source_activity() from public;
-revoke all on function app_private.record_signature_failure(uuid) from public;
 grant execute on function app_public.create_source(text, text), app_public.rotate_source(uuid, interval),
   app_public.source_activity() to authenticated;
-grant execute on function app_private.record_signature_failure(uuid) to switchboard_gateway;
+drop trigger if exists tg_signature_failures__hourly on app_private.signature_failures;
+create trigger tg_signature_failures__hourly after insert or update on app_private.signature_failures
+  for each row execute function app_private.tg_signature_failures__hourly();
 
 ------------------------------------------------------------------------------------------
 -- Lead upload from the browser (POST /uploads/leads with a session's Bearer token).
