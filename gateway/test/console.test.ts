@@ -418,7 +418,7 @@ describe('calls, sources, uploads, endpoints and agents in the console', () => {
       await open(page, 'upload');
       await page.setInputFiles('#lead-file', { name: 'leads-10k.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
       await page.click('[data-testid="upload-form"] button[type=submit]');
-      await page.waitForSelector('[data-testid="download-rejects"]', { timeout: 90_000 });
+      await page.waitForSelector('[data-testid="upload-result"] [data-testid="download-rejects"]', { timeout: 90_000 });
       expect(await page.textContent('[data-testid="upload-percent"]')).toMatch(/^100 %/);
       expect(await page.$eval('#upload-progress', (p) => (p as HTMLProgressElement).value === (p as HTMLProgressElement).max)).toBe(true);
       expect(await page.textContent('[data-testid="merge-text"]')).toBe('merged · 10,000 of 10,000 rows');

@@ -38,7 +38,7 @@ export function postgrestEnv(config: StackConfig, callerEnv: NodeJS.ProcessEnv =
     // per-transaction setting no function returns. Private endpoint URLs follow the
     // operator's DELIVERY_ALLOW_PRIVATE_URLS, as they do for the CLI and the worker.
     PGRST_APP_SETTINGS_ENCRYPTION_KEY: config.encryptionKey,
-    PGRST_APP_SETTINGS_DELIVERY_ALLOW_PRIVATE_URLS: /^(1|true|yes)$/i.test(process.env.DELIVERY_ALLOW_PRIVATE_URLS ?? '') ? '1' : '0',
+    PGRST_APP_SETTINGS_DELIVERY_ALLOW_PRIVATE_URLS: /^(1|true|yes)$/i.test(callerEnv.DELIVERY_ALLOW_PRIVATE_URLS ?? process.env.DELIVERY_ALLOW_PRIVATE_URLS ?? '') ? '1' : '0',
     ...Object.fromEntries(overrides),
   };
 }

@@ -83,3 +83,16 @@ alter table app_public.agents add constraint agents_resource_fkey
 create index if not exists agents_resource_id_idx on app_public.agents (resource_id) where resource_id is not null;
 grant insert (escalation_number, resource_id) on app_public.agents to authenticated;
 grant update (direction, escalation_number, resource_id) on app_public.agents to authenticated;
+
+------------------------------------------------------------------------------------------
+-- Sequences and sending accounts from the console.
+--!include console/sequences.sql
+
+revoke all on function app_public.create_sending_account(text, text, text, text, text, text, int, boolean, int) from public;
+revoke all on function app_public.set_sending_account_password(uuid, text) from public;
+revoke all on function app_public.sending_account_usage_today() from public;
+revoke all on function app_public.move_sequence_step(uuid, int) from public;
+revoke all on function app_public.email_preview_variables(uuid) from public;
+grant execute on function app_public.create_sending_account(text, text, text, text, text, text, int, boolean, int),
+  app_public.set_sending_account_password(uuid, text), app_public.sending_account_usage_today(),
+  app_public.move_sequence_step(uuid, int), app_public.email_preview_variables(uuid) to authenticated;
