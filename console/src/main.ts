@@ -13,6 +13,7 @@ import { renderUpload } from './pages/upload.ts';
 import { renderSources } from './pages/sources.ts';
 import { renderEndpoints } from './pages/endpoints.ts';
 import { renderAgents } from './pages/agents.ts';
+import { renderSequences } from './pages/sequences.ts';
 import type { Page } from './pages/page.ts';
 
 const pages: Array<{ path: string; label: string; render: Page }> = [
@@ -22,6 +23,7 @@ const pages: Array<{ path: string; label: string; render: Page }> = [
   { path: 'upload', label: 'Upload leads', render: renderUpload },
   { path: 'bookings', label: 'Bookings', render: renderBookings },
   { path: 'failures', label: 'Failures', render: renderFailures },
+  { path: 'sequences', label: 'Sequences', render: renderSequences },
   { path: 'sources', label: 'Sources', render: renderSources },
   { path: 'endpoints', label: 'Endpoints', render: renderEndpoints },
   { path: 'agents', label: 'Agents', render: renderAgents },

@@ -53,8 +53,8 @@ async function cells(page: Page, campaign: string): Promise<Record<string, strin
   );
 }
 
-const ALL_PAGES = ['campaigns', 'calls', 'leads', 'upload', 'bookings', 'failures', 'sources', 'endpoints', 'agents', 'settings', 'audit', 'sessions'];
-const ADMIN_PAGES = ['upload', 'sources', 'endpoints', 'agents'];
+const ALL_PAGES = ['campaigns', 'calls', 'leads', 'upload', 'bookings', 'failures', 'sequences', 'sources', 'endpoints', 'agents', 'settings', 'audit', 'sessions'];
+const ADMIN_PAGES = ['upload', 'sequences', 'sources', 'endpoints', 'agents'];
 
 /** axe-core in the page: no serious or critical violation (rule ids and targets when there are). */
 async function axe(page: Page, path: string): Promise<void> {
@@ -517,6 +517,46 @@ describe('calls, sources, uploads, endpoints and agents in the console', () => {
     }
   }, 120_000);
 
+  it('an admin adds a sending account and a sequence step, and sees the preview escaped for a contact named <img src=x onerror=alert(1)>', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const token = await login(org.email, org.password);
+      const res = await rest('/contacts', token, { method: 'POST', headers: { prefer: 'return=representation' }, body: JSON.stringify({ email: 'evil@console.test', first_name: '<img src=x onerror=alert(1)>' }) });
+      expect(res.status).toBe(201);
+      const { rows: [alpha] } = await pool.query<{ id: string }>(`select id from app_public.campaigns where org_id = $1 and name = 'Alpha outreach'`, [org.orgId]);
+      const page = await signIn(context, org.email, org.password);
+      let alerted = false;
+      page.on('dialog', (d) => { alerted = true; void d.dismiss(); });
+      await page.goto(`${stack().gatewayUrl}/#/sequences?campaign=${alpha.id}`);
+      await page.waitForSelector('main[data-page="sequences"][data-ready="true"] [data-testid="step-form"]');
+
+      await page.fill('#new-from_email', 'sales@console.test');
+      await page.fill('#new-smtp_host', 'smtp.console.test');
+      await page.fill('#new-smtp_user', 'sales');
+      await page.fill('#new-smtp_password', 'never shown again');
+      await page.click('[data-testid="add-account"] button[type=submit]');
+      await page.waitForSelector('[data-testid="accounts"] tbody tr');
+      expect(await page.textContent('[data-testid="accounts"] td[data-col="Today"]')).toBe('0 / 50');
+      expect(await page.textContent('body')).not.toContain('never shown again');
+
+      await page.fill('#step-subject', 'Hello {{first_name}}');
+      await page.fill('#step-html', '<p>Hi {{first_name}},</p>');
+      await page.click('[data-testid="step-form"] button[type=submit]');
+      await page.waitForSelector('[data-testid="steps"] tbody tr');
+      await page.selectOption('#preview-contact', { label: '<img src=x onerror=alert(1)> <evil@console.test>' });
+      await page.click('[data-testid="preview-form"] button[type=submit]');
+      await page.waitForSelector('[data-testid="preview"] [data-field="html"]');
+      expect(await page.textContent('[data-testid="preview"] [data-field="html"]')).toBe('<p>Hi &lt;img src=x onerror=alert(1)&gt;,</p>');
+      expect(await page.textContent('[data-testid="preview"] [data-field="text"]')).toBe('Hi <img src=x onerror=alert(1)>,');
+      expect(await page.textContent('[data-testid="preview"] [data-field="subject"]')).toBe('Hello <img src=x onerror=alert(1)>');
+      expect(await page.$$('main img')).toHaveLength(0);
+      expect(alerted).toBe(false);
+      await page.screenshot({ path: join(shots, 'sequences.png'), fullPage: true });
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
   it('a member is refused every admin page: the API answers 403 and the page says so', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
@@ -554,7 +594,7 @@ describe('calls, sources, uploads, endpoints and agents in the console', () => {
         await axe(page, path);
       }
       await page.setViewportSize({ width: 390, height: 844 });
-      for (const path of ['calls', 'upload', 'sources', 'endpoints', 'agents']) {
+      for (const path of ['calls', 'upload', 'sequences', 'sources', 'endpoints', 'agents']) {
         await open(page, path);
         expect(await overflow(page), path).toBeLessThanOrEqual(0);
         await axe(page, `${path} at 390 px`);
