@@ -188,21 +188,25 @@ export const renderUpload: Page = async (container) => {
       ),
       b.rows_rejected > 0 ? rejectsButton(b) : h('p', {}, 'No row was rejected.'),
     );
+    void refreshRecent();
   }
 
-  // Recent batches, each with its rejected rows as CSV.
-  const recent = await (await db()).from('lead_import_batches').select('id,status,rows_total,rows_merged,rows_rejected,leads_created,leads_updated,error,received_at').order('received_at', { ascending: false }).limit(10);
+  // Recent batches, each with its rejected rows as CSV (reloaded after each upload).
   const recentSection = section('Recent lead files');
-  if (recent.error) append(recentSection, notice(apiError(recent.error, recent.status), 'error'));
-  else if ((recent.data ?? []).length === 0) append(recentSection, notice('No lead file uploaded yet.'));
-  else
-    append(
-      recentSection,
+  const recentBody = h('div', {});
+  append(recentSection, recentBody);
+  async function refreshRecent(): Promise<void> {
+    const recent = await (await db()).from('lead_import_batches').select('id,status,rows_total,rows_merged,rows_rejected,leads_created,leads_updated,error,received_at').order('received_at', { ascending: false }).limit(10);
+    if (recent.error) return void recentBody.replaceChildren(notice(apiError(recent.error, recent.status), 'error'));
+    if ((recent.data ?? []).length === 0) return void recentBody.replaceChildren(notice('No lead file uploaded yet.'));
+    recentBody.replaceChildren(
       table(
         ['Received', 'Status', 'Rows', 'Created', 'Updated', 'Rejected'],
         ((recent.data ?? []) as Batch[]).map((b) => [when(b.received_at), h('span', { class: `badge badge-${b.status}` }, b.status), b.rows_total, b.leads_created, b.leads_updated, b.rows_rejected > 0 ? rejectsButton(b) : '0']),
         'recent-batches',
       ),
     );
+  }
+  await refreshRecent();
   append(container, section('Upload a lead file', form, progress, status, result), recentSection);
 };
