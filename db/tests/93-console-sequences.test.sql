@@ -2,7 +2,7 @@
 -- re-enables), today's use against the cap, step reordering, preview variables. Owners and
 -- admins only; another org sees nothing.
 begin;
-select plan(13);
+select plan(15);
 
 insert into app_public.organizations (id, name, timezone) values
   ('93000000-0000-0000-0000-0000000000a1', 'Seq A', 'America/New_York'),
@@ -40,6 +40,14 @@ select set_config('request.jwt.claims', '{"role":"authenticated","sub":"93000000
 select results_eq($$select sent, daily_cap from app_public.sending_account_usage_today()$$, $$values (7, 40)$$, 'today''s use against the cap');
 select ok(app_public.set_sending_account_password((select id from ids), 'new-pass'), 'a new password is accepted');
 select results_eq($$select enabled, disabled_reason from app_public.sending_accounts$$, $$values (true, null::text)$$, 'and re-enables the account');
+reset role;
+select ok(exists (select 1 from app_public.audit_log where table_name = 'app_public.sending_accounts' and action = 'insert'
+                   and actor_id = '93000000-0000-0000-0000-000000000001'), 'adding the account is audited with the admin as actor');
+select ok(not exists (select 1 from app_public.audit_log where new_values::text like '%pass%' and table_name <> 'app_private.sending_account_secrets')
+          and exists (select 1 from app_public.audit_log where table_name = 'app_private.sending_account_secrets' and new_values = '{"password":"changed"}'),
+  'the password change is audited, no password ever is');
+set local role authenticated;
+select set_config('request.jwt.claims', '{"role":"authenticated","sub":"93000000-0000-0000-0000-000000000001","org_id":"93000000-0000-0000-0000-0000000000a1","org_role":"admin"}', true);
 
 -- Steps: add three, move the third up.
 insert into app_public.sequence_steps (campaign_id, position, subject_template, html_template) values
