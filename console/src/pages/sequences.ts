@@ -79,7 +79,7 @@ export const renderSequences: Page = async (container, ctx) => {
         ['Account', 'Today', 'Window', 'Gap', 'State', ''],
         accountRows.map((a) => {
           const sent = used.get(a.id) ?? 0;
-          const password = h('input', { type: 'password', autocomplete: 'new-password', 'aria-label': `New SMTP password for ${a.name}` });
+          const password = h('input', { type: 'password', autocomplete: 'new-password', placeholder: 'New password', 'aria-label': `New SMTP password for ${a.name}` });
           return [
             h('span', {}, a.name, h('br', {}), h('span', { class: 'muted' }, a.from_email)),
             h('span', { class: 'score' }, h('meter', { min: 0, max: a.daily_cap, value: sent, 'aria-label': `${sent} of ${a.daily_cap} sent today` }), `${sent} / ${a.daily_cap}`),
