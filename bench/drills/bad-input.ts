@@ -83,7 +83,7 @@ export default async function drill(ctx: BenchContext): Promise<BenchResult> {
       const signature = i % 4 === 0 ? createHmac('sha256', src.secret).update(body).digest('hex') : 'deadbeef'.repeat(8);
       const headers: Record<string, string> = {
         ...(contentType ? { 'content-type': contentType } : {}),
-        'x-smartlead-signature': signature, 'x-replyio-signature': signature, 'x-signature': signature,
+        'x-smartlead-signature': signature, 'x-signature': signature,
         'x-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-id': `msg_${i}`,
         'webhook-timestamp': i % 3 === 0 ? 'yesterday' : String(Math.floor(Date.now() / 1000)),
         'webhook-signature': `v1,${Buffer.from(signature).toString('base64')}`,
@@ -92,6 +92,8 @@ export default async function drill(ctx: BenchContext): Promise<BenchResult> {
       const token = encodeURIComponent(NASTY[i % NASTY.length]);
       const endpoints = [
         { method: 'POST', path: `/webhooks/${src.provider}/${src.sourceId}` },
+        // The secret-in-URL form (Reply.io's only one): right every fourth time, like the signatures.
+        { method: 'POST', path: `/webhooks/${src.provider}/${src.sourceId}/${i % 4 === 0 ? encodeURIComponent(src.secret) : token}` },
         { method: 'POST', path: `/webhooks/${src.provider}/${randomUUID()}` },
         { method: 'POST', path: `/webhooks/${src.provider}/${token}` },
         { method: 'POST', path: `/webhooks/${token}/${src.sourceId}` },

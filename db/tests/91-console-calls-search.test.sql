@@ -34,15 +34,11 @@ select is((select summary from app_public.transcripts where call_id = (select id
   'Customer asked about a refund for the March invoice.', 'the call''s summary is copied into its transcript row for the search');
 
 -- Speaker turns: an applied end-of-call-report's artifact.messages, redacted.
-insert into app_public.sources (org_id, id, provider, name) values
-  ('91000000-0000-0000-0000-0000000000a1', '91000000-0000-0000-0000-0000000000e1', 'vapi', 'Vapi');
-insert into app_public.webhook_events (org_id, id, source_id, provider, dedupe_key, shard, event_type, payload) values
-  ('91000000-0000-0000-0000-0000000000a1', '91000000-0000-0000-0000-0000000000f1', '91000000-0000-0000-0000-0000000000e1', 'vapi', 'k1', 8,
-   'end-of-call-report', '{"message":{"type":"end-of-call-report","call":{"id":"call-a2"},"artifact":{"messages":[
+select app_private.apply_vapi_message('91000000-0000-0000-0000-0000000000a1',
+  '{"type":"end-of-call-report","call":{"id":"call-a2"},"artifact":{"messages":[
      {"role":"system","message":"You are a scheduler."},
      {"role":"bot","message":"Thanks for calling.","secondsFromStart":0.5},
-     {"role":"user","message":"Call me back at 415 555 0199 please.","secondsFromStart":3.25}]}}}');
-update app_public.webhook_events set status = 'processed', processed_at = now() where id = '91000000-0000-0000-0000-0000000000f1';
+     {"role":"user","message":"Call me back at 415 555 0199 please.","secondsFromStart":3.25}]}}');
 select is((select messages from app_public.transcripts where call_id = (select id from app_public.calls where external_id = 'call-a2')),
   '[{"role":"agent","text":"Thanks for calling.","seconds":0.5},{"role":"customer","text":"Call me back at [PHONE] please.","seconds":3.3}]'::jsonb,
   'artifact.messages become speaker turns (system prompts dropped), redacted');

@@ -25,8 +25,8 @@ export const redactPaths = [
   'req.headers["x-signature"]',
   'req.headers["webhook-signature"]',
   'req.headers["x-smartlead-signature"]',
-  'req.headers["x-replyio-signature"]',
   'req.headers["x-timestamp"]',
+  'req.headers["x-vapi-secret"]',
   'body.password',
   'body.refresh_token',
   'body.totp_code',
@@ -36,9 +36,20 @@ export const redactPaths = [
   'body.token',
 ];
 
+/** A webhook URL's path secret (`/webhooks/{provider}/{source_id}/{secret}`) never reaches a log. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(\/webhooks\/[^/?#]+\/[^/?#]+\/)[^?#]*/, '$1[redacted]');
+}
+
 export async function buildServer(config: GatewayConfig, db: Db): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: config.logLevel, redact: { paths: redactPaths, censor: '[redacted]' } },
+    logger: {
+      level: config.logLevel,
+      redact: { paths: redactPaths, censor: '[redacted]' },
+      serializers: {
+        req: (req) => ({ method: req.method, url: redactUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort }),
+      },
+    },
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
     genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? crypto.randomUUID(),
     bodyLimit: 256 * 1024,

@@ -1,14 +1,14 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { cli, stack } from './helpers.ts';
 
-/** Test-side Vapi sender: signs exactly as CONTRACT.md describes (x-timestamp, x-signature). */
+/** Test-side Vapi sender: a source with Vapi's HMAC credential at its defaults (x-timestamp, x-signature over "{timestamp}.{body}"). */
 export interface VapiSource {
   sourceId: string;
   secret: string;
 }
 
 export async function createVapiSource(orgId: string): Promise<VapiSource> {
-  const { source_id, secret } = await cli('source', 'create', '--org', orgId, '--provider', 'vapi');
+  const { source_id, secret } = await cli('source', 'create', '--org', orgId, '--provider', 'vapi', '--auth', 'hmac');
   return { sourceId: source_id, secret };
 }
 

@@ -14,10 +14,12 @@ describe('outreach processing failures', () => {
     const org = await createOrg();
     const source = await createSource(org.orgId, 'standard');
     // Same partition key (email) → same shard: the good events must not be blocked by the bad one.
+    // The poison: a campaign name over campaigns' 300 characters (written past the gateway's check).
     await ingestSentEvents(pool, source.sourceId, 3, "'same@x.test'");
     const { rows: [poison] } = await pool.query(
       `select event_id from app_private.ingest_webhook_event($1, 'standard', 'poison', 'same@x.test', 'email.sent', now(),
-        '{"type":"email.sent","data":{"campaign_id":"k1","campaign_name":"Drill campaign","email":"not an address"}}')`,
+        jsonb_build_object('type', 'email.sent', 'data', jsonb_build_object('campaign_id', 'k1', 'email', 'same@x.test',
+          'campaign_name', repeat('x', 301))))`,
       [source.sourceId],
     );
     const status = async () =>
@@ -27,7 +29,7 @@ describe('outreach processing failures', () => {
 
     const admin = await login(org.email, org.password);
     const letters = (await (await rest('/dead_letters', admin)).json()) as Array<{ id: number; ref_id: string; error: string }>;
-    expect(letters).toEqual([expect.objectContaining({ ref_id: poison.event_id, error: expect.stringMatching(/contacts_email_check/) })]);
+    expect(letters).toEqual([expect.objectContaining({ ref_id: poison.event_id, error: expect.stringMatching(/campaigns_name_check/) })]);
 
     // Members cannot retry; admins can, once per dead letter.
     const memberEmail = `m-${Date.now()}@example.test`;

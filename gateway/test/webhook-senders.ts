@@ -2,7 +2,12 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { cli, stack } from './helpers.ts';
 
-/** Test-side senders: each signs exactly as the provider documents (standard via its official package). */
+/**
+ * Test-side senders: each authenticates as the platform really does (CONTRACT.md "Source
+ * authentication"): SmartLead here with its documented X-Smartlead-Signature (its body
+ * secret_key is exercised in real-senders.test.ts), Reply.io with the secret in the URL,
+ * standard via the official Standard Webhooks package.
+ */
 export type Provider = 'smartlead' | 'replyio' | 'standard';
 
 export interface Source {
@@ -54,7 +59,7 @@ export function signedHeaders(source: Source, body: string, webhookId = `msg_${r
     case 'smartlead':
       return { ...base, 'x-smartlead-signature': hexHmac(source.secret, body) };
     case 'replyio':
-      return { ...base, 'x-replyio-signature': hexHmac(source.secret, body) };
+      return base; // Reply.io cannot sign: its secret travels in the URL (pathFor)
     case 'standard': {
       const signature = new Webhook(source.secret).sign(webhookId, at, body);
       return { ...base, 'webhook-id': webhookId, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': signature };
@@ -73,6 +78,12 @@ export function signedDelivery(source: Source, event: OutreachEvent): Delivery {
   return { source, body, headers: signedHeaders(source, body, event.id ? `msg_${event.id}` : undefined) };
 }
 
-export function deliver(d: Delivery, path = `/webhooks/${d.source.provider}/${d.source.sourceId}`): Promise<Response> {
+/** The path a platform posts to: Reply.io's carries the secret. */
+export function pathFor(source: Source): string {
+  const base = `/webhooks/${source.provider}/${source.sourceId}`;
+  return source.provider === 'replyio' ? `${base}/${encodeURIComponent(source.secret)}` : base;
+}
+
+export function deliver(d: Delivery, path = pathFor(d.source)): Promise<Response> {
   return fetch(`${stack().gatewayUrl}${path}`, { method: 'POST', headers: d.headers, body: d.body });
 }

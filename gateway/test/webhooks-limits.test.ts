@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../scripts/lib/paths.ts';
 import { answers, freePort, waitFor } from '../../scripts/lib/ports.ts';
 import { createOrg, stack } from './helpers.ts';
-import { createSource, deliver, signedDelivery } from './webhook-senders.ts';
+import { createSource, deliver, pathFor, signedDelivery } from './webhook-senders.ts';
 
 /** A second gateway on the same database, with its own settings. */
 const extra: ChildProcess[] = [];
@@ -46,7 +46,7 @@ describe('webhook limits and durability', () => {
     const org = await createOrg();
     const source = await createSource(org.orgId, 'replyio');
     const d = signedDelivery(source, { metric: 'sent', campaignId: 'r', campaignName: 'R', email: 'x@example.test' });
-    const res = await fetch(`${url}/webhooks/replyio/${source.sourceId}`, { method: 'POST', headers: d.headers, body: d.body });
+    const res = await fetch(`${url}${pathFor(source)}`, { method: 'POST', headers: d.headers, body: d.body });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBeTruthy();
     expect(await res.json()).toMatchObject({ error: 'unavailable' });

@@ -25,6 +25,21 @@ async function one<T extends Record<string, unknown>>(client: pg.Client, sql: st
   return rows[0];
 }
 
+/** Vapi's credential options (CONTRACT.md "Source authentication"); SQL fills in Vapi's defaults. */
+const vapiAuthOptions = {
+  auth: str, 'hmac-algorithm': str, 'hmac-header': str, 'hmac-timestamp-header': str, 'hmac-payload': str,
+  'hmac-encoding': str, 'hmac-prefix': str, 'secret-base64': { type: 'boolean' },
+} as const;
+
+function vapiAuth(v: Values): string | null {
+  const given = Object.entries({
+    mode: v.auth, algorithm: v['hmac-algorithm'], signature_header: v['hmac-header'],
+    timestamp_header: v['hmac-timestamp-header'], payload_format: v['hmac-payload'], encoding: v['hmac-encoding'],
+    prefix: v['hmac-prefix'], secret_base64: v['secret-base64'] === undefined ? undefined : Boolean(v['secret-base64']),
+  }).filter(([, value]) => value !== undefined);
+  return given.length ? JSON.stringify(Object.fromEntries(given)) : null;
+}
+
 export const commands: Record<string, Command> = {
   'org create': {
     usage: '--name N --admin-email E --admin-password P [--timezone America/Los_Angeles]',
@@ -43,23 +58,25 @@ export const commands: Record<string, Command> = {
       one(client, 'select app_private.add_user($1, $2, $3, $4) as user_id', [v.org, v.email, v.password, v.role]),
   },
   'source create': {
-    usage: '--org ORG --provider smartlead|replyio|vapi|standard|csv [--name N]',
-    options: { org: str, provider: str, name: str },
+    usage: '--org ORG --provider smartlead|replyio|vapi|standard|csv [--name N] [--secret S] ' +
+      '[--auth secret|bearer|hmac] [--hmac-algorithm sha256|sha512|sha1] [--hmac-header H] ' +
+      '[--hmac-timestamp-header H|none] [--hmac-payload F] [--hmac-encoding hex|base64] [--hmac-prefix P] [--secret-base64]',
+    options: { org: str, provider: str, name: str, secret: str, ...vapiAuthOptions },
     required: ['org', 'provider'],
     run: (client, v, config) =>
-      one(client, 'select source_id, secret from app_private.create_source($1, $2, $3, $4)', [
-        v.org, v.provider, v.name ?? null, config.encryptionKey,
+      one(client, 'select source_id, secret, url from app_private.create_source($1, $2, $3, $4, $5, $6)', [
+        v.org, v.provider, v.name ?? null, config.encryptionKey, v.secret ?? null, vapiAuth(v),
       ]),
   },
   'source rotate': {
-    usage: '--source ID [--grace 24h]',
-    options: { source: str, grace: str },
+    usage: '--source ID [--grace 24h] [--secret S]',
+    options: { source: str, grace: str, secret: str },
     required: ['source'],
     run: async (client, v, config) => {
-      const { secret } = await one<{ secret: string }>(client, 'select secret from app_private.rotate_source_secret($1, $2::interval, $3)', [
-        v.source, toInterval(v.grace ?? '24h'), config.encryptionKey,
-      ]);
-      return { source_id: v.source, secret };
+      const { secret, url } = await one<{ secret: string; url: string }>(client,
+        'select secret, url from app_private.rotate_source_secret($1, $2::interval, $3, $4)',
+        [v.source, toInterval(v.grace ?? '24h'), config.encryptionKey, v.secret ?? null]);
+      return { source_id: v.source, secret, url };
     },
   },
   'campaign create': {

@@ -6,10 +6,13 @@ create or replace function app_private.call_status_rank(status text) returns int
   language sql immutable parallel safe
 as $$
   select case status when 'scheduled' then 0 when 'queued' then 1 when 'ringing' then 2
-                     when 'in-progress' then 3 when 'forwarding' then 4 when 'ended' then 5 else -1 end
+                     when 'in-progress' then 3 when 'forwarding' then 4 when 'ended' then 5
+                     -- Vapi's terminal alternatives: a call it could not find, or whose deletion failed.
+                     when 'not-found' then 5 when 'deletion-failed' then 6 else -1 end
 $$;
 
--- Summaries and transcripts are redacted before they are stored, whatever the write path.
+-- Summaries and transcripts are redacted before they are stored, whatever the write path
+-- (the speaker turns in transcripts.messages by tg_transcripts__turns, console/calls.sql).
 create or replace function app_private.tg_calls__redact() returns trigger
   language plpgsql
 as $$
@@ -30,7 +33,8 @@ end
 $$;
 
 -- attrs: any of direction, status, agent_id, contact_id, campaign_id, customer_number,
--- started_at, ended_at, duration_seconds, ended_reason, cost, recording_url, summary.
+-- started_at, ended_at, duration_seconds, ended_reason, cost, recording_url, summary,
+-- structured_data, success_evaluation.
 -- Missing keys keep what is stored.
 create or replace function app_private.upsert_call(org_id uuid, platform text, external_id text, attrs jsonb)
   returns app_public.calls
@@ -44,14 +48,14 @@ declare
 begin
   insert into app_public.calls as k (
     org_id, platform, external_id, direction, status, agent_id, contact_id, campaign_id, customer_number,
-    started_at, ended_at, duration_seconds, ended_reason, cost, recording_url, summary)
+    started_at, ended_at, duration_seconds, ended_reason, cost, recording_url, summary, structured_data, success_evaluation)
   values (
     upsert_call.org_id, upsert_call.platform, upsert_call.external_id,
     attrs ->> 'direction', coalesce(new_status, 'queued'),
     (attrs ->> 'agent_id')::uuid, (attrs ->> 'contact_id')::uuid, (attrs ->> 'campaign_id')::uuid,
     attrs ->> 'customer_number', (attrs ->> 'started_at')::timestamptz, (attrs ->> 'ended_at')::timestamptz,
     (attrs ->> 'duration_seconds')::numeric, attrs ->> 'ended_reason', (attrs ->> 'cost')::numeric,
-    attrs ->> 'recording_url', attrs ->> 'summary')
+    attrs ->> 'recording_url', attrs ->> 'summary', attrs -> 'structured_data', attrs ->> 'success_evaluation')
   on conflict (org_id, platform, external_id) do update set
     direction = coalesce(excluded.direction, k.direction),
     status = case when new_status is not null
@@ -68,19 +72,34 @@ begin
     cost = coalesce(excluded.cost, k.cost),
     recording_url = coalesce(excluded.recording_url, k.recording_url),
     summary = coalesce(excluded.summary, k.summary),
+    structured_data = coalesce(excluded.structured_data, k.structured_data),
+    success_evaluation = coalesce(excluded.success_evaluation, k.success_evaluation),
     updated_at = now()
   returning * into c;
   return c;
 end
 $$;
 
-create or replace function app_private.upsert_transcript(org_id uuid, call_id uuid, content text) returns uuid
+-- messages: the speaker turns ([{role agent|customer, text, seconds}], app_private.call_turns),
+-- kept when a later write has none. An empty content keeps the stored text; with none stored,
+-- the turns make the text (so a call with turns only is found by the transcript search).
+create or replace function app_private.upsert_transcript(org_id uuid, call_id uuid, content text, messages jsonb default null)
+  returns uuid
   language sql volatile security definer
   set search_path = pg_catalog, public
 as $$
-  insert into app_public.transcripts as t (org_id, call_id, content)
-  values (org_id, call_id, content)
-  on conflict (org_id, call_id) do update set content = excluded.content
+  insert into app_public.transcripts as t (org_id, call_id, content, messages)
+  values (org_id, call_id,
+          coalesce(nullif(content, ''),
+                   (select string_agg(case x ->> 'role' when 'agent' then 'AI: ' else 'User: ' end || (x ->> 'text'), E'\n' order by ord)
+                      from jsonb_array_elements(case when jsonb_typeof(messages) = 'array' then messages else '[]' end)
+                           with ordinality m (x, ord)
+                     where jsonb_typeof(x -> 'text') = 'string'),
+                   ''),
+          messages)
+  on conflict (org_id, call_id) do update
+    set content = case when coalesce(upsert_transcript.content, '') = '' and t.content <> '' then t.content else excluded.content end,
+        messages = coalesce(excluded.messages, t.messages)
   returning t.id
 $$;
 

@@ -57,6 +57,9 @@ as $$
       order by c.created_at limit 1))
 $$;
 
+-- The call, transcript and speaker turns of one Vapi message. Where Vapi has moved a field
+-- (end-of-call-report: artifact.* and analysis.* today, top-level summary/transcript/
+-- recordingUrl in older payloads), the current place is read first.
 create or replace function app_private.apply_vapi_message(org_id uuid, msg jsonb) returns uuid
   language plpgsql volatile security definer
   set search_path = pg_catalog, public
@@ -68,7 +71,11 @@ declare
   started timestamptz := coalesce(msg ->> 'startedAt', call ->> 'startedAt')::timestamptz;
   ended timestamptz := coalesce(msg ->> 'endedAt', call ->> 'endedAt')::timestamptz;
   c app_public.calls;
-  transcript text := coalesce(msg ->> 'transcript', msg -> 'artifact' ->> 'transcript');
+  transcript text := coalesce(msg -> 'artifact' ->> 'transcript', msg ->> 'transcript');
+  -- Speaker turns as the console renders them: [{role agent|customer, text, seconds}]
+  -- (bot/assistant and user messages with text; app_private.call_turns, console/calls.sql).
+  turns jsonb := app_private.call_turns(msg -> 'artifact' -> 'messages');
+  evaluation jsonb := msg -> 'analysis' -> 'successEvaluation';
   campaign uuid;
 begin
   if ext is null then
@@ -95,11 +102,15 @@ begin
     'duration_seconds', coalesce((msg ->> 'durationSeconds')::numeric, extract(epoch from ended - started)),
     'ended_reason', coalesce(msg ->> 'endedReason', call ->> 'endedReason'),
     'cost', coalesce(msg ->> 'cost', call ->> 'cost'),
-    'recording_url', coalesce(msg ->> 'recordingUrl', msg -> 'artifact' ->> 'recordingUrl'),
-    'summary', coalesce(msg -> 'analysis' ->> 'summary', msg ->> 'summary')
+    'recording_url', coalesce(msg -> 'artifact' -> 'recording' ->> 'stereoUrl', msg -> 'artifact' ->> 'recordingUrl',
+                              msg ->> 'recordingUrl'),
+    'summary', coalesce(msg -> 'analysis' ->> 'summary', msg ->> 'summary'),
+    'structured_data', msg -> 'analysis' -> 'structuredData',
+    'success_evaluation', case jsonb_typeof(evaluation) when 'string' then evaluation #>> '{}'
+                                                         when 'null' then null else evaluation::text end
   )));
-  if transcript is not null and transcript <> '' then
-    perform app_private.upsert_transcript(org_id, c.id, transcript);
+  if nullif(transcript, '') is not null or turns is not null then
+    perform app_private.upsert_transcript(org_id, c.id, coalesce(transcript, ''), turns);
   end if;
   return c.id;
 end
@@ -128,8 +139,13 @@ begin
      limit batch_size
      for update of e skip locked
   loop
-    perform app_private.apply_vapi_message(process_call_events.org_id, ev.payload -> 'message');
-    update app_public.webhook_events e set status = 'processed', processed_at = now()
+    -- A message about no call is kept, marked for admins; there is nothing to apply it to.
+    if ev.payload #>> '{message,call,id}' is not null then
+      perform app_private.apply_vapi_message(process_call_events.org_id, ev.payload -> 'message');
+    end if;
+    update app_public.webhook_events e
+       set status = case when ev.payload #>> '{message,call,id}' is null then 'unattributed' else 'processed' end,
+           processed_at = now()
      where e.org_id = process_call_events.org_id and e.id = ev.id;
     n := n + 1;
   end loop;
@@ -173,14 +189,31 @@ as $$
   select string_agg(app_private.say_time(s.starts_at, tz.timezone), '; ' order by s.starts_at) from slots s, tz
 $$;
 
+-- A tool call's arguments: an object, or a JSON string holding one (Vapi sends both), under
+-- function.arguments, else directly on the call as arguments or parameters.
 create or replace function app_private.vapi_tool_args(tool_call jsonb) returns jsonb
-  language sql immutable parallel safe
+  language plpgsql immutable parallel safe
 as $$
-  select case jsonb_typeof(a) when 'string' then (a #>> '{}')::jsonb when 'object' then a else '{}'::jsonb end
-    from (select coalesce(tool_call -> 'function' -> 'arguments', tool_call -> 'arguments') as a) x
+declare
+  a jsonb := coalesce(tool_call -> 'function' -> 'arguments', tool_call -> 'arguments', tool_call -> 'parameters');
+begin
+  if a is null or a = 'null'::jsonb then
+    return '{}';
+  end if;
+  if jsonb_typeof(a) = 'string' then
+    a := coalesce(nullif(a #>> '{}', ''), '{}')::jsonb;
+  end if;
+  if jsonb_typeof(a) <> 'object' then
+    raise exception 'tool arguments must be an object' using errcode = '22023';
+  end if;
+  return a;
+end
 $$;
 
-create or replace function app_private.vapi_tool_call(org_id uuid, msg jsonb, tool_call jsonb) returns text
+-- One tool call's answer, a sentence an agent can say: {"result": …} for what the booking rules
+-- answer (booked, taken with the nearest free times, outside hours), {"error": …} for an unknown
+-- tool or arguments that cannot be read.
+create or replace function app_private.vapi_tool_call(org_id uuid, msg jsonb, tool_call jsonb) returns jsonb
   language plpgsql volatile security definer
   set search_path = pg_catalog, public
 as $$
@@ -196,14 +229,16 @@ declare
   free text;
   the_call app_public.calls;
   contact uuid;
-  state text;
   err text;
 begin
   select o.timezone into tz from app_public.organizations o where o.id = vapi_tool_call.org_id;
+  if name is null or name not in ('check_availability', 'book_appointment') then
+    return jsonb_build_object('error', format('Unknown tool %s.', coalesce(name, '(none)')));
+  end if;
   begin
     args := app_private.vapi_tool_args(tool_call);
   exception when others then
-    return 'I could not read the tool arguments.';
+    return jsonb_build_object('error', 'I could not read the tool arguments.');
   end;
   begin
     rid := app_private.resolve_resource(org_id, case when app_private.is_uuid(args ->> 'resource_id') then (args ->> 'resource_id')::uuid end);
@@ -213,52 +248,185 @@ begin
         from app_private.available_slots(org_id, rid, day) s;
       if free is null then
         free := app_private.say_slots(org_id, rid, (day::timestamp at time zone tz));
-        return format('There are no free times on %s.', to_char(day, 'FMDay, FMMonth FMDD'))
-               || coalesce(format(' The nearest free times are %s.', free), '');
+        return jsonb_build_object('result', format('There are no free times on %s.', to_char(day, 'FMDay, FMMonth FMDD'))
+               || coalesce(format(' The nearest free times are %s.', free), ''));
       end if;
-      return format('Free times on %s (%s): %s.', to_char(day, 'FMDay, FMMonth FMDD'), tz, free);
-    elsif name = 'book_appointment' then
-      starts := coalesce(args ->> 'starts_at', args ->> 'start', args ->> 'time')::timestamptz;
-      if starts is null then
-        return 'Which time should I book? I need a start time.';
-      end if;
-      ends := coalesce((args ->> 'ends_at')::timestamptz,
-                       starts + (select make_interval(mins => r.slot_minutes) from app_public.resources r
-                                  where r.org_id = vapi_tool_call.org_id and r.id = rid));
-      if msg -> 'call' ->> 'id' is not null then
-        the_call := app_private.upsert_call(org_id, 'vapi', msg -> 'call' ->> 'id', jsonb_strip_nulls(jsonb_build_object(
-          'status', 'in-progress',
-          'contact_id', app_private.vapi_call_contact(org_id, msg -> 'call' || jsonb_strip_nulls(jsonb_build_object('customer', coalesce(msg -> 'call' -> 'customer', msg -> 'customer')))),
-          'customer_number', coalesce(msg -> 'call' -> 'customer' ->> 'number', msg -> 'customer' ->> 'number'))));
-      end if;
-      contact := coalesce(
-        (select c.id from app_public.contacts c
-          where c.org_id = vapi_tool_call.org_id and app_private.is_uuid(args ->> 'contact_id')
-            and c.id = (args ->> 'contact_id')::uuid),
-        the_call.contact_id);
-      appt := app_private.book_appointment(org_id, starts, ends, contact, rid,
-                'vapi:' || coalesce(tool_call ->> 'id', gen_random_uuid()::text), 'vapi', null, the_call.id);
-      return format('Booked for %s (%s).', app_private.say_time(appt.starts_at, tz), tz);
-    else
-      return format('Unknown tool %s.', coalesce(name, '(none)'));
+      return jsonb_build_object('result', format('Free times on %s (%s): %s.', to_char(day, 'FMDay, FMMonth FMDD'), tz, free));
     end if;
+    -- book_appointment
+    starts := coalesce(args ->> 'starts_at', args ->> 'start', args ->> 'time')::timestamptz;
+    if starts is null then
+      return jsonb_build_object('error', 'Which time should I book? I need a start time.');
+    end if;
+    ends := coalesce((args ->> 'ends_at')::timestamptz,
+                     starts + (select make_interval(mins => r.slot_minutes) from app_public.resources r
+                                where r.org_id = vapi_tool_call.org_id and r.id = rid));
+    if msg -> 'call' ->> 'id' is not null then
+      the_call := app_private.upsert_call(org_id, 'vapi', msg -> 'call' ->> 'id', jsonb_strip_nulls(jsonb_build_object(
+        'status', 'in-progress',
+        'contact_id', app_private.vapi_call_contact(org_id, msg -> 'call' || jsonb_strip_nulls(jsonb_build_object('customer', coalesce(msg -> 'call' -> 'customer', msg -> 'customer')))),
+        'customer_number', coalesce(msg -> 'call' -> 'customer' ->> 'number', msg -> 'customer' ->> 'number'))));
+    end if;
+    contact := coalesce(
+      (select c.id from app_public.contacts c
+        where c.org_id = vapi_tool_call.org_id and app_private.is_uuid(args ->> 'contact_id')
+          and c.id = (args ->> 'contact_id')::uuid),
+      the_call.contact_id);
+    -- The tool call id is the idempotency key: the same tool call again returns the same booking.
+    appt := app_private.book_appointment(org_id, starts, ends, contact, rid,
+              'vapi:' || coalesce(tool_call ->> 'id', gen_random_uuid()::text), 'vapi', null, the_call.id);
+    return jsonb_build_object('result', format('Booked for %s (%s).', app_private.say_time(appt.starts_at, tz), tz));
   exception
     when sqlstate 'PT409' then
       free := app_private.say_slots(org_id, rid, starts);
-      return 'That time is already taken.' || coalesce(format(' The nearest free times are %s.', free), ' There are no free times in the next week.');
-    when sqlstate '22023' or sqlstate 'PT404' or sqlstate '22007' or sqlstate '22008' or sqlstate '22P02' then
+      return jsonb_build_object('result', 'That time is already taken.'
+        || coalesce(format(' The nearest free times are %s.', free), ' There are no free times in the next week.'));
+    -- A rule of the booking (in the past, outside hours, no such resource) is an answer to say;
+    -- values that cannot be read are the tool call's error.
+    when sqlstate '22023' or sqlstate 'PT404' then
       get stacked diagnostics err = message_text;
-      return format('I could not do that: %s.', err);
+      return jsonb_build_object('result', format('I could not do that: %s.', err));
+    when sqlstate '22007' or sqlstate '22008' or sqlstate '22P02' then
+      get stacked diagnostics err = message_text;
+      return jsonb_build_object('error', format('The tool arguments are not valid: %s.', err));
   end;
 end
 $$;
 
+-- The tool calls of one message, wherever Vapi put them: toolCallList, else
+-- toolWithToolCallList[].toolCall, else the older toolCalls.
 create or replace function app_private.vapi_tool_calls(org_id uuid, msg jsonb) returns jsonb
   language sql volatile security definer
   set search_path = pg_catalog, public
 as $$
-  select jsonb_build_object('results', coalesce(jsonb_agg(jsonb_build_object(
-           'toolCallId', tc ->> 'id',
-           'result', app_private.vapi_tool_call(org_id, msg, tc)) order by ord), '[]'::jsonb))
-    from jsonb_array_elements(coalesce(msg -> 'toolCallList', msg -> 'toolCalls', '[]'::jsonb)) with ordinality x (tc, ord)
+  select jsonb_build_object('results', coalesce(jsonb_agg(
+           jsonb_build_object('toolCallId', tc ->> 'id',
+                              'name', coalesce(tc -> 'function' ->> 'name', tc ->> 'name'))
+           || app_private.vapi_tool_call(org_id, msg, tc) order by ord), '[]'::jsonb))
+    from jsonb_array_elements(coalesce(
+           case when jsonb_typeof(msg -> 'toolCallList') = 'array' then msg -> 'toolCallList' end,
+           case when jsonb_typeof(msg -> 'toolWithToolCallList') = 'array'
+                then (select jsonb_agg(t -> 'toolCall') from jsonb_array_elements(msg -> 'toolWithToolCallList') t
+                       where jsonb_typeof(t -> 'toolCall') = 'object') end,
+           case when jsonb_typeof(msg -> 'toolCalls') = 'array' then msg -> 'toolCalls' end,
+           '[]'::jsonb)) with ordinality x (tc, ord)
+   where jsonb_typeof(tc) = 'object'
+$$;
+
+------------------------------------------------------------------------------------------
+-- Inbound routing and escalation, answered within the request (Vapi waits 7.5 s).
+
+-- The agent a message concerns: the one running the call's assistant, else the one on the
+-- called number, else the org's first inbound agent.
+create or replace function app_private.vapi_message_agent(org_id uuid, msg jsonb) returns app_public.agents
+  language sql stable security definer
+  set search_path = pg_catalog, public
+as $$
+  select a.* from app_public.agents a
+   where a.org_id = vapi_message_agent.org_id and a.active
+   order by a.assistant_id is not distinct from coalesce(msg -> 'call' ->> 'assistantId', msg -> 'assistant' ->> 'id') desc,
+            a.phone_number_id is not distinct from coalesce(msg -> 'phoneNumber' ->> 'id', msg -> 'call' ->> 'phoneNumberId') desc,
+            a.direction = 'inbound' desc, a.created_at
+   limit 1
+$$;
+
+-- assistant-request: the inbound agent's assistant for the called number.
+create or replace function app_private.vapi_assistant_request(org_id uuid, msg jsonb) returns jsonb
+  language sql stable security definer
+  set search_path = pg_catalog, public
+as $$
+  select coalesce(
+    (select jsonb_build_object('assistantId', a.assistant_id) from app_public.agents a
+      where a.org_id = vapi_assistant_request.org_id and a.active and a.direction = 'inbound'
+        and coalesce(a.assistant_id, '') <> ''
+      order by a.phone_number_id is not distinct from coalesce(msg -> 'phoneNumber' ->> 'id', msg -> 'call' ->> 'phoneNumberId') desc,
+               a.created_at
+      limit 1),
+    jsonb_build_object('error', 'No inbound agent is configured for this number.'))
+$$;
+
+-- The first business-hours opening of a resource after `after` (null when it has no hours).
+create or replace function app_private.next_business_opening(org_id uuid, resource_id uuid, after timestamptz)
+  returns timestamptz
+  language sql stable security definer
+  set search_path = pg_catalog, public
+as $$
+  select min(((local_day + h.opens_at) at time zone o.timezone))
+    from app_public.organizations o
+    cross join generate_series(0, 7) d
+    cross join lateral (select (after at time zone o.timezone)::date + d as local_day) x
+    join app_public.resource_hours h
+      on h.org_id = o.id and h.resource_id = next_business_opening.resource_id
+     and h.weekday = extract(isodow from x.local_day)
+   where o.id = next_business_opening.org_id
+     and ((x.local_day + h.opens_at) at time zone o.timezone) > after
+$$;
+
+-- transfer-destination-request: the agent's escalation number while its resource is open;
+-- outside business hours, a sentence the agent can say instead, and a callback request for
+-- the next opening (one per call, however often the agent asks).
+create or replace function app_private.vapi_transfer_destination(org uuid, msg jsonb) returns jsonb
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  agent app_public.agents := app_private.vapi_message_agent(org, msg);
+  rid uuid;
+  opens timestamptz;
+  tz text;
+  number text := app_private.normalize_e164(coalesce(msg -> 'call' -> 'customer' ->> 'number', msg -> 'customer' ->> 'number'));
+  caller uuid;
+  dialer app_public.agents;
+  req uuid;
+begin
+  if agent.id is null or agent.escalation_number is null then
+    return jsonb_build_object('error', 'I cannot transfer you to a person right now; nobody is set up to take transfers.');
+  end if;
+  rid := coalesce(agent.resource_id, app_private.resolve_resource(org, null));
+  if app_private.within_business_hours(org, rid, now(), now() + interval '1 minute') then
+    return jsonb_build_object('destination', jsonb_build_object(
+      'type', 'number', 'number', agent.escalation_number,
+      'message', 'Please hold while I connect you to a member of our team.'));
+  end if;
+
+  select o.timezone into tz from app_public.organizations o where o.id = org;
+  opens := app_private.next_business_opening(org, rid, now());
+  if number is null or msg -> 'call' ->> 'id' is null then
+    return jsonb_build_object('error', 'Our team is away right now'
+      || coalesce(format(' and back %s', app_private.say_time(opens, tz)), '') || '. Please call again then.');
+  end if;
+  caller := app_private.vapi_call_contact(org, msg -> 'call' || jsonb_build_object('customer', jsonb_build_object('number', number)));
+  -- The callback is placed by the org's outbound agent, else by this agent's assistant.
+  select a.* into dialer from app_public.agents a
+   where a.org_id = org and a.direction = 'outbound' and a.active
+     and coalesce(a.assistant_id, '') <> ''
+   order by a.created_at limit 1;
+  insert into app_public.callback_requests (org_id, contact_id, agent_id, customer_number, origin_call_external_id)
+  values (org, caller, coalesce(dialer.id, agent.id), number, msg -> 'call' ->> 'id')
+  on conflict (org_id, origin_call_external_id) where origin_call_external_id is not null do nothing
+  returning id into req;
+  if req is not null then
+    perform graphile_worker.add_job('request_callback',
+      json_build_object('org_id', org, 'request_id', req), max_attempts => 8,
+      job_key => 'request_callback:' || req, run_at => coalesce(opens, now()));
+    insert into app_public.pipeline_events (org_id, kind, contact_id, subject_id, data)
+    values (org, 'callback_requested', caller, req,
+            jsonb_build_object('reason', 'after_hours_transfer', 'agent_id', agent.id, 'call_id', msg -> 'call' ->> 'id'));
+  end if;
+  return jsonb_build_object('error', 'Our team is away right now'
+    || coalesce(format(' and back %s', app_private.say_time(opens, tz)), '')
+    || '. I have asked them to call you back then.');
+end
+$$;
+
+-- The messages Vapi waits on, answered now; null for every other type (those are stored).
+create or replace function app_private.vapi_respond(org_id uuid, msg jsonb) returns jsonb
+  language sql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+  select case msg ->> 'type'
+    when 'tool-calls' then app_private.vapi_tool_calls(org_id, msg)
+    when 'assistant-request' then app_private.vapi_assistant_request(org_id, msg)
+    when 'transfer-destination-request' then app_private.vapi_transfer_destination(org_id, msg)
+  end
 $$;

@@ -3,6 +3,7 @@
 -- app_public.transcripts carries, beside the redacted transcript text:
 --   messages — the call's speaker turns [{role, text, seconds}] from Vapi's
 --              artifact.messages (bot/assistant and user turns only), redacted like the text;
+--              apply_vapi_message (calls/vapi.sql) stores them through call_turns;
 --   summary  — a copy of the call's (redacted) summary, kept in step by a trigger on calls,
 --              so one row and one tsvector cover what the search box searches (a call
 --              with a summary but no transcript at all is not found by the search);
@@ -56,38 +57,6 @@ as $$
 begin
   update app_public.transcripts t set summary = new.summary
    where t.org_id = new.org_id and t.call_id = new.id and t.summary is distinct from new.summary;
-  return null;
-end
-$$;
-
--- When a Vapi end-of-call-report has been applied (the inbox row turns 'processed'), its
--- artifact.messages become the call's speaker turns. A trigger rather than a change to
--- apply_vapi_message, so the Vapi adapter stays the one place that reads the wire format
--- of everything else.
-create or replace function app_private.tg_webhook_events__call_turns() returns trigger
-  language plpgsql security definer
-  set search_path = pg_catalog, public
-as $$
-declare
-  turns jsonb := app_private.call_turns(new.payload -> 'message' -> 'artifact' -> 'messages');
-  the_call uuid;
-begin
-  if turns is null then
-    return null;
-  end if;
-  select c.id into the_call from app_public.calls c
-   where c.org_id = new.org_id and c.platform = 'vapi' and c.external_id = new.payload -> 'message' -> 'call' ->> 'id';
-  if the_call is null then
-    return null;
-  end if;
-  insert into app_public.transcripts as t (org_id, call_id, content, messages)
-  values (new.org_id, the_call,
-          coalesce((select string_agg(case x ->> 'role' when 'agent' then 'AI: ' else 'User: ' end || (x ->> 'text'), E'\n')
-                      from jsonb_array_elements(turns) x), ''),
-          turns)
-  on conflict (org_id, call_id) do update
-     set messages = excluded.messages,
-         content = case when t.content = '' then excluded.content else t.content end;
   return null;
 end
 $$;

@@ -18,17 +18,6 @@ begin
 end
 $$;
 
--- The path a platform posts to. Reply.io cannot sign, so its URL carries the secret
--- (POST /webhooks/{provider}/{source_id}/{secret}); CSV sources take signed uploads.
-create or replace function app_private.source_url(provider text, source_id uuid, secret text) returns text
-  language sql immutable
-as $$
-  select case provider
-           when 'csv' then '/uploads/leads/' || source_id
-           when 'replyio' then '/webhooks/replyio/' || source_id || '/' || secret
-           else '/webhooks/' || provider || '/' || source_id end
-$$;
-
 -- Admin RPC: a new source; its secret and URL are returned this once.
 create or replace function app_public.create_source(provider text, name text default null)
   returns table (source_id uuid, secret text, url text)
@@ -50,7 +39,7 @@ begin
   select * into created from app_private.create_source(org, provider, nullif(btrim(name), ''), app_private.console_encryption_key());
   source_id := created.source_id;
   secret := created.secret;
-  url := app_private.source_url(provider, created.source_id, created.secret);
+  url := created.url;
   return next;
 end
 $$;
@@ -63,7 +52,7 @@ create or replace function app_public.rotate_source(source uuid, grace interval 
 as $$
 declare
   src app_public.sources;
-  new_secret text;
+  rotated record;
 begin
   perform app_public.require_org_admin();
   select * into src from app_public.sources s where s.org_id = app_public.current_org_id() and s.id = rotate_source.source;
@@ -73,13 +62,13 @@ begin
   if grace is null or grace < '0' or grace > '7 days' then
     raise exception 'the grace period must be between 0 and 7 days' using errcode = '22023', hint = 'invalid_grace';
   end if;
-  select r.secret into new_secret from app_private.rotate_source_secret(src.id, grace, app_private.console_encryption_key()) r;
+  select * into rotated from app_private.rotate_source_secret(src.id, grace, app_private.console_encryption_key());
   insert into app_public.audit_log (org_id, actor_id, table_name, row_id, action, old_values, new_values)
   values (src.org_id, app_public.current_user_id(), 'app_private.source_secrets', src.id::text, 'update',
           null, jsonb_build_object('rotated', true, 'grace', grace::text));
   source_id := src.id;
-  secret := new_secret;
-  url := app_private.source_url(src.provider, src.id, new_secret);
+  secret := rotated.secret;
+  url := rotated.url;
   return next;
 end
 $$;

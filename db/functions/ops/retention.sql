@@ -33,7 +33,7 @@ begin
      where (e.org_id, e.id) in (
        select x.org_id, x.id from app_public.webhook_events x
          join app_public.workspace_settings s on s.org_id = x.org_id
-        where x.payload is not null and x.status = 'processed'
+        where x.payload is not null and x.status in ('processed', 'unattributed')
           and x.received_at < now() - s.webhook_body_retention
         limit batch_size);
   when 'webhook_keys' then
@@ -41,7 +41,7 @@ begin
      where (e.org_id, e.id) in (
        select x.org_id, x.id from app_public.webhook_events x
          join app_public.workspace_settings s on s.org_id = x.org_id
-        where x.status = 'processed' and x.received_at < now() - s.webhook_key_retention
+        where x.status in ('processed', 'unattributed') and x.received_at < now() - s.webhook_key_retention
         limit batch_size);
   when 'delivery_attempts' then
     delete from app_public.delivery_attempts a

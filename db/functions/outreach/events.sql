@@ -6,28 +6,63 @@ as $$
               else '<' || btrim(btrim(mid), '<>') || '>' end
 $$;
 
--- Provider payload → the fields outreach processing needs (CONTRACT.md "Minimal payloads").
+-- The address in "Name <address>", or the whole text when it has no angle brackets.
+create or replace function app_private.address_of(mailbox text) returns text
+  language sql immutable parallel safe
+as $$
+  select coalesce(substring(mailbox from '<([^<>]+)>\s*$'), nullif(btrim(mailbox), ''))
+$$;
+
+-- Provider payload → the fields outreach processing needs: the one table of where each
+-- provider puts each field (CONTRACT.md "Payloads as the platforms send them"). A field that
+-- can arrive in several places is looked up in the order written here.
 create or replace function app_private.outreach_fields(provider text, payload jsonb)
   returns table (event_type text, external_id text, campaign_name text, email text, category text, bounce_type text)
   language sql immutable parallel safe
 as $$
   select
-    case provider when 'smartlead' then payload ->> 'event_type'
-                  when 'replyio' then payload #>> '{event,type}'
-                  else payload ->> 'type' end,
-    case provider when 'smartlead' then payload ->> 'campaign_id'
-                  when 'replyio' then payload #>> '{payload,sequence,id}'
-                  else payload #>> '{data,campaign_id}' end,
+    x.event_type,
+    nullif(btrim(case provider when 'smartlead' then payload ->> 'campaign_id'
+                               when 'replyio' then coalesce(payload #>> '{payload,sequence,id}', payload #>> '{sequence_fields,id}')
+                               else payload #>> '{data,campaign_id}' end), ''),
     case provider when 'smartlead' then payload ->> 'campaign_name'
-                  when 'replyio' then payload #>> '{payload,sequence,name}'
+                  when 'replyio' then coalesce(payload #>> '{payload,sequence,name}', payload #>> '{sequence_fields,name}')
                   else payload #>> '{data,campaign_name}' end,
-    lower(case provider when 'smartlead' then payload ->> 'to_email'
-                        when 'replyio' then payload #>> '{payload,contact,email}'
-                        else payload #>> '{data,email}' end),
-    case provider when 'smartlead' then coalesce(payload #>> '{lead_category,new_name}', payload ->> 'lead_category')
-                  when 'replyio' then payload #>> '{payload,category}'
-                  else payload #>> '{data,category}' end,
-    lower(coalesce(payload ->> 'bounce_type', payload #>> '{data,bounce_type}', payload #>> '{payload,bounce_type}'))
+    lower(nullif(btrim(case provider
+      when 'smartlead' then case x.event_type
+        -- A reply's to_email may be the sender's own mailbox: trust it only when it is not the from_email.
+        when 'EMAIL_REPLY' then coalesce(payload ->> 'sl_lead_email', payload #>> '{leadCorrespondence,targetLeadEmail}',
+                                         nullif(payload ->> 'to_email', payload ->> 'from_email'))
+        when 'LEAD_UNSUBSCRIBED' then coalesce(payload ->> 'lead_email', payload ->> 'to_email')
+        when 'LEAD_CATEGORY_UPDATED' then coalesce(payload #>> '{lead_data,email}', payload ->> 'lead_email', payload ->> 'to_email')
+        -- An untracked reply names its sender as "Name <address>".
+        when 'UNTRACKED_REPLIES' then coalesce(payload ->> 'sl_lead_email', payload ->> 'lead_email', payload #>> '{lead_data,email}',
+                                               app_private.address_of(payload ->> 'sender_detail'), payload ->> 'from_email')
+        else coalesce(payload ->> 'to_email', payload ->> 'lead_email', payload ->> 'sl_lead_email') end
+      when 'replyio' then coalesce(payload #>> '{payload,contact,email}', payload #>> '{contact_fields,email}')
+      else payload #>> '{data,email}' end), '')),
+    case provider
+      when 'smartlead' then coalesce(payload #>> '{lead_category,new_name}',
+                                     case jsonb_typeof(payload -> 'lead_category') when 'string' then payload ->> 'lead_category' end,
+                                     payload ->> 'category')
+      when 'replyio' then coalesce(payload #>> '{payload,category}', payload #>> '{payload,data,category}',
+                                   payload ->> 'category', payload ->> 'reply_category')
+      else payload #>> '{data,category}' end,
+    lower(coalesce(payload ->> 'bounce_type', payload #>> '{data,bounce_type}', payload #>> '{payload,bounce_type}',
+                   payload #>> '{payload,data,bounceType}', payload ->> 'bounceType'))
+  from (select case provider when 'smartlead' then payload ->> 'event_type'
+                             when 'replyio' then payload #>> '{event,type}'
+                             else payload ->> 'type' end as event_type) x
+$$;
+
+-- A campaign first seen without a name is named after its provider and id, and renamed as
+-- soon as a payload names it.
+create or replace function app_private.campaign_placeholder_name(provider text, external_id text) returns text
+  language sql immutable parallel safe
+as $$
+  select case provider when 'smartlead' then 'SmartLead campaign '
+                       when 'replyio' then 'Reply.io sequence '
+                       else initcap(provider) || ' campaign ' end || external_id
 $$;
 
 -- Processes up to batch_size due events of one org and shard in ONE transaction:
@@ -70,7 +105,8 @@ begin
   truncate outreach_batch, outreach_pairs, outreach_deltas;
 
   insert into outreach_batch (event_id, provider, metric, external_id, campaign_name, email, category, bounce_type, occurred_at)
-  select e.id, e.provider, m.metric, f.external_id, f.campaign_name, f.email, f.category, f.bounce_type,
+  select e.id, e.provider, m.metric, f.external_id, f.campaign_name,
+         case when app_private.is_platform_email(f.email) then f.email end, f.category, f.bounce_type,
          coalesce(e.occurred_at, e.received_at)
     from app_public.webhook_events e
     cross join lateral app_private.outreach_fields(e.provider, e.payload) f
@@ -87,15 +123,17 @@ begin
     return 0;
   end if;
 
-  -- Unknown campaigns are created on first sight, named by the payload. Sorted, so two
-  -- shards creating the same campaigns never wait on each other in opposite orders.
-  insert into app_public.campaigns (org_id, provider, external_id, name)
+  -- Unknown campaigns are created on first sight, named by the payload (placeholder names
+  -- give way to the first real one). Sorted, so two shards creating the same campaigns never
+  -- wait on each other in opposite orders.
+  insert into app_public.campaigns as c (org_id, provider, external_id, name)
   select distinct on (b.provider, b.external_id) the_org, b.provider, b.external_id,
-         coalesce(nullif(trim(b.campaign_name), ''), initcap(b.provider) || ' campaign ' || b.external_id)
+         coalesce(nullif(btrim(b.campaign_name), ''), app_private.campaign_placeholder_name(b.provider, b.external_id))
     from outreach_batch b
    where b.external_id is not null
-   order by b.provider, b.external_id, b.occurred_at desc
-  on conflict (org_id, provider, external_id) do nothing;
+   order by b.provider, b.external_id, (nullif(btrim(b.campaign_name), '') is null), b.occurred_at desc
+  on conflict (org_id, provider, external_id) do update set name = excluded.name
+   where c.name = app_private.campaign_placeholder_name(c.provider, c.external_id) and excluded.name <> c.name;
   update outreach_batch b set campaign_id = c.id
     from app_public.campaigns c
    where c.org_id = the_org and c.provider = b.provider and c.external_id = b.external_id;
@@ -121,7 +159,8 @@ begin
     insert into app_public.email_events (org_id, webhook_event_id, campaign_id, contact_id, kind, category, occurred_at)
     select the_org, b.event_id, b.campaign_id, b.contact_id, b.metric, b.category, b.occurred_at
       from outreach_batch b
-     where b.metric is not null and b.campaign_id is not null
+     -- An event of no campaign (SmartLead's untracked replies) is stored against its contact only.
+     where b.metric is not null and (b.campaign_id is not null or b.contact_id is not null)
     on conflict (org_id, webhook_event_id) do nothing
     returning webhook_event_id)
   update outreach_batch b set counted = true from inserted i where i.webhook_event_id = b.event_id;
@@ -132,7 +171,7 @@ begin
   select b.campaign_id, b.contact_id, bool_or(b.metric = 'replied'),
          coalesce(bool_or(lower(b.category) = any(positive_set)), false), max(b.occurred_at)
     from outreach_batch b
-   where b.counted and b.metric in ('replied', 'categorized') and b.contact_id is not null
+   where b.counted and b.metric in ('replied', 'categorized') and b.contact_id is not null and b.campaign_id is not null
    group by b.campaign_id, b.contact_id;
   update outreach_pairs p set was_replied = r.replied, was_positive = r.positive
     from app_private.campaign_replies r
@@ -146,7 +185,7 @@ begin
 
   insert into outreach_deltas (campaign_id, occurred_at, metric)
   select b.campaign_id, b.occurred_at, b.metric from outreach_batch b
-   where b.counted and b.metric <> 'categorized'
+   where b.counted and b.metric <> 'categorized' and b.campaign_id is not null
   union all
   select p.campaign_id, p.occurred_at, 'positive_replies' from outreach_pairs p
    where (p.was_replied or p.replied) and (p.was_positive or p.positive)
@@ -208,8 +247,10 @@ begin
            where b.metric = 'replied' and b.provider = 'standard' and e.payload #>> '{data,message_id}' is not null))
    where exists (select 1 from outreach_batch b where b.metric = 'replied');
 
+  -- Neither contact nor campaign found: kept, marked for admins.
   update app_public.webhook_events e
-     set status = 'processed', processed_at = now(), attempts = e.attempts + 1, last_error = null
+     set status = case when b.contact_id is null and b.campaign_id is null then 'unattributed' else 'processed' end,
+         processed_at = now(), attempts = e.attempts + 1, last_error = null
     from outreach_batch b
    where e.org_id = the_org and e.id = b.event_id;
   return n;

@@ -25,11 +25,9 @@ create trigger tg_transcripts__turns before insert or update on app_public.trans
 drop trigger if exists tg_calls__search_summary on app_public.calls;
 create trigger tg_calls__search_summary after update of summary on app_public.calls
   for each row when (new.summary is distinct from old.summary) execute function app_private.tg_calls__search_summary();
+-- The Vapi adapter (apply_vapi_message) now stores the turns itself.
 drop trigger if exists tg_webhook_events__call_turns on app_public.webhook_events;
-create trigger tg_webhook_events__call_turns after update of status on app_public.webhook_events
-  for each row when (new.provider = 'vapi' and new.status = 'processed' and old.status is distinct from 'processed'
-                     and new.payload -> 'message' ->> 'type' = 'end-of-call-report')
-  execute function app_private.tg_webhook_events__call_turns();
+drop function if exists app_private.tg_webhook_events__call_turns();
 -- Summaries stored before this migration get their copy.
 update app_public.transcripts t set summary = c.summary
   from app_public.calls c

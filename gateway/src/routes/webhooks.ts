@@ -1,10 +1,12 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../db.ts';
 import { ApiError, invalidPayload } from '../errors.ts';
 import { CredentialCache } from '../webhooks/credentials.ts';
 import { providers } from '../webhooks/providers/index.ts';
 import { recordSignatureFailure } from '../plugins/metrics.ts';
+import { matchesAnySecret } from '../webhooks/signatures.ts';
+import { maskSecretKey } from '../webhooks/providers/common.ts';
 
 export interface WebhookOptions {
   db: Db;
@@ -15,16 +17,18 @@ export interface WebhookOptions {
   ratePerIpPerMinute: number;
 }
 
-const params = z.object({ provider: z.string(), source_id: z.string() });
+const params = z.object({ provider: z.string(), source_id: z.string(), secret: z.string().optional() });
 const uuid = z.string().uuid();
 
 /** Unknown, disabled and badly signed all look the same to the sender. */
 const invalidSignature = () => new ApiError(401, 'invalid_signature', 'The signature is missing, expired or does not match.');
 
 /**
- * POST /webhooks/{provider}/{source_id}: verify the signature over the raw body, validate,
- * then one SQL call stores the event and its processing job in one transaction.
- * 202 accepted / 200 duplicate are only sent after that commit.
+ * POST /webhooks/{provider}/{source_id}[/{secret}]: authenticate (the secret in the URL, or
+ * what the provider sends: a signature, a header, a body field), validate, then one SQL call
+ * stores the event and its processing job in one transaction. 202 accepted / 200 duplicate
+ * are only sent after that commit. The path's secret is never logged (server.ts's request
+ * serializer) and never a metric label (routes are labelled by pattern).
  */
 export async function webhookRoutes(app: FastifyInstance, options: WebhookOptions): Promise<void> {
   const credentials = new CredentialCache(options.db, options.encryptionKey, options.credentialTtlMs);
@@ -52,8 +56,8 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
     }
   };
 
-  app.post('/webhooks/:provider/:source_id', { bodyLimit: options.bodyLimit, onRequest: rateLimited }, async (request, reply) => {
-    const { provider: providerName, source_id: sourceId } = params.parse(request.params);
+  const receive = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { provider: providerName, source_id: sourceId, secret: pathSecret } = params.parse(request.params);
     const provider = providers[providerName];
     if (!provider) throw new ApiError(404, 'not_found', 'No such webhook provider.');
     const contentType = request.headers['content-type'] ?? '';
@@ -67,18 +71,22 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
       request.log.error({ err: error }, 'credential lookup failed');
       throw new ApiError(503, 'unavailable', 'The event could not be stored; retry later.', { 'retry-after': '5' });
     });
-    const signed = { headers: request.headers, rawBody, nowMs: Date.now() };
-    if (!source || !provider.verify(signed, source.secrets)) {
-      recordSignatureFailure(providerName, source ? sourceId : undefined);
-      throw invalidSignature();
-    }
-
+    // Parsed before authentication because SmartLead's secret is a body field; a body that is
+    // not JSON is only reported once the sender has proved who it is.
     let json: unknown;
     try {
       json = JSON.parse(rawBody.toString('utf8'));
     } catch {
-      throw invalidPayload('The body is not valid JSON.');
+      json = undefined;
     }
+    const signed = { headers: request.headers, rawBody, json, method: request.method, url: requestUrl(request), nowMs: Date.now() };
+    const byUrl = source !== null && matchesAnySecret(pathSecret, source.secrets);
+    const byProvider = source !== null && provider.verify(signed, source);
+    if (!source || !(byUrl || byProvider)) {
+      recordSignatureFailure(providerName, source ? sourceId : undefined);
+      throw invalidSignature();
+    }
+    if (json === undefined) throw invalidPayload('The body is not valid JSON.');
     const payload = provider.schema.parse(json);
     request.log.info({ org_id: source.orgId, provider: providerName }, 'webhook verified');
 
@@ -86,11 +94,14 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
     if (immediate) return reply.code(immediate.status).send(immediate.body);
 
     const fields = provider.inboxFields(payload, signed);
+    // A secret a platform puts in its body (SmartLead's secret_key) is never stored.
+    const stored = maskSecretKey(json);
     let row: { event_id: string; duplicate: boolean };
     try {
       const { rows } = await options.db.query<{ event_id: string; duplicate: boolean }>(
         'select event_id, duplicate from app_private.ingest_webhook_event($1, $2, $3, $4, $5, $6, $7::jsonb)',
-        [sourceId, providerName, fields.dedupeKey, fields.partitionKey ?? null, fields.eventType ?? null, fields.occurredAt ?? null, rawBody.toString('utf8')],
+        [sourceId, providerName, fields.dedupeKey, fields.partitionKey ?? null, fields.eventType ?? null, fields.occurredAt ?? null,
+         stored === json ? rawBody.toString('utf8') : JSON.stringify(stored)],
       );
       row = rows[0];
     } catch (error) {
@@ -103,5 +114,14 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
     return reply
       .code(row.duplicate ? 200 : 202)
       .send({ status: row.duplicate ? 'duplicate' : 'accepted', event_id: row.event_id });
-  });
+  };
+  const routeOptions = { bodyLimit: options.bodyLimit, onRequest: rateLimited };
+  app.post('/webhooks/:provider/:source_id', routeOptions, receive);
+  app.post('/webhooks/:provider/:source_id/:secret', routeOptions, receive);
+}
+
+/** The URL as the sender called it (Vapi's {url} placeholder): PUBLIC_URL's origin when set. */
+function requestUrl(request: FastifyRequest): string {
+  const origin = process.env.PUBLIC_URL?.replace(/\/+$/, '') ?? `${request.protocol}://${request.headers.host ?? request.hostname}`;
+  return `${origin}${request.url}`;
 }

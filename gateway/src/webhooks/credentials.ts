@@ -1,9 +1,5 @@
 import type { Db } from '../db.ts';
-
-export interface SourceCredentials {
-  orgId: string;
-  secrets: string[];
-}
+import type { SourceCredentials } from './provider.ts';
 
 /**
  * Source secrets, cached briefly so a flood of webhooks does not decrypt on every request.
@@ -23,11 +19,11 @@ export class CredentialCache {
     const now = Date.now();
     const hit = this.entries.get(key);
     if (hit && hit.expires > now) return hit.value;
-    const { rows } = await this.db.query<{ org_id: string; secrets: string[] }>(
-      'select org_id, secrets from app_private.source_credentials($1, $2, $3)',
+    const { rows } = await this.db.query<{ org_id: string; secrets: string[]; auth: Record<string, unknown> }>(
+      'select org_id, secrets, auth from app_private.source_credentials($1, $2, $3)',
       [sourceId, provider, this.encryptionKey],
     );
-    const value = rows[0] ? { orgId: rows[0].org_id, secrets: rows[0].secrets } : null;
+    const value = rows[0] ? { orgId: rows[0].org_id, secrets: rows[0].secrets, auth: rows[0].auth } : null;
     if (this.entries.size > 10_000) this.entries.clear();
     this.entries.set(key, { value, expires: now + this.ttlMs });
     return value;

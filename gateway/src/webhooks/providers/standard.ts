@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { SignedRequest, WebhookProvider } from '../provider.ts';
-import { freshUnixTimestamp, hmac, header, safeEqual } from '../signatures.ts';
+import type { SignedRequest, SourceCredentials, WebhookProvider } from '../provider.ts';
+import { freshUnixTimestamp, hmac, header, safeEqual, sha256Hex } from '../signatures.ts';
 import { campaignName, category, email, eventName, externalId, timestamp } from './common.ts';
 
 const schema = z
@@ -27,7 +27,7 @@ function keyOf(secret: string): Buffer {
  * Standard Webhooks v1: HMAC-SHA256 over "{id}.{timestamp}.{body}", base64, in a
  * space-separated list of "v1,<sig>" (any match passes); timestamp within 300 s.
  */
-function verify(req: SignedRequest, secrets: string[]): boolean {
+function verify(req: SignedRequest, { secrets }: SourceCredentials): boolean {
   const id = header(req.headers, 'webhook-id');
   const ts = header(req.headers, 'webhook-timestamp');
   const list = header(req.headers, 'webhook-signature');
@@ -48,7 +48,8 @@ export const standard: WebhookProvider<z.infer<typeof schema>> = {
   verify,
   schema,
   inboxFields: (payload, req) => ({
-    dedupeKey: header(req.headers, 'webhook-id')!,
+    // Sent with the secret in the URL, a message may come without webhook-id: its body is the key.
+    dedupeKey: header(req.headers, 'webhook-id') ?? `body:${sha256Hex(req.rawBody)}`,
     partitionKey: payload.data.email.toLowerCase(),
     eventType: payload.type,
     occurredAt: payload.timestamp,
