@@ -19,13 +19,15 @@ insert into app_public.campaigns (org_id, id, name) values
   ('93000000-0000-0000-0000-0000000000a1', '93000000-0000-0000-0000-0000000000c1', 'Seq campaign');
 insert into app_public.contacts (org_id, id, email, first_name, attributes) values
   ('93000000-0000-0000-0000-0000000000a1', '93000000-0000-0000-0000-0000000000d1', 'x@seq-a.test', '<img src=x onerror=alert(1)>', '{"city":"Austin"}');
-select set_config('app.settings.encryption_key', 'pgtap-93-key', true);
 create temp table ids (what text primary key, id uuid);
-grant all on ids to authenticated;
+grant all on ids to authenticated, switchboard_gateway;
 
 set local role authenticated;
 select set_config('request.jwt.claims', '{"role":"authenticated","sub":"93000000-0000-0000-0000-000000000001","org_id":"93000000-0000-0000-0000-0000000000a1","org_role":"admin"}', true);
-insert into ids select 'account', app_public.create_sending_account('sales@seq-a.test', 'smtp.seq-a.test', 'sales', 's3cret-pass', 'Sales', 'Sam', 587, false, 40);
+-- Through the gateway (POST /console/rpc/create_sending_account): its role, the key as an argument.
+set local role switchboard_gateway;
+insert into ids select 'account', app_private.console_create_sending_account('pgtap-93-key', 'sales@seq-a.test', 'smtp.seq-a.test', 'sales', 's3cret-pass', 'Sales', 'Sam', 587, false, 40);
+set local role authenticated;
 select results_eq($$select name, from_email::text, daily_cap, enabled from app_public.sending_accounts$$,
   $$values ('Sales', 'sales@seq-a.test', 40, true)$$, 'an admin adds a sending account');
 select throws_ok($$select * from app_private.sending_account_secrets$$, '42501', null, 'the password is never readable');
@@ -38,7 +40,9 @@ values ('93000000-0000-0000-0000-0000000000a1', (select id from ids), app_privat
 set local role authenticated;
 select set_config('request.jwt.claims', '{"role":"authenticated","sub":"93000000-0000-0000-0000-000000000001","org_id":"93000000-0000-0000-0000-0000000000a1","org_role":"admin"}', true);
 select results_eq($$select sent, daily_cap from app_public.sending_account_usage_today()$$, $$values (7, 40)$$, 'today''s use against the cap');
-select ok(app_public.set_sending_account_password((select id from ids), 'new-pass'), 'a new password is accepted');
+set local role switchboard_gateway;
+select ok(app_private.console_set_sending_account_password('pgtap-93-key', (select id from ids), 'new-pass'), 'a new password is accepted');
+set local role authenticated;
 select results_eq($$select enabled, disabled_reason from app_public.sending_accounts$$, $$values (true, null::text)$$, 'and re-enables the account');
 reset role;
 select ok(exists (select 1 from app_public.audit_log where table_name = 'app_public.sending_accounts' and action = 'insert'
@@ -63,11 +67,14 @@ select is(app_public.email_preview_variables('93000000-0000-0000-0000-0000000000
   '{"city":"Austin","email":"x@seq-a.test","first_name":"<img src=x onerror=alert(1)>"}'::jsonb, 'the preview gets the contact''s variables as the sender builds them');
 
 select set_config('request.jwt.claims', '{"role":"authenticated","sub":"93000000-0000-0000-0000-000000000002","org_id":"93000000-0000-0000-0000-0000000000a1","org_role":"member"}', true);
-select throws_ok($$select app_public.create_sending_account('m@seq-a.test', 'h', 'u', 'p')$$, '42501', 'owners and admins only', 'members cannot add accounts');
+set local role switchboard_gateway;
+select throws_ok($$select app_private.console_create_sending_account('pgtap-93-key', 'm@seq-a.test', 'h', 'u', 'p')$$, '42501', 'owners and admins only', 'members cannot add accounts');
+set local role authenticated;
 select throws_ok($$select * from app_public.sending_account_usage_today()$$, '42501', 'owners and admins only', 'members cannot see usage');
 select throws_ok($$select app_public.move_sequence_step((select id from app_public.sequence_steps limit 1), 1)$$, '42501', 'owners and admins only', 'members cannot reorder steps');
 select set_config('request.jwt.claims', '{"role":"authenticated","sub":"93000000-0000-0000-0000-000000000009","org_id":"93000000-0000-0000-0000-0000000000b1","org_role":"owner"}', true);
-select throws_ok($$select app_public.set_sending_account_password((select id from ids), 'x')$$, 'PT404', null, 'another org cannot set the password');
+set local role switchboard_gateway;
+select throws_ok($$select app_private.console_set_sending_account_password('pgtap-93-key', (select id from ids), 'x')$$, 'PT404', null, 'another org cannot set the password');
 reset role;
 
 select * from finish();

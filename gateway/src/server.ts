@@ -16,6 +16,7 @@ import { ssoRoutes } from './routes/sso.ts';
 import { allowedOriginsFromEnv, registerCors } from './routes/auth-cors.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { consoleRoutes } from './routes/console.ts';
+import { consoleRpcRoutes } from './routes/console-rpc.ts';
 import { consoleDist } from '../../scripts/lib/console-build.ts';
 
 /** Paths pino must never write: credentials, tokens and signatures. */
@@ -74,6 +75,8 @@ export async function buildServer(config: GatewayConfig, db: Db): Promise<Fastif
   await app.register(consentRoutes, { db, encryptionKey: config.encryptionKey, tokens, publicUrl: process.env.PUBLIC_URL });
   await app.register(unsubscribeRoutes, { db, encryptionKey: config.encryptionKey });
   await app.register(trackingRoutes, { db, encryptionKey: config.encryptionKey });
+  // The console's secret-issuing calls: the key stays here, PostgREST never holds it.
+  await app.register(consoleRpcRoutes, { db, tokens, encryptionKey: config.encryptionKey, allowPrivateUrls: config.deliveryAllowPrivateUrls });
   // The operator console at / and PostgREST on the same origin under /rest/.
   await app.register(consoleRoutes, { postgrestUrl: config.postgrestUrl, distDir: process.env.CONSOLE_DIST_DIR ?? consoleDist });
   return app;

@@ -1,4 +1,4 @@
-import { db } from '../api.ts';
+import { consoleRpc, db } from '../api.ts';
 import { append, confirmDialog, h, notice, section, table, when } from '../dom.ts';
 import { adminOnly, hashParams, secretOnce } from './admin.ts';
 import { apiError, type Page } from './page.ts';
@@ -71,7 +71,7 @@ export const renderEndpoints: Page = async (container, ctx) => {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const chosen = [...form.querySelectorAll<HTMLInputElement>('input[name=event]:checked')].map((i) => i.value);
-    const answer = await (await db()).rpc('create_endpoint', { url: url.value.trim(), event_types: chosen, description: description.value.trim() || null }).single();
+    const answer = await consoleRpc('create_endpoint', { url: url.value.trim(), event_types: chosen, description: description.value.trim() || null });
     if (answer.error) return say(apiError(answer.error, answer.status), 'error');
     const made = answer.data as { endpoint_id: string; secret: string };
     issued.replaceChildren(secretOnce('New endpoint', [['Signing secret', made.secret], ['Endpoint id', made.endpoint_id]],
@@ -102,7 +102,7 @@ export const renderEndpoints: Page = async (container, ctx) => {
           h('div', { class: 'row-actions' },
             h('button', { type: 'button', class: 'secondary', 'data-testid': 'show-deliveries', onclick: () => void showDeliveries(e) }, 'Deliveries'),
             h('button', { type: 'button', class: 'secondary', 'data-testid': 'rotate-endpoint', onclick: async () => {
-              const answer = await (await db()).rpc('rotate_endpoint', { endpoint: e.id, grace: '24 hours' }).single();
+              const answer = await consoleRpc('rotate_endpoint', { endpoint: e.id, grace: '24 hours' });
               if (answer.error) return say(apiError(answer.error, answer.status), 'error');
               issued.replaceChildren(secretOnce(`New signing secret for ${e.url}`, [['Signing secret', (answer.data as { secret: string }).secret]],
                 h('p', { class: 'muted' }, 'The old secret keeps signing alongside for 24 hours.')));

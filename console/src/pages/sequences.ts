@@ -1,4 +1,4 @@
-import { db } from '../api.ts';
+import { consoleRpc, db } from '../api.ts';
 import { append, confirmDialog, h, notice, section, table, when } from '../dom.ts';
 import { MissingVariableError, renderEmail } from '../../../tasks/lib/email-render.ts';
 import { adminOnly, hashParams } from './admin.ts';
@@ -91,7 +91,7 @@ export const renderSequences: Page = async (container, ctx) => {
               password,
               h('button', { type: 'button', class: 'secondary', onclick: async () => {
                 if (!password.value) return say('Type the new password first.', 'error');
-                const answer = await (await db()).rpc('set_sending_account_password', { account_id: a.id, smtp_password: password.value });
+                const answer = await consoleRpc('set_sending_account_password', { account_id: a.id, smtp_password: password.value });
                 password.value = '';
                 if (answer.error) return say(apiError(answer.error, answer.status), 'error');
                 ctx.reload();
@@ -115,7 +115,7 @@ export const renderSequences: Page = async (container, ctx) => {
   addAccount.addEventListener('submit', async (event) => {
     event.preventDefault();
     const v = (n: string) => (addAccount.querySelector<HTMLInputElement>(`[name=${n}]`)?.value ?? '').trim();
-    const answer = await (await db()).rpc('create_sending_account', {
+    const answer = await consoleRpc('create_sending_account', {
       from_email: v('from_email'), smtp_host: v('smtp_host'), smtp_user: v('smtp_user'),
       smtp_password: addAccount.querySelector<HTMLInputElement>('[name=smtp_password]')!.value,
       name: v('name') || null, from_name: v('from_name') || null, smtp_port: Number(v('smtp_port') || 587),

@@ -1,4 +1,4 @@
-import { db } from '../api.ts';
+import { consoleRpc, db } from '../api.ts';
 import { append, confirmDialog, h, notice, section, table, when } from '../dom.ts';
 import { adminOnly, secretOnce } from './admin.ts';
 import { apiError, type Page } from './page.ts';
@@ -122,7 +122,7 @@ export const renderSources: Page = async (container, ctx) => {
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const answer = await (await db()).rpc('create_source', { provider: provider.value, name: name.value.trim() || null, ...options.args() }).single();
+    const answer = await consoleRpc<Issued>('create_source', { provider: provider.value, name: name.value.trim() || null, ...options.args() });
     if (answer.error) return void status.replaceChildren(notice(apiError(answer.error, answer.status), 'error'));
     status.replaceChildren(notice(`${label(provider.value)} source created.`, 'ok'));
     showIssued(provider.value, answer.data as Issued, `New ${label(provider.value)} source`);
@@ -158,7 +158,7 @@ export const renderSources: Page = async (container, ctx) => {
             h('div', { class: 'row-actions' },
               grace,
               h('button', { type: 'button', class: 'secondary', 'data-testid': 'rotate-source', onclick: async () => {
-                const answer = await (await db()).rpc('rotate_source', { source: s.source_id, grace: grace.value }).single();
+                const answer = await consoleRpc<Issued>('rotate_source', { source: s.source_id, grace: grace.value });
                 if (answer.error) return void status.replaceChildren(notice(apiError(answer.error, answer.status), 'error'));
                 status.replaceChildren(notice(`New secret for ${s.name}.`, 'ok'));
                 showIssued(s.provider, answer.data as Issued, `New secret for ${s.name}`);

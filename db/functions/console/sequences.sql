@@ -1,9 +1,10 @@
 -- The console's Sequences page (owners and admins): sending accounts (the password is
--- encrypted under app.settings.encryption_key and never readable afterwards), today's use
--- against the cap, step order and the preview's variables.
+-- encrypted under ENCRYPTION_KEY and never readable afterwards; the two functions that take
+-- it are called through the gateway's POST /console/rpc/{name}, see console/sources.sql),
+-- today's use against the cap, step order and the preview's variables.
 
-create or replace function app_public.create_sending_account(
-  from_email text, smtp_host text, smtp_user text, smtp_password text,
+create or replace function app_private.console_create_sending_account(
+  encryption_key text, from_email text, smtp_host text, smtp_user text, smtp_password text,
   name text default null, from_name text default null, smtp_port int default 587,
   smtp_secure boolean default false, daily_cap int default 50)
   returns uuid
@@ -18,12 +19,12 @@ begin
   return app_private.create_sending_account(
     app_public.current_org_id(), nullif(btrim(name), ''), btrim(from_email)::citext, nullif(btrim(from_name), ''),
     btrim(smtp_host), coalesce(smtp_port, 587), coalesce(smtp_secure, false), btrim(smtp_user), smtp_password,
-    coalesce(daily_cap, 50), app_private.console_encryption_key());
+    coalesce(daily_cap, 50), encryption_key);
 end
 $$;
 
 -- A new password re-enables the account (after an authentication failure disabled it).
-create or replace function app_public.set_sending_account_password(account_id uuid, smtp_password text)
+create or replace function app_private.console_set_sending_account_password(encryption_key text, account_id uuid, smtp_password text)
   returns boolean
   language plpgsql volatile security definer
   set search_path = pg_catalog, public
@@ -34,10 +35,10 @@ begin
     raise exception 'the SMTP password is required' using errcode = '22023', hint = 'password_required';
   end if;
   if not exists (select 1 from app_public.sending_accounts a
-                  where a.org_id = app_public.current_org_id() and a.id = set_sending_account_password.account_id) then
+                  where a.org_id = app_public.current_org_id() and a.id = console_set_sending_account_password.account_id) then
     raise exception 'sending account not found' using errcode = 'PT404', hint = 'account_not_found';
   end if;
-  perform app_private.set_sending_account_password(account_id, smtp_password, app_private.console_encryption_key());
+  perform app_private.set_sending_account_password(account_id, smtp_password, encryption_key);
   insert into app_public.audit_log (org_id, actor_id, table_name, row_id, action, old_values, new_values)
   values (app_public.current_org_id(), app_public.current_user_id(), 'app_private.sending_account_secrets',
           account_id::text, 'update', null, jsonb_build_object('password', 'changed'));

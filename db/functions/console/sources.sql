@@ -1,25 +1,16 @@
--- The console's Sources page (owners and admins). Secrets are encrypted under the key only
--- the environment holds: PostgREST passes it to these functions as the transaction setting
--- app.settings.encryption_key (PGRST_APP_SETTINGS_ENCRYPTION_KEY, set by scripts/lib/services.ts
--- and docker-compose.yml); no function returns it and nothing stores it.
+-- The console's Sources page (owners and admins). Secrets are encrypted under ENCRYPTION_KEY,
+-- which only the gateway, the worker and the CLI hold: PostgREST never has it. The console
+-- calls the secret-issuing functions below through the gateway's POST /console/rpc/{name}
+-- (gateway/src/routes/console-rpc.ts), which verifies the session's JWT, sets its claims for
+-- the transaction, runs app_private.check_session() like PostgREST's db-pre-request, and
+-- passes the key as this argument. No function returns it and nothing stores it.
 
-create or replace function app_private.console_encryption_key() returns text
-  language plpgsql stable
-  set search_path = pg_catalog, public
-as $$
-declare
-  k text := nullif(current_setting('app.settings.encryption_key', true), '');
-begin
-  if k is null then
-    raise exception 'secrets cannot be created here: the API has no encryption key configured'
-      using errcode = 'PT503', hint = 'encryption_key_missing';
-  end if;
-  return k;
-end
-$$;
-
--- Admin RPC: a new source; its secret and URL are returned this once.
-create or replace function app_public.create_source(provider text, name text default null)
+-- Admin RPC (POST /console/rpc/create_source): a new source; its secret and URL are
+-- returned this once. given_secret: the value the platform shows, when the operator cannot
+-- choose it (SmartLead); auth: the source's options (sources.auth, e.g. Vapi's mode and HMAC
+-- options), checked by app_private.create_source.
+create or replace function app_private.console_create_source(
+  encryption_key text, provider text, name text default null, given_secret text default null, auth jsonb default null)
   returns table (source_id uuid, secret text, url text)
   language plpgsql volatile security definer
   set search_path = pg_catalog, public
@@ -36,7 +27,11 @@ begin
   if name is not null and length(btrim(name)) not between 1 and 200 then
     raise exception 'the name must be 1 to 200 characters' using errcode = '22023', hint = 'invalid_name';
   end if;
-  select * into created from app_private.create_source(org, provider, nullif(btrim(name), ''), app_private.console_encryption_key());
+  if coalesce(encryption_key, '') = '' then
+    raise exception 'no encryption key' using errcode = '22023';
+  end if;
+  select * into created from app_private.create_source(org, provider, nullif(btrim(name), ''), encryption_key,
+                                                       nullif(given_secret, ''), auth);
   source_id := created.source_id;
   secret := created.secret;
   url := created.url;
@@ -44,8 +39,10 @@ begin
 end
 $$;
 
--- Admin RPC: a new secret at once; the old one keeps working for `grace` (at most 7 days).
-create or replace function app_public.rotate_source(source uuid, grace interval default '24 hours')
+-- Admin RPC (POST /console/rpc/rotate_source): a new secret at once (given_secret: the
+-- platform's own); the old one keeps working for `grace` (at most 7 days).
+create or replace function app_private.console_rotate_source(
+  encryption_key text, source uuid, grace interval default '24 hours', given_secret text default null)
   returns table (source_id uuid, secret text, url text)
   language plpgsql volatile security definer
   set search_path = pg_catalog, public
@@ -55,14 +52,14 @@ declare
   rotated record;
 begin
   perform app_public.require_org_admin();
-  select * into src from app_public.sources s where s.org_id = app_public.current_org_id() and s.id = rotate_source.source;
+  select * into src from app_public.sources s where s.org_id = app_public.current_org_id() and s.id = console_rotate_source.source;
   if not found then
     raise exception 'source not found' using errcode = 'PT404', hint = 'source_not_found';
   end if;
   if grace is null or grace < '0' or grace > '7 days' then
     raise exception 'the grace period must be between 0 and 7 days' using errcode = '22023', hint = 'invalid_grace';
   end if;
-  select * into rotated from app_private.rotate_source_secret(src.id, grace, app_private.console_encryption_key());
+  select * into rotated from app_private.rotate_source_secret(src.id, grace, encryption_key, nullif(given_secret, ''));
   insert into app_public.audit_log (org_id, actor_id, table_name, row_id, action, old_values, new_values)
   values (src.org_id, app_public.current_user_id(), 'app_private.source_secrets', src.id::text, 'update',
           null, jsonb_build_object('rotated', true, 'grace', grace::text));

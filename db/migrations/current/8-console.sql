@@ -37,15 +37,24 @@ revoke all on function app_private.call_turns(jsonb) from public;
 
 ------------------------------------------------------------------------------------------
 -- Sources: create / rotate from the console, activity and signature failures.
+-- The functions that issue secrets take ENCRYPTION_KEY as an argument and are run only by
+-- the gateway (POST /console/rpc/{name}); PostgREST never holds the key. Earlier versions
+-- of this file exposed them in app_public and read the key from a PostgREST app setting.
+drop function if exists app_public.create_source(text, text);
+drop function if exists app_public.rotate_source(uuid, interval);
+drop function if exists app_public.create_endpoint(text, text[], text);
+drop function if exists app_public.rotate_endpoint(uuid, interval);
+drop function if exists app_public.create_sending_account(text, text, text, text, text, text, int, boolean, int);
+drop function if exists app_public.set_sending_account_password(uuid, text);
+drop function if exists app_private.console_encryption_key();
+
 --!include console/sources.sql
 
 alter table app_private.source_signature_failures enable row level security;
-revoke all on function app_private.console_encryption_key() from public;
-revoke all on function app_public.create_source(text, text) from public;
-revoke all on function app_public.rotate_source(uuid, interval) from public;
+revoke all on function app_private.console_create_source(text, text, text, text, jsonb) from public;
+revoke all on function app_private.console_rotate_source(text, uuid, interval, text) from public;
 revoke all on function app_public.source_activity() from public;
-grant execute on function app_public.create_source(text, text), app_public.rotate_source(uuid, interval),
-  app_public.source_activity() to authenticated;
+grant execute on function app_public.source_activity() to authenticated;
 drop trigger if exists tg_signature_failures__hourly on app_private.signature_failures;
 create trigger tg_signature_failures__hourly after insert or update on app_private.signature_failures
   for each row execute function app_private.tg_signature_failures__hourly();
@@ -63,10 +72,8 @@ grant execute on function app_private.begin_session_lead_upload(uuid, text, text
 -- Outbound endpoints from the console.
 --!include console/endpoints.sql
 
-revoke all on function app_public.create_endpoint(text, text[], text) from public;
-revoke all on function app_public.rotate_endpoint(uuid, interval) from public;
-grant execute on function app_public.create_endpoint(text, text[], text), app_public.rotate_endpoint(uuid, interval)
-  to authenticated;
+revoke all on function app_private.console_create_endpoint(text, boolean, text, text[], text) from public;
+revoke all on function app_private.console_rotate_endpoint(text, uuid, interval) from public;
 
 ------------------------------------------------------------------------------------------
 -- Voice agents: escalation number and business hours (through a bookable resource's hours).
@@ -86,11 +93,23 @@ grant update (direction, escalation_number, resource_id) on app_public.agents to
 -- Sequences and sending accounts from the console.
 --!include console/sequences.sql
 
-revoke all on function app_public.create_sending_account(text, text, text, text, text, text, int, boolean, int) from public;
-revoke all on function app_public.set_sending_account_password(uuid, text) from public;
+revoke all on function app_private.console_create_sending_account(text, text, text, text, text, text, text, int, boolean, int) from public;
+revoke all on function app_private.console_set_sending_account_password(text, uuid, text) from public;
 revoke all on function app_public.sending_account_usage_today() from public;
 revoke all on function app_public.move_sequence_step(uuid, int) from public;
 revoke all on function app_public.email_preview_variables(uuid) from public;
-grant execute on function app_public.create_sending_account(text, text, text, text, text, text, int, boolean, int),
-  app_public.set_sending_account_password(uuid, text), app_public.sending_account_usage_today(),
+grant execute on function app_public.sending_account_usage_today(),
   app_public.move_sequence_step(uuid, int), app_public.email_preview_variables(uuid) to authenticated;
+
+------------------------------------------------------------------------------------------
+-- The gateway's POST /console/rpc/{name}: the session check PostgREST runs before every
+-- request, and the secret-issuing functions, for the gateway role only.
+grant execute on function app_private.check_session() to switchboard_gateway;
+grant execute on function
+  app_private.console_create_source(text, text, text, text, jsonb),
+  app_private.console_rotate_source(text, uuid, interval, text),
+  app_private.console_create_endpoint(text, boolean, text, text[], text),
+  app_private.console_rotate_endpoint(text, uuid, interval),
+  app_private.console_create_sending_account(text, text, text, text, text, text, text, int, boolean, int),
+  app_private.console_set_sending_account_password(text, uuid, text)
+  to switchboard_gateway;
