@@ -90,10 +90,12 @@ beforeAll(async () => {
   const answers = await Promise.all(events.map((e) => deliver(signedDelivery(source, e))));
   expect(answers.map((r) => r.status)).toEqual(events.map(() => 202));
 
-  // A poison event (an address the contacts table refuses) becomes a dead letter.
+  // A poison event (a campaign name over campaigns' 300 characters, written past the gateway's
+  // check) becomes a dead letter.
   const { rows: [poison] } = await pool.query<{ event_id: string }>(
     `select event_id from app_private.ingest_webhook_event($1, 'standard', 'console-poison', 'poison@console.test', 'email.sent', now(),
-      '{"type":"email.sent","data":{"campaign_id":"alpha","campaign_name":"Alpha outreach","email":"not an address"}}')`,
+      jsonb_build_object('type', 'email.sent', 'data', jsonb_build_object('campaign_id', 'console-poison', 'email', 'poison@console.test',
+        'campaign_name', repeat('x', 301))))`,
     [source.sourceId],
   );
   await waitFor(async () => {
@@ -157,7 +159,7 @@ describe('operator console in a browser', () => {
       // Failures: the dead letter with its error and a retry button.
       await open(page, 'failures');
       const row = `tr[data-dead-letter="${deadLetterId}"]`;
-      expect(await page.textContent(row)).toMatch(/contacts_email_check/);
+      expect(await page.textContent(row)).toMatch(/campaigns_name_check/);
       await page.screenshot({ path: join(shots, 'failures.png'), fullPage: true });
       await page.click(`${row} [data-testid="retry-dead-letter"]`);
       await page.waitForSelector(`${row} [data-testid="retry-dead-letter"]`, { state: 'detached' });
@@ -303,7 +305,7 @@ describe('operator console in a browser', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
       const page = await signIn(context, other.email, other.password);
-      const secrets = ['Alpha outreach', 'Beta outreach', 'contacts_email_check', 'Closer 1', 'ann@console.test', 'not-an-email', org.email, member.email];
+      const secrets = ['Alpha outreach', 'Beta outreach', 'campaigns_name_check', 'Closer 1', 'ann@console.test', 'not-an-email', org.email, member.email];
       for (const path of ALL_PAGES) {
         await open(page, path);
         const text = (await page.textContent('body')) ?? '';
@@ -328,15 +330,24 @@ describe('calls, sources, uploads, endpoints and agents in the console', () => {
       await open(page, 'sources');
       await page.selectOption('#source-provider', 'vapi');
       await page.fill('#source-name', 'Vapi from the console');
+      // Vapi's default is the X-Vapi-Secret header; this source takes an HMAC credential as
+      // integrations in the wild sign: x-vapi-signature over the body, no timestamp.
+      expect(await page.isVisible('[data-testid="hmac-options"]')).toBe(false);
+      await page.selectOption('#source-auth-mode', 'hmac');
+      await page.fill('#source-hmac-signature_header', 'x-vapi-signature');
+      await page.fill('#source-hmac-timestamp_header', 'none');
+      await page.fill('#source-hmac-payload_format', '{body}');
       await page.click('[data-testid="create-source"] button[type=submit]');
       await page.waitForSelector('[data-testid="secret-once"] code[data-field="secret"]');
       const url = (await page.textContent('[data-testid="secret-once"] code[data-field="url"]'))!;
       const secret = (await page.textContent('[data-testid="secret-once"] code[data-field="secret"]'))!;
       expect(url).toMatch(new RegExp(`^${stack().gatewayUrl}/webhooks/vapi/[0-9a-f-]{36}$`));
-      expect(await page.textContent('[data-testid="secret-once"] .instructions')).toContain('Server URL');
+      const steps = await page.textContent('[data-testid="secret-once"] .instructions');
+      expect(steps).toContain('Server URL');
+      expect(steps).toContain('signature header x-vapi-signature; no timestamp; payload format "{body}"');
       await page.screenshot({ path: join(shots, 'sources.png'), fullPage: true });
 
-      // Vapi's signature as the platform sends it (gateway/src/webhooks/providers/vapi.ts).
+      // The signature as the integration sends it (gateway/src/webhooks/providers/vapi.ts).
       const body = JSON.stringify({
         message: {
           type: 'end-of-call-report',
@@ -358,9 +369,8 @@ describe('calls, sources, uploads, endpoints and agents in the console', () => {
           },
         },
       });
-      const timestamp = Math.floor(Date.now() / 1000);
-      const signature = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
-      const sent = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-timestamp': String(timestamp), 'x-signature': signature }, body });
+      const signature = createHmac('sha256', secret).update(body).digest('hex');
+      const sent = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-vapi-signature': signature }, body });
       expect(sent.status).toBe(202);
       await waitFor(async () => {
         const { rows } = await pool.query(`select t.messages from app_public.calls c join app_public.transcripts t on t.call_id = c.id where c.org_id = $1 and c.external_id = 'console-call-1'`, [org.orgId]);
@@ -571,8 +581,11 @@ describe('calls, sources, uploads, endpoints and agents in the console', () => {
       const post = (path: string, body: unknown) => rest(path, token, { method: 'POST', body: JSON.stringify(body) });
       expect((await rest('/rpc/require_org_admin', token)).status).toBe(403);
       expect((await rest('/rpc/source_activity', token)).status).toBe(403);
-      expect((await post('/rpc/create_source', { provider: 'vapi', name: 'nope' })).status).toBe(403);
-      expect((await post('/rpc/create_endpoint', { url: 'https://example.com/x', event_types: [] })).status).toBe(403);
+      // The secret-issuing calls are the gateway's (it holds the key; PostgREST does not).
+      const consoleRpc = (name: string, body: unknown) => fetch(`${stack().gatewayUrl}/console/rpc/${name}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect((await consoleRpc('create_source', { provider: 'vapi', name: 'nope' })).status).toBe(403);
+      expect((await consoleRpc('create_endpoint', { url: 'https://example.com/x', event_types: [] })).status).toBe(403);
+      expect((await post('/rpc/create_source', { provider: 'vapi', name: 'nope' })).status).toBe(404);
       const file = Buffer.from('first_name,mak\nMia,MEMBER-1\n');
       const upload = await fetch(`${stack().gatewayUrl}/uploads/leads`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv', 'x-content-sha256': sha256hex(file) }, body: new Uint8Array(file) });
       expect(upload.status).toBe(403);

@@ -31,44 +31,121 @@ const PROVIDERS: Array<[string, string]> = [
 ];
 const label = (provider: string) => PROVIDERS.find(([p]) => p === provider)?.[1] ?? provider;
 
+/** A source's auth options as stored in sources.auth (Vapi; the other providers have none). */
+export interface SourceAuth {
+  mode?: 'secret' | 'bearer' | 'hmac';
+  algorithm?: string;
+  signature_header?: string;
+  timestamp_header?: string | null;
+  payload_format?: string;
+  encoding?: string;
+  prefix?: string;
+  secret_base64?: boolean;
+}
+
 /**
- * Extra creation fields per provider and the RPC arguments they become. Vapi's auth mode
- * (secret | bearer | hmac and the HMAC options) plugs in here: fields in, args out.
+ * Extra creation fields per provider and the RPC arguments they become: "use the secret the
+ * platform shows" (given_secret) for every provider, and Vapi's auth mode with its HMAC
+ * options (the names of sources.auth and of the CLI's --hmac-* flags; blank keeps Vapi's
+ * default).
  */
 interface ProviderOptions {
   fields: HTMLElement[];
   args: () => Record<string, unknown>;
 }
 function providerOptions(provider: string): ProviderOptions {
-  if (provider === 'vapi') {
-    return {
-      fields: [h('p', { class: 'muted' }, 'Vapi signs each request: header x-timestamp (unix seconds) and x-signature, the hex HMAC-SHA256 of "{x-timestamp}.{body}" under this secret.')],
-      args: () => ({}),
-    };
-  }
-  return { fields: [], args: () => ({}) };
+  const given = h('input', { name: 'given_secret', id: 'source-given-secret', type: 'password', autocomplete: 'off', maxlength: 500, spellcheck: false,
+    placeholder: provider === 'standard' ? 'whsec_…' : 'leave blank to generate one' });
+  const givenField = h('label', { for: 'source-given-secret' },
+    provider === 'smartlead' ? 'Secret key SmartLead shows (optional)' : 'Use the secret the platform shows (optional)', given);
+  const givenArgs = () => (given.value.trim() ? { given_secret: given.value.trim() } : {});
+  if (provider !== 'vapi') return { fields: provider === 'csv' ? [] : [givenField], args: provider === 'csv' ? () => ({}) : givenArgs };
+
+  const mode = h('select', { name: 'auth_mode', id: 'source-auth-mode' },
+    h('option', { value: 'secret', selected: true }, 'secret (X-Vapi-Secret, default)'),
+    h('option', { value: 'bearer' }, 'bearer (Bearer token)'),
+    h('option', { value: 'hmac' }, 'hmac (HMAC credential)'));
+  const opt = (name: string, label: string, control: HTMLInputElement | HTMLSelectElement) => {
+    control.id = `source-hmac-${name}`;
+    control.name = name;
+    return h('label', { for: control.id }, label, control);
+  };
+  const algorithm = h('select', {}, ...['sha256', 'sha512', 'sha1'].map((a) => h('option', { value: a }, a)));
+  const signatureHeader = h('input', { placeholder: 'x-signature', maxlength: 100, spellcheck: false });
+  const timestampHeader = h('input', { placeholder: 'x-timestamp (or none)', maxlength: 100, spellcheck: false });
+  const payloadFormat = h('input', { placeholder: '{timestamp}.{body}', maxlength: 200, spellcheck: false });
+  const encoding = h('select', {}, h('option', { value: 'hex' }, 'hex'), h('option', { value: 'base64' }, 'base64'));
+  const prefix = h('input', { placeholder: 'none', maxlength: 50, spellcheck: false });
+  const secretBase64 = h('input', { type: 'checkbox', id: 'source-hmac-secret_base64', name: 'secret_base64' });
+  const hmacBox = h('fieldset', { class: 'checks hmac-options', 'data-testid': 'hmac-options' },
+    h('legend', {}, 'HMAC options (blank: Vapi\'s default)'),
+    opt('algorithm', 'Algorithm', algorithm),
+    opt('signature_header', 'Signature header', signatureHeader),
+    opt('timestamp_header', 'Timestamp header', timestampHeader),
+    opt('payload_format', 'Payload format ({body}, {timestamp}, {method}, {url})', payloadFormat),
+    opt('encoding', 'Signature encoding', encoding),
+    opt('prefix', 'Signature prefix', prefix),
+    h('label', { class: 'check', for: 'source-hmac-secret_base64' }, secretBase64, 'The secret is base64 (decode it before signing)'));
+  const showHmac = () => { hmacBox.hidden = mode.value !== 'hmac'; };
+  mode.addEventListener('change', showHmac);
+  showHmac();
+  return {
+    fields: [h('label', { for: 'source-auth-mode' }, 'How Vapi authenticates', mode), hmacBox, givenField],
+    args: () => {
+      const auth: Record<string, unknown> = { mode: mode.value };
+      if (mode.value === 'hmac') {
+        auth.algorithm = algorithm.value;
+        auth.encoding = encoding.value;
+        if (signatureHeader.value.trim()) auth.signature_header = signatureHeader.value.trim();
+        if (timestampHeader.value.trim()) auth.timestamp_header = timestampHeader.value.trim();
+        if (payloadFormat.value.trim()) auth.payload_format = payloadFormat.value.trim();
+        if (prefix.value) auth.prefix = prefix.value;
+        auth.secret_base64 = secretBase64.checked;
+      }
+      return { auth, ...givenArgs() };
+    },
+  };
 }
 
-/** Where to paste what, in the platform's own words. */
-export function instructions(provider: string, url: string, secret: string): HTMLElement {
+/** Vapi's credential, in the words of its dashboard, for the auth the source was made with. */
+function vapiCredential(auth: SourceAuth | undefined, secret: string): string[] {
+  const hidden = `${secret.slice(0, 6)}…`;
+  switch (auth?.mode ?? 'secret') {
+    case 'bearer':
+      return [`Under Credentials create a Bearer Token credential whose token is the secret (${hidden}), and select it as the server URL's credential. Vapi sends Authorization: Bearer <secret>.`];
+    case 'hmac': {
+      const ts = auth?.timestamp_header ?? null;
+      return [
+        'Under Credentials create an HMAC credential and select it as the server URL\'s credential, with exactly these options:',
+        `algorithm ${auth?.algorithm ?? 'sha256'}; signature header ${auth?.signature_header ?? 'x-signature'}; ${ts ? `timestamp header ${ts} (include the timestamp)` : 'no timestamp'}; payload format "${auth?.payload_format ?? (ts ? '{timestamp}.{body}' : '{body}')}"; encoding ${auth?.encoding ?? 'hex'}${auth?.prefix ? `; signature prefix "${auth.prefix}"` : ''}${auth?.secret_base64 ? '; the secret is base64' : ''}.`,
+        `Paste the secret (${hidden}) as the credential's secret.`,
+      ];
+    }
+    default:
+      return [`Paste the secret (${hidden}) as the Server URL Secret (assistant → Advanced → Server URL). Vapi sends it as the X-Vapi-Secret header.`];
+  }
+}
+
+/** Where to paste what, in the platform's own words (README "Connecting outreach senders"). */
+export function instructions(provider: string, url: string, secret: string, auth?: SourceAuth): HTMLElement {
   const steps: string[] = {
     smartlead: [
       'In SmartLead open Settings → Webhooks (or a campaign\'s Webhooks tab) and click Add Webhook.',
-      `Paste the webhook URL: ${url}`,
-      `Paste the secret into the webhook's secret key field: ${secret.slice(0, 6)}… (SmartLead sends it in every payload as secret_key, and Switchboard masks it before storing).`,
-      'Tick the events: Email Sent, Email Opened, Email Link Clicked, Email Replied, Email Bounced, Lead Unsubscribed, Lead Category Updated.',
+      `Webhook URL: ${url}`,
+      `SmartLead sends its webhook's secret key in every payload as secret_key: it must equal this source's secret (${secret.slice(0, 6)}…). Where SmartLead lets you type the key, paste the secret; where it shows its own, create the source with "Secret key SmartLead shows" (or rotate with it). Switchboard masks secret_key before storing the body.`,
+      'Tick the events: Email Sent, First Email Sent, Email Opened, Email Link Clicked, Email Replied, Email Bounced, Lead Unsubscribed, Lead Category Updated, Untracked Replies.',
     ],
     replyio: [
-      'Reply.io webhooks carry no secret, so the URL contains it: keep this URL private.',
-      'In Reply.io open Settings → Integrations → Webhooks and add a subscription.',
-      `Paste the whole URL (with the secret at the end): ${url}`,
+      'Reply.io webhooks carry no secret and sign nothing, so the URL contains the secret: keep this URL private.',
+      'In Reply.io open Settings → Integrations → Webhooks and add a subscription (or POST /v3/webhooks with eventType, url, scope, enabled).',
+      `URL: paste the whole URL, with the secret at the end: ${url}`,
       'Choose the events: email sent, opened, link clicked, replied, bounced, contact opted out, reply categorized.',
     ],
     vapi: [
-      'In the Vapi dashboard open your assistant (or Phone Number) → Advanced → Server URL.',
-      `Paste the server URL: ${url}`,
-      'Under Server URL credentials create an HMAC credential: algorithm sha256, signature header x-signature, timestamp header x-timestamp, payload "{timestamp}.{body}", hex encoding; paste the secret there.',
-      'Enable the server messages end-of-call-report, status-update and tool-calls.',
+      'In the Vapi dashboard open your assistant (or the phone number, or the organization) → Advanced → Server URL.',
+      `Server URL: ${url}`,
+      ...vapiCredential(auth, secret),
+      'Enable the server messages end-of-call-report, status-update, tool-calls, assistant-request and transfer-destination-request.',
     ],
     standard: [
       'Standard Webhooks senders (Svix and others): register an endpoint with this URL and secret.',
@@ -92,10 +169,10 @@ export const renderSources: Page = async (container, ctx) => {
   const status = h('div', { 'aria-live': 'polite', 'data-testid': 'sources-status' });
   const issued = h('div', { 'data-testid': 'issued' });
 
-  function showIssued(provider: string, answer: Issued, what: string): void {
+  function showIssued(provider: string, answer: Issued, what: string, auth?: SourceAuth): void {
     const url = absolute(answer.url);
     issued.replaceChildren(
-      secretOnce(what, [['URL', url], ['Secret', answer.secret], ['Source id', answer.source_id]], instructions(provider, url, answer.secret)),
+      secretOnce(what, [['URL', url], ['Secret', answer.secret], ['Source id', answer.source_id]], instructions(provider, url, answer.secret, auth)),
     );
     issued.querySelector('h3')?.setAttribute('tabindex', '-1');
     (issued.querySelector('h3') as HTMLElement | null)?.focus();
@@ -125,7 +202,11 @@ export const renderSources: Page = async (container, ctx) => {
     const answer = await consoleRpc<Issued>('create_source', { provider: provider.value, name: name.value.trim() || null, ...options.args() });
     if (answer.error) return void status.replaceChildren(notice(apiError(answer.error, answer.status), 'error'));
     status.replaceChildren(notice(`${label(provider.value)} source created.`, 'ok'));
-    showIssued(provider.value, answer.data as Issued, `New ${label(provider.value)} source`);
+    // The options as stored (every default filled in), for the paste instructions.
+    const made = answer.data as Issued;
+    const stored = await (await db()).from('sources').select('auth').eq('id', made.source_id).maybeSingle();
+    showIssued(provider.value, made, `New ${label(provider.value)} source`, (stored.data as { auth: SourceAuth } | null)?.auth);
+    showOptions();
     void refreshList();
   });
 
@@ -138,6 +219,10 @@ export const renderSources: Page = async (container, ctx) => {
     if (answer.error) return void listBody.replaceChildren(notice(apiError(answer.error, answer.status), 'error'));
     const rows = (answer.data ?? []) as Activity[];
     if (rows.length === 0) return void listBody.replaceChildren(notice('No sources yet: create one above.'));
+    // Each source's auth options (admins may read them; never the secret).
+    const auths = new Map<string, SourceAuth>();
+    const stored = await (await db()).from('sources').select('id,auth');
+    for (const r of (stored.data ?? []) as Array<{ id: string; auth: SourceAuth }>) auths.set(r.id, r.auth);
     listBody.replaceChildren(
       table(
         ['Name', 'Platform', 'State', 'Last event', 'Events 24 h', 'Signature failures 24 h', 'Secrets', ''],
@@ -149,7 +234,7 @@ export const renderSources: Page = async (container, ctx) => {
             h('option', { value: '7 days' }, 'old secret works 7 days'));
           return [
             s.name,
-            label(s.provider),
+            s.provider === 'vapi' && auths.get(s.source_id)?.mode ? `${label(s.provider)} (${auths.get(s.source_id)!.mode})` : label(s.provider),
             h('span', { class: `badge badge-${s.enabled ? 'healthy' : 'disabled'}` }, s.enabled ? 'enabled' : 'disabled'),
             when(s.last_event_at),
             String(s.events_24h),
@@ -161,7 +246,7 @@ export const renderSources: Page = async (container, ctx) => {
                 const answer = await consoleRpc<Issued>('rotate_source', { source: s.source_id, grace: grace.value });
                 if (answer.error) return void status.replaceChildren(notice(apiError(answer.error, answer.status), 'error'));
                 status.replaceChildren(notice(`New secret for ${s.name}.`, 'ok'));
-                showIssued(s.provider, answer.data as Issued, `New secret for ${s.name}`);
+                showIssued(s.provider, answer.data as Issued, `New secret for ${s.name}`, auths.get(s.source_id));
                 void refreshList();
               } }, 'Rotate secret'),
               h('button', { type: 'button', class: s.enabled ? 'danger' : 'secondary', 'data-testid': 'toggle-source', onclick: async () => {
