@@ -40,7 +40,14 @@ beforeAll(async () => {
   memberToken = await login(member.email, member.password);
 }, 60_000);
 afterAll(async () => {
-  child?.kill('SIGTERM');
+  // SIGTERM, then SIGKILL if it has not exited within 5 s: a gateway whose log pipe has no
+  // reader any more must not outlive the run.
+  if (child && child.exitCode === null) {
+    const exited = new Promise((resolve) => child!.once('exit', resolve));
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
   await owner.end();
 });
 
