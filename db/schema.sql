@@ -154,6 +154,102 @@ $$;
 ALTER FUNCTION app_private.absorb_leads(org_id uuid) OWNER TO switchboard_owner;
 
 --
+-- Name: accept_invitation(text, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.accept_invitation(token text, user_id uuid, OUT status text, OUT org_id uuid, OUT role text) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  inv app_public.invitations;
+begin
+  inv := app_private.claim_invitation(token);
+  if inv.id is null then
+    status := 'invalid_token';
+    return;
+  end if;
+  if not exists (select 1 from app_public.users u where u.id = accept_invitation.user_id and u.email = inv.email) then
+    status := 'wrong_user';
+    return;
+  end if;
+  insert into app_public.memberships (org_id, user_id, role)
+  values (inv.org_id, accept_invitation.user_id, inv.role)
+  on conflict do nothing;
+  update app_public.invitations i set accepted_at = now(), accepted_by = accept_invitation.user_id where i.id = inv.id;
+  perform app_private.record_auth_event('invitation_accepted', accept_invitation.user_id, inv.org_id,
+                                        detail := jsonb_build_object('invitation_id', inv.id, 'role', inv.role));
+  status := 'ok';
+  org_id := inv.org_id;
+  role := inv.role;
+end
+$$;
+
+ALTER FUNCTION app_private.accept_invitation(token text, user_id uuid, OUT status text, OUT org_id uuid, OUT role text) OWNER TO switchboard_owner;
+
+--
+-- Name: accept_invitation_for_session(text, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.accept_invitation_for_session(token text, session_id uuid, OUT status text, OUT org_id uuid, OUT role text) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  uid uuid;
+  acc record;
+begin
+  select s.user_id into uid from app_private.sessions s
+   where s.id = accept_invitation_for_session.session_id and s.revoked_at is null and s.expires_at > now();
+  if uid is null then
+    status := 'session_ended';
+    return;
+  end if;
+  select * into acc from app_private.accept_invitation(token, uid);
+  status := acc.status;
+  org_id := acc.org_id;
+  role := acc.role;
+end
+$$;
+
+ALTER FUNCTION app_private.accept_invitation_for_session(token text, session_id uuid, OUT status text, OUT org_id uuid, OUT role text) OWNER TO switchboard_owner;
+
+--
+-- Name: accept_invitation_with_password(text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.accept_invitation_with_password(token text, password text, OUT status text, OUT org_id uuid, OUT user_id uuid, OUT email text) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  inv app_public.invitations;
+  acc record;
+begin
+  if password is null or length(password) < 8 or length(password) > 1024 then
+    status := 'weak_password';
+    return;
+  end if;
+  inv := app_private.claim_invitation(token);
+  if inv.id is null then
+    status := 'invalid_token';
+    return;
+  end if;
+  if exists (select 1 from app_public.users u where u.email = inv.email) then
+    status := 'login_required';
+    return;
+  end if;
+  user_id := app_private.ensure_user(inv.email, password);
+  select * into acc from app_private.accept_invitation(token, user_id);
+  status := acc.status;
+  org_id := acc.org_id;
+  email := inv.email::text;
+end
+$$;
+
+ALTER FUNCTION app_private.accept_invitation_with_password(token text, password text, OUT status text, OUT org_id uuid, OUT user_id uuid, OUT email text) OWNER TO switchboard_owner;
+
+--
 -- Name: add_user(uuid, public.citext, text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -423,7 +519,9 @@ declare
   ended timestamptz := coalesce(msg ->> 'endedAt', call ->> 'endedAt')::timestamptz;
   c app_public.calls;
   transcript text := coalesce(msg -> 'artifact' ->> 'transcript', msg ->> 'transcript');
-  turns jsonb := case when jsonb_typeof(msg -> 'artifact' -> 'messages') = 'array' then msg -> 'artifact' -> 'messages' end;
+  -- Speaker turns as the console renders them: [{role agent|customer, text, seconds}]
+  -- (bot/assistant and user messages with text; app_private.call_turns, console/calls.sql).
+  turns jsonb := app_private.call_turns(msg -> 'artifact' -> 'messages');
   evaluation jsonb := msg -> 'analysis' -> 'successEvaluation';
   campaign uuid;
 begin
@@ -916,6 +1014,39 @@ end
 $_$;
 
 ALTER FUNCTION app_private.begin_lead_upload(source_id uuid, org_id uuid, content_sha256 text, verification_provider text) OWNER TO switchboard_owner;
+
+--
+-- Name: begin_session_lead_upload(uuid, text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.begin_session_lead_upload(session_id uuid, content_sha256 text, verification_provider text DEFAULT NULL::text) RETURNS TABLE(batch_id uuid, staging_table text, org_id uuid)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  s app_private.sessions := app_private.live_session(begin_session_lead_upload.session_id);
+  r record;
+begin
+  if s.id is null then
+    raise exception 'the session has ended' using errcode = '28000';
+  end if;
+  if not exists (select 1 from app_public.memberships m
+                  where m.org_id = s.org_id and m.user_id = s.user_id and m.role in ('owner', 'admin')) then
+    raise exception 'owners and admins only' using errcode = '42501';
+  end if;
+  select * into r from app_private.begin_lead_upload(null, s.org_id, content_sha256, verification_provider);
+  if r.batch_id is null then
+    return;
+  end if;
+  update app_public.lead_import_batches b set uploaded_by = s.user_id where b.org_id = s.org_id and b.id = r.batch_id;
+  batch_id := r.batch_id;
+  staging_table := r.staging_table;
+  org_id := s.org_id;
+  return next;
+end
+$$;
+
+ALTER FUNCTION app_private.begin_session_lead_upload(session_id uuid, content_sha256 text, verification_provider text) OWNER TO switchboard_owner;
 
 --
 -- Name: begin_sms_send(uuid, uuid, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -1469,6 +1600,26 @@ $$;
 ALTER FUNCTION app_private.call_status_rank(status text) OWNER TO switchboard_owner;
 
 --
+-- Name: call_turns(jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.call_turns(messages jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select jsonb_agg(jsonb_build_object(
+           'role', case when m ->> 'role' in ('bot', 'assistant') then 'agent' else 'customer' end,
+           'text', app_private.redact_phi(coalesce(m ->> 'message', m ->> 'content')),
+           'seconds', case when jsonb_typeof(m -> 'secondsFromStart') = 'number' then round((m ->> 'secondsFromStart')::numeric, 1) end)
+         order by ord)
+    from jsonb_array_elements(case when jsonb_typeof(messages) = 'array' then messages else '[]' end) with ordinality e (m, ord)
+   where m ->> 'role' in ('bot', 'assistant', 'user')
+     and coalesce(m ->> 'message', m ->> 'content', '') <> ''
+$$;
+
+ALTER FUNCTION app_private.call_turns(messages jsonb) OWNER TO switchboard_owner;
+
+--
 -- Name: callback_dispatch(uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -1854,6 +2005,45 @@ $$;
 ALTER FUNCTION app_private.claim_emails(max_count integer, encryption_key text, only_org uuid) OWNER TO switchboard_owner;
 
 --
+-- Name: invitations; Type: TABLE; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TABLE app_public.invitations (
+    org_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    email public.citext NOT NULL,
+    role text NOT NULL,
+    token_hash bytea NOT NULL,
+    invited_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    accepted_at timestamp with time zone,
+    accepted_by uuid,
+    revoked_at timestamp with time zone,
+    CONSTRAINT invitations_role_check CHECK ((role = ANY (ARRAY['owner'::text, 'admin'::text, 'member'::text])))
+);
+
+ALTER TABLE ONLY app_public.invitations FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app_public.invitations OWNER TO switchboard_owner;
+
+--
+-- Name: claim_invitation(text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.claim_invitation(token text) RETURNS app_public.invitations
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select i.* from app_public.invitations i
+   where i.token_hash = public.digest(claim_invitation.token, 'sha256')
+     and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()
+   for update
+$$;
+
+ALTER FUNCTION app_private.claim_invitation(token text) OWNER TO switchboard_owner;
+
+--
 -- Name: configure_sms(uuid, text, text, text, text, text, text, text, text, boolean); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -1951,6 +2141,175 @@ CREATE FUNCTION app_private.consent_page(org_id uuid, lead_id uuid, nonce uuid) 
 $$;
 
 ALTER FUNCTION app_private.consent_page(org_id uuid, lead_id uuid, nonce uuid) OWNER TO switchboard_owner;
+
+--
+-- Name: console_create_endpoint(text, boolean, text, text[], text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.console_create_endpoint(encryption_key text, allow_private_urls boolean, url text, event_types text[] DEFAULT '{}'::text[], description text DEFAULT NULL::text) RETURNS TABLE(endpoint_id uuid, secret text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  created record;
+begin
+  perform app_public.require_org_admin();
+  select * into created from app_private.create_delivery_endpoint(
+    app_public.current_org_id(), btrim(url), coalesce(event_types, '{}'), nullif(btrim(description), ''),
+    encryption_key, coalesce(allow_private_urls, false));
+  endpoint_id := created.endpoint_id;
+  secret := created.secret;
+  return next;
+end
+$$;
+
+ALTER FUNCTION app_private.console_create_endpoint(encryption_key text, allow_private_urls boolean, url text, event_types text[], description text) OWNER TO switchboard_owner;
+
+--
+-- Name: console_create_sending_account(text, text, text, text, text, text, text, integer, boolean, integer); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.console_create_sending_account(encryption_key text, from_email text, smtp_host text, smtp_user text, smtp_password text, name text DEFAULT NULL::text, from_name text DEFAULT NULL::text, smtp_port integer DEFAULT 587, smtp_secure boolean DEFAULT false, daily_cap integer DEFAULT 50) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+begin
+  perform app_public.require_org_admin();
+  if coalesce(smtp_password, '') = '' then
+    raise exception 'the SMTP password is required' using errcode = '22023', hint = 'password_required';
+  end if;
+  return app_private.create_sending_account(
+    app_public.current_org_id(), nullif(btrim(name), ''), btrim(from_email)::citext, nullif(btrim(from_name), ''),
+    btrim(smtp_host), coalesce(smtp_port, 587), coalesce(smtp_secure, false), btrim(smtp_user), smtp_password,
+    coalesce(daily_cap, 50), encryption_key);
+end
+$$;
+
+ALTER FUNCTION app_private.console_create_sending_account(encryption_key text, from_email text, smtp_host text, smtp_user text, smtp_password text, name text, from_name text, smtp_port integer, smtp_secure boolean, daily_cap integer) OWNER TO switchboard_owner;
+
+--
+-- Name: console_create_source(text, text, text, text, jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.console_create_source(encryption_key text, provider text, name text DEFAULT NULL::text, given_secret text DEFAULT NULL::text, auth jsonb DEFAULT NULL::jsonb) RETURNS TABLE(source_id uuid, secret text, url text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  org uuid := app_public.current_org_id();
+  created record;
+begin
+  perform app_public.require_org_admin();
+  if provider is null or provider not in ('smartlead', 'replyio', 'vapi', 'standard', 'csv') then
+    raise exception 'provider must be one of smartlead, replyio, vapi, standard, csv'
+      using errcode = '22023', hint = 'invalid_provider';
+  end if;
+  if name is not null and length(btrim(name)) not between 1 and 200 then
+    raise exception 'the name must be 1 to 200 characters' using errcode = '22023', hint = 'invalid_name';
+  end if;
+  if coalesce(encryption_key, '') = '' then
+    raise exception 'no encryption key' using errcode = '22023';
+  end if;
+  select * into created from app_private.create_source(org, provider, nullif(btrim(name), ''), encryption_key,
+                                                       nullif(given_secret, ''), auth);
+  source_id := created.source_id;
+  secret := created.secret;
+  url := created.url;
+  return next;
+end
+$$;
+
+ALTER FUNCTION app_private.console_create_source(encryption_key text, provider text, name text, given_secret text, auth jsonb) OWNER TO switchboard_owner;
+
+--
+-- Name: console_rotate_endpoint(text, uuid, interval); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.console_rotate_endpoint(encryption_key text, endpoint uuid, grace interval DEFAULT '24:00:00'::interval) RETURNS TABLE(endpoint_id uuid, secret text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  ep app_public.delivery_endpoints;
+begin
+  perform app_public.require_org_admin();
+  select * into ep from app_public.delivery_endpoints e where e.org_id = app_public.current_org_id() and e.id = console_rotate_endpoint.endpoint;
+  if not found then
+    raise exception 'endpoint not found' using errcode = 'PT404', hint = 'endpoint_not_found';
+  end if;
+  if grace is null or grace < '0' or grace > '7 days' then
+    raise exception 'the grace period must be between 0 and 7 days' using errcode = '22023', hint = 'invalid_grace';
+  end if;
+  select r.secret into secret from app_private.rotate_delivery_secret(ep.id, grace, encryption_key) r;
+  insert into app_public.audit_log (org_id, actor_id, table_name, row_id, action, old_values, new_values)
+  values (ep.org_id, app_public.current_user_id(), 'app_private.delivery_endpoint_secrets', ep.id::text, 'update',
+          null, jsonb_build_object('rotated', true, 'grace', grace::text));
+  endpoint_id := ep.id;
+  return next;
+end
+$$;
+
+ALTER FUNCTION app_private.console_rotate_endpoint(encryption_key text, endpoint uuid, grace interval) OWNER TO switchboard_owner;
+
+--
+-- Name: console_rotate_source(text, uuid, interval, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.console_rotate_source(encryption_key text, source uuid, grace interval DEFAULT '24:00:00'::interval, given_secret text DEFAULT NULL::text) RETURNS TABLE(source_id uuid, secret text, url text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  src app_public.sources;
+  rotated record;
+begin
+  perform app_public.require_org_admin();
+  select * into src from app_public.sources s where s.org_id = app_public.current_org_id() and s.id = console_rotate_source.source;
+  if not found then
+    raise exception 'source not found' using errcode = 'PT404', hint = 'source_not_found';
+  end if;
+  if grace is null or grace < '0' or grace > '7 days' then
+    raise exception 'the grace period must be between 0 and 7 days' using errcode = '22023', hint = 'invalid_grace';
+  end if;
+  select * into rotated from app_private.rotate_source_secret(src.id, grace, encryption_key, nullif(given_secret, ''));
+  insert into app_public.audit_log (org_id, actor_id, table_name, row_id, action, old_values, new_values)
+  values (src.org_id, app_public.current_user_id(), 'app_private.source_secrets', src.id::text, 'update',
+          null, jsonb_build_object('rotated', true, 'grace', grace::text));
+  source_id := src.id;
+  secret := rotated.secret;
+  url := rotated.url;
+  return next;
+end
+$$;
+
+ALTER FUNCTION app_private.console_rotate_source(encryption_key text, source uuid, grace interval, given_secret text) OWNER TO switchboard_owner;
+
+--
+-- Name: console_set_sending_account_password(text, uuid, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.console_set_sending_account_password(encryption_key text, account_id uuid, smtp_password text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+begin
+  perform app_public.require_org_admin();
+  if coalesce(smtp_password, '') = '' then
+    raise exception 'the SMTP password is required' using errcode = '22023', hint = 'password_required';
+  end if;
+  if not exists (select 1 from app_public.sending_accounts a
+                  where a.org_id = app_public.current_org_id() and a.id = console_set_sending_account_password.account_id) then
+    raise exception 'sending account not found' using errcode = 'PT404', hint = 'account_not_found';
+  end if;
+  perform app_private.set_sending_account_password(account_id, smtp_password, encryption_key);
+  insert into app_public.audit_log (org_id, actor_id, table_name, row_id, action, old_values, new_values)
+  values (app_public.current_org_id(), app_public.current_user_id(), 'app_private.sending_account_secrets',
+          account_id::text, 'update', null, jsonb_build_object('password', 'changed'));
+  return true;
+end
+$$;
+
+ALTER FUNCTION app_private.console_set_sending_account_password(encryption_key text, account_id uuid, smtp_password text) OWNER TO switchboard_owner;
 
 --
 -- Name: consume_request_quota(uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -2072,54 +2431,43 @@ ALTER TABLE app_public.contacts OWNER TO switchboard_owner;
 -- Name: contact_identity(uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
-CREATE FUNCTION app_private.contact_identity(org_id uuid, contact_id uuid, OUT contact app_public.contacts, OUT strong text, OUT full_pattern text, OUT linked uuid[]) RETURNS record
+CREATE FUNCTION app_private.contact_identity(org_id uuid, contact_id uuid, OUT contact app_public.contacts, OUT norm_email public.citext, OUT norm_phone text, OUT lead_ids uuid[], OUT call_ids uuid[], OUT inbox_ids uuid[], OUT pattern text) RETURNS record
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
 declare
   terms text[] := '{}';
-  names text[] := '{}';
 begin
   select * into contact from app_public.contacts c where c.org_id = contact_identity.org_id and c.id = contact_id;
   if contact.id is null then
     raise exception 'contact not found' using errcode = 'PT404';
   end if;
+  norm_email := app_private.normalize_email(contact.email::text);
+  norm_phone := app_private.phone_e164(contact.phone);
+  lead_ids := coalesce((select array_agg(l.id) from app_public.leads l
+                         where l.org_id = contact_identity.org_id
+                           and ((norm_email is not null and l.email = norm_email)
+                                or (norm_phone is not null and app_private.phone_e164(l.phone) = norm_phone))), '{}');
+  call_ids := coalesce((select array_agg(k.id) from app_public.calls k
+                         where k.org_id = contact_identity.org_id
+                           and (k.contact_id = contact.id or (norm_phone is not null and app_private.phone_e164(k.customer_number) = norm_phone))), '{}');
+  inbox_ids := coalesce((select array_agg(distinct e.webhook_event_id) from app_public.email_events e
+                          where e.org_id = contact_identity.org_id and e.contact_id = contact.id and e.webhook_event_id is not null), '{}');
+  -- Terms scrubbed inside linked rows only: the stored email and phone as written, their
+  -- normalised forms, the full name and each name part of two letters or more.
   if contact.email is not null then terms := terms || app_private.regex_escape(contact.email::text); end if;
-  if contact.phone is not null and length(contact.phone) >= 6 then terms := terms || app_private.regex_escape(contact.phone); end if;
+  if contact.phone is not null and length(contact.phone) >= 4 then terms := terms || app_private.regex_escape(contact.phone); end if;
+  if norm_phone is not null then terms := terms || app_private.regex_escape(norm_phone) || app_private.regex_escape(substr(norm_phone, 2)); end if;
   if contact.first_name is not null and contact.last_name is not null then
     terms := terms || ('\m' || app_private.regex_escape(contact.first_name) || '\s+' || app_private.regex_escape(contact.last_name) || '\M');
   end if;
-  if length(contact.first_name) >= 2 then names := names || ('\m' || app_private.regex_escape(contact.first_name) || '\M'); end if;
-  if length(contact.last_name) >= 2 then names := names || ('\m' || app_private.regex_escape(contact.last_name) || '\M'); end if;
-  strong := case when cardinality(terms) > 0 then array_to_string(terms, '|') end;
-  full_pattern := nullif(array_to_string(terms || names, '|'), '');
-  linked := array[contact.id]
-    || coalesce((select array_agg(l.id) from app_public.leads l
-                  where l.org_id = contact_identity.org_id
-                    and (l.email = contact.email or (contact.phone is not null and l.phone = contact.phone))), '{}')
-    || coalesce((select array_agg(k.id) from app_public.calls k
-                  where k.org_id = contact_identity.org_id and k.contact_id = contact.id), '{}');
+  if length(contact.first_name) >= 2 then terms := terms || ('\m' || app_private.regex_escape(contact.first_name) || '\M'); end if;
+  if length(contact.last_name) >= 2 then terms := terms || ('\m' || app_private.regex_escape(contact.last_name) || '\M'); end if;
+  pattern := nullif(array_to_string(terms, '|'), '');
 end
 $$;
 
-ALTER FUNCTION app_private.contact_identity(org_id uuid, contact_id uuid, OUT contact app_public.contacts, OUT strong text, OUT full_pattern text, OUT linked uuid[]) OWNER TO switchboard_owner;
-
---
--- Name: contact_rows_condition(uuid, text[], text, uuid[]); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
---
-
-CREATE FUNCTION app_private.contact_rows_condition(org_id uuid, link_columns text[], strong text, linked uuid[]) RETURNS text
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO 'pg_catalog', 'public'
-    AS $$
-  select format('t.org_id = %L and (%s)', org_id,
-    array_to_string(
-      coalesce((select array_agg(format('t.%I = any (%L::uuid[])', c, linked)) from unnest(link_columns) c), '{}')
-      || case when strong is not null then array[format('t::text ~* %L', strong)] else '{}'::text[] end
-      || array['false'], ' or '))
-$$;
-
-ALTER FUNCTION app_private.contact_rows_condition(org_id uuid, link_columns text[], strong text, linked uuid[]) OWNER TO switchboard_owner;
+ALTER FUNCTION app_private.contact_identity(org_id uuid, contact_id uuid, OUT contact app_public.contacts, OUT norm_email public.citext, OUT norm_phone text, OUT lead_ids uuid[], OUT call_ids uuid[], OUT inbox_ids uuid[], OUT pattern text) OWNER TO switchboard_owner;
 
 --
 -- Name: contactable_lead_ids(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -2799,6 +3147,92 @@ end
 $_$;
 
 ALTER FUNCTION app_private.ensure_user(email public.citext, password text) OWNER TO switchboard_owner;
+
+--
+-- Name: erasure_exempt(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.erasure_exempt() RETURNS TABLE(table_name text, reason text)
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  values
+    ('app_public.memberships', 'users and roles of the org, never a contact'),
+    ('app_public.invitations', 'invited users'' addresses, never a contact'),
+    ('app_public.auth_events', 'sign-in history of users'),
+    ('app_private.sessions', 'sessions of users'),
+    ('app_private.sso_providers', 'SSO configuration'),
+    ('app_private.sso_states', 'SSO login state of users'),
+    ('app_public.workspace_settings', 'org settings'),
+    ('app_public.workspace_settings_history', 'history of org settings'),
+    ('app_public.feature_flag_overrides', 'org settings'),
+    ('app_private.org_quotas', 'org settings'),
+    ('app_public.sources', 'webhook and upload sources (names chosen by admins)'),
+    ('app_private.source_secrets', 'encrypted source secrets'),
+    ('app_public.campaigns', 'campaigns and their names'),
+    ('app_public.campaign_counters', 'aggregates only'),
+    ('app_public.campaign_hourly_metrics', 'aggregates only'),
+    ('app_public.sequence_steps', 'templates, not data about a person'),
+    ('app_public.sending_accounts', 'the org''s own mailboxes'),
+    ('app_private.sending_account_secrets', 'encrypted mailbox passwords'),
+    ('app_private.sending_account_usage', 'per-mailbox counters'),
+    ('app_public.resources', 'bookable resources'),
+    ('app_public.resource_hours', 'opening hours'),
+    ('app_public.agents', 'voice agents'),
+    ('app_public.verification_code_map', 'verification provider codes'),
+    ('app_public.lead_import_batches', 'file-level counts and hashes'),
+    ('app_private.lead_upload_hashes', 'file hashes'),
+    ('app_private.contactable_refresh_runs', 'run timestamps'),
+    ('app_public.dead_letters', 'failed job references (ids and error codes)'),
+    ('app_public.deliveries', 'delivery state of an outbound message (the message itself is in scope)'),
+    ('app_public.delivery_attempts', 'the receiving endpoint''s status and answer excerpt'),
+    ('app_public.delivery_endpoints', 'outbound webhook configuration'),
+    ('app_private.delivery_endpoint_secrets', 'encrypted endpoint secrets'),
+    ('app_private.alert_state', 'operational alerts'),
+    ('app_private.operational_events', 'operational events'),
+    ('app_public.organizations', 'the org itself')
+$$;
+
+ALTER FUNCTION app_private.erasure_exempt() OWNER TO switchboard_owner;
+
+--
+-- Name: erasure_scope(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.erasure_scope() RETURNS TABLE(table_name text, match text, action text, columns text[])
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public'
+    AS $_$
+  values
+    ('app_public.contacts', 't.id = $2', 'delete', '{email,first_name,last_name,phone,company,attributes}'::text[]),
+    ('app_public.contacts', 't.id <> $2 and $3 is not null and t.attributes::text ilike ''%'' || $3::text || ''%''', 'mention', '{attributes}'),
+    ('app_public.leads', 't.id = any ($5)', 'delete', '{first_name,last_name,email,phone,property_address,property_city,property_state,property_zip,mailing_address,mailing_city,mailing_state,mailing_zip,attributes}'),
+    ('app_public.leads', 'not (t.id = any ($5)) and $3 is not null and t.attributes::text ilike ''%'' || $3::text || ''%''', 'mention', '{attributes}'),
+    ('app_public.webhook_events', 't.id = any ($7)', 'scrub', '{payload,last_error}'),
+    ('app_public.pipeline_events', 't.contact_id = $2 or t.subject_id = any ($5 || $6)', 'scrub', '{data}'),
+    ('app_public.emails', 't.contact_id = $2', 'scrub', '{to_email,subject,last_error}'),
+    ('app_public.sequence_enrollments', 't.contact_id = $2 or t.lead_id = any ($5)', 'scrub', '{thread_subject}'),
+    ('app_public.calls', 't.id = any ($6)', 'scrub', '{customer_number,summary,recording_url,ended_reason}'),
+    ('app_public.transcripts', 't.call_id = any ($6)', 'scrub', '{content}'),
+    ('app_public.callback_requests', 't.contact_id = $2 or t.call_id = any ($6) or ($4 is not null and app_private.phone_e164(t.customer_number) = $4)', 'scrub', '{customer_number,last_error}'),
+    ('app_public.suppressions', '$3 is not null and t.email = $3', 'scrub', '{email}'),
+    ('app_public.lead_import_rejects', '($3 is not null and lower(t.row_data ->> ''email'') = lower($3::text)) or ($4 is not null and app_private.phone_e164(t.row_data ->> ''phone'') = $4)', 'scrub', '{row_data}'),
+    ('app_public.delivery_messages', 't.payload ->> ''contact_id'' = $2::text or t.payload ->> ''lead_id'' = any ($5::text[]) or t.payload ->> ''call_id'' = any ($6::text[])', 'scrub', '{payload}'),
+    ('app_private.consent_nonces', 't.lead_id = any ($5)', 'delete', '{}'),
+    ('app_private.contactable_lead_set', 't.lead_id = any ($5)', 'delete', '{}'),
+    ('app_private.lead_feed_runs', 't.lead_ids && $5', 'unlink', '{lead_ids}'),
+    ('app_public.email_events', 't.contact_id = $2', 'keep', '{}'),
+    ('app_public.appointments', 't.contact_id = $2 or t.call_id = any ($6)', 'keep', '{}'),
+    ('app_private.campaign_replies', 't.contact_id = $2', 'keep', '{}'),
+    -- The audit trail: only entries about the rows above (by table and row id) and the
+    -- suppression of the contact's own address.
+    ('app_public.audit_log', '(t.table_name = any (array[''app_public.contacts'', ''app_public.leads'', ''app_public.calls'', ''app_public.transcripts'', ''app_public.emails'', ''app_public.callback_requests'', ''app_public.sequence_enrollments'', ''app_public.webhook_events''])
+        and t.row_id = any ((array[$2] || $5 || $6 || $7)::text[]))
+     or (t.table_name = ''app_public.suppressions'' and $3 is not null
+        and (lower(t.new_values ->> ''email'') = lower($3::text) or lower(t.old_values ->> ''email'') = lower($3::text)))', 'delete', '{}')
+$_$;
+
+ALTER FUNCTION app_private.erasure_scope() OWNER TO switchboard_owner;
 
 --
 -- Name: evaluate_alerts(uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -4925,6 +5359,21 @@ $_$;
 ALTER FUNCTION app_private.normalize_zip(zip text) OWNER TO switchboard_owner;
 
 --
+-- Name: opaque_id(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.opaque_id() RETURNS bigint
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select (floor(extract(epoch from clock_timestamp() - timestamptz '2024-01-01 00:00:00+00') * 1000)::bigint << 12)
+         | p.perm[(nextval('app_private.opaque_id_seq') % 4096)::int + 1]
+    from app_private.opaque_id_permutation p
+$$;
+
+ALTER FUNCTION app_private.opaque_id() OWNER TO switchboard_owner;
+
+--
 -- Name: ops_metrics(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -5051,31 +5500,18 @@ $_$;
 ALTER FUNCTION app_private.percent_encode(value text) OWNER TO switchboard_owner;
 
 --
--- Name: personal_data_columns(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+-- Name: phone_e164(text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
-CREATE FUNCTION app_private.personal_data_columns() RETURNS TABLE(table_name text, columns text[], types text[], link_columns text[])
-    LANGUAGE sql STABLE SECURITY DEFINER
+CREATE FUNCTION app_private.phone_e164(phone text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'public'
-    AS $$
-  select format('%I.%I', n.nspname, c.relname),
-         array_agg(a.attname::text order by a.attnum) filter (where t.typname in ('text', 'varchar', 'citext', 'bpchar', 'jsonb', 'json', '_text', '_varchar', '_citext')
-                                                           and a.attgenerated = ''),
-         array_agg(format_type(a.atttypid, a.atttypmod) order by a.attnum) filter (where t.typname in ('text', 'varchar', 'citext', 'bpchar', 'jsonb', 'json', '_text', '_varchar', '_citext')
-                                                           and a.attgenerated = ''),
-         array_agg(a.attname::text) filter (where a.attname in ('id', 'contact_id', 'lead_id', 'call_id') and t.typname = 'uuid')
-    from pg_class c
-    join pg_namespace n on n.oid = c.relnamespace
-    join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-    join pg_type t on t.oid = a.atttypid
-   where n.nspname in ('app_public', 'app_private') and c.relkind in ('r', 'p')
-     and not c.relispartition
-     and exists (select 1 from pg_attribute o where o.attrelid = c.oid and o.attname = 'org_id' and not o.attisdropped)
-     and format('%I.%I', n.nspname, c.relname) not in ('app_public.audit_log')
-   group by n.nspname, c.relname
-$$;
+    AS $_$
+  select coalesce(app_private.normalize_phone(phone),
+                  case when translate(phone, E' ()-./\t', '') ~ '^\+[1-9][0-9]{7,14}$' then translate(phone, E' ()-./\t', '') end)
+$_$;
 
-ALTER FUNCTION app_private.personal_data_columns() OWNER TO switchboard_owner;
+ALTER FUNCTION app_private.phone_e164(phone text) OWNER TO switchboard_owner;
 
 --
 -- Name: phone_suppressed(uuid, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -6803,6 +7239,23 @@ $$;
 ALTER FUNCTION app_private.schedule_sms(org_id uuid, message_id uuid, run_at timestamp with time zone) OWNER TO switchboard_owner;
 
 --
+-- Name: scrub_jsonb(jsonb, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.scrub_jsonb(doc jsonb, pattern text) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select case jsonb_typeof(doc)
+    when 'string' then to_jsonb(regexp_replace(doc #>> '{}', pattern, '[erased]', 'gi'))
+    when 'object' then coalesce((select jsonb_object_agg(k, app_private.scrub_jsonb(v, pattern)) from jsonb_each(doc) e(k, v)), '{}'::jsonb)
+    when 'array' then coalesce((select jsonb_agg(app_private.scrub_jsonb(v, pattern) order by i) from jsonb_array_elements(doc) with ordinality a(v, i)), '[]'::jsonb)
+    else doc end
+$$;
+
+ALTER FUNCTION app_private.scrub_jsonb(doc jsonb, pattern text) OWNER TO switchboard_owner;
+
+--
 -- Name: seconds_since_worker_heartbeat(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -6963,13 +7416,17 @@ CREATE FUNCTION app_private.set_sending_account_password(account_id uuid, smtp_p
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
+declare
+  org uuid;
 begin
-  update app_private.sending_account_secrets s
-     set password_encrypted = pgp_sym_encrypt(smtp_password, encryption_key), updated_at = now()
-   where s.account_id = set_sending_account_password.account_id;
-  if not found then
+  select a.org_id into org from app_public.sending_accounts a where a.id = set_sending_account_password.account_id;
+  if org is null then
     return false;
   end if;
+  insert into app_private.sending_account_secrets as s (org_id, account_id, password_encrypted)
+  values (org, set_sending_account_password.account_id, pgp_sym_encrypt(smtp_password, encryption_key))
+  on conflict on constraint sending_account_secrets_account_id_key
+  do update set password_encrypted = excluded.password_encrypted, updated_at = now();
   update app_public.sending_accounts a set enabled = true, disabled_reason = null
    where a.id = set_sending_account_password.account_id;
   return true;
@@ -7604,6 +8061,23 @@ $$;
 ALTER FUNCTION app_private.tg_calls__redact() OWNER TO switchboard_owner;
 
 --
+-- Name: tg_calls__search_summary(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.tg_calls__search_summary() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+begin
+  update app_public.transcripts t set summary = new.summary
+   where t.org_id = new.org_id and t.call_id = new.id and t.summary is distinct from new.summary;
+  return null;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_calls__search_summary() OWNER TO switchboard_owner;
+
+--
 -- Name: tg_campaign_connections__validate(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -7842,6 +8316,56 @@ $$;
 ALTER FUNCTION app_private.tg_organizations__delete_leads() OWNER TO switchboard_owner;
 
 --
+-- Name: tg_sending_accounts__credentials(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.tg_sending_accounts__credentials() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+begin
+  if (new.smtp_host, new.smtp_port, new.smtp_user) is distinct from (old.smtp_host, old.smtp_port, old.smtp_user) then
+    delete from app_private.sending_account_secrets s where s.account_id = new.id;
+    new.enabled := false;
+    new.disabled_reason := 'credentials_changed';
+  elsif new.enabled and not old.enabled
+        and not exists (select 1 from app_private.sending_account_secrets s where s.account_id = new.id) then
+    raise exception 'this sending account has no password: enter it again (switchboard account password) to enable it'
+      using errcode = '22023';
+  end if;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_sending_accounts__credentials() OWNER TO switchboard_owner;
+
+--
+-- Name: tg_signature_failures__hourly(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.tg_signature_failures__hourly() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  added int := new.failures - case when tg_op = 'UPDATE' then old.failures else 0 end;
+begin
+  if added <= 0 or not exists (select 1 from app_public.sources s where s.id = new.source_id) then
+    return null;
+  end if;
+  insert into app_private.source_signature_failures as f (source_id, hour, failures)
+  values (new.source_id, date_trunc('hour', new.minute), added)
+  on conflict (source_id, hour) do update set failures = f.failures + excluded.failures;
+  if tg_op = 'INSERT' and new.minute = date_trunc('hour', new.minute) then
+    delete from app_private.source_signature_failures f where f.hour < now() - interval '48 hours';
+  end if;
+  return null;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_signature_failures__hourly() OWNER TO switchboard_owner;
+
+--
 -- Name: tg_sms_settings__validate(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -7888,13 +8412,38 @@ CREATE FUNCTION app_private.tg_transcripts__redact() RETURNS trigger
     AS $$
 begin
   new.content := app_private.redact_phi(new.content);
-  new.messages := app_private.redact_json_text(new.messages);
   new.updated_at := now();
   return new;
 end
 $$;
 
 ALTER FUNCTION app_private.tg_transcripts__redact() OWNER TO switchboard_owner;
+
+--
+-- Name: tg_transcripts__turns(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.tg_transcripts__turns() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+begin
+  if new.messages is not null and (tg_op = 'INSERT' or new.messages is distinct from old.messages) then
+    new.messages := (select jsonb_agg(case when jsonb_typeof(t -> 'text') = 'string'
+                                           then jsonb_set(t, '{text}', to_jsonb(app_private.redact_phi(t ->> 'text')))
+                                           else t end order by ord)
+                       from jsonb_array_elements(case when jsonb_typeof(new.messages) = 'array' then new.messages else '[]' end)
+                            with ordinality e (t, ord));
+  end if;
+  if tg_op = 'INSERT' and new.summary is null then
+    select c.summary into new.summary from app_public.calls c where c.org_id = new.org_id and c.id = new.call_id;
+  end if;
+  new.summary := app_private.redact_phi(new.summary);
+  return new;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_transcripts__turns() OWNER TO switchboard_owner;
 
 --
 -- Name: tg_verification_code_map__rederive(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -8129,9 +8678,17 @@ CREATE FUNCTION app_private.upsert_transcript(org_id uuid, call_id uuid, content
     SET search_path TO 'pg_catalog', 'public'
     AS $$
   insert into app_public.transcripts as t (org_id, call_id, content, messages)
-  values (org_id, call_id, content, messages)
+  values (org_id, call_id,
+          coalesce(nullif(content, ''),
+                   (select string_agg(case x ->> 'role' when 'agent' then 'AI: ' else 'User: ' end || (x ->> 'text'), E'\n' order by ord)
+                      from jsonb_array_elements(case when jsonb_typeof(messages) = 'array' then messages else '[]' end)
+                           with ordinality m (x, ord)
+                     where jsonb_typeof(x -> 'text') = 'string'),
+                   ''),
+          messages)
   on conflict (org_id, call_id) do update
-    set content = excluded.content, messages = coalesce(excluded.messages, t.messages)
+    set content = case when coalesce(upsert_transcript.content, '') = '' and t.content <> '' then t.content else excluded.content end,
+        messages = coalesce(excluded.messages, t.messages)
   returning t.id
 $$;
 
@@ -8815,6 +9372,23 @@ $$;
 ALTER FUNCTION app_public.delete_calendar_source(source_id uuid) OWNER TO switchboard_owner;
 
 --
+-- Name: email_preview_variables(uuid); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_public.email_preview_variables(contact_id uuid) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select k.attributes
+         || jsonb_strip_nulls(jsonb_build_object('email', k.email, 'first_name', k.first_name, 'last_name', k.last_name,
+                                                 'company', k.company, 'phone', k.phone))
+    from app_public.contacts k
+   where app_public.require_org_admin() and k.org_id = app_public.current_org_id() and k.id = email_preview_variables.contact_id
+$$;
+
+ALTER FUNCTION app_public.email_preview_variables(contact_id uuid) OWNER TO switchboard_owner;
+
+--
 -- Name: enroll_contacts(uuid, uuid[]); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -8869,80 +9443,93 @@ ALTER FUNCTION app_public.enroll_leads(campaign_id uuid, lead_ids uuid[]) OWNER 
 CREATE FUNCTION app_public.erase_contact(contact_id uuid) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
-    AS $$
+    AS $_$
 declare
   org uuid := app_public.current_org_id();
   ident record;
   person app_public.contacts;
-  strong text;
-  full_pattern text;
-  linked uuid[];
-  tbl record;
+  s record;
   col text;
   typ text;
-  i int;
-  cond text;
+  mention text;
   n bigint;
   changed jsonb := '{}';
   ref text;
+  scope_sql text;
 begin
   if not app_public.current_user_is_admin() then
     raise exception 'only admins erase contacts' using errcode = '42501';
   end if;
-  select x.contact, x.strong, x.full_pattern, x.linked into ident from app_private.contact_identity(org, contact_id) x;
+  select * into ident from app_private.contact_identity(org, contact_id);
   person := ident.contact;
-  strong := ident.strong;
-  full_pattern := ident.full_pattern;
-  linked := ident.linked;
   ref := encode(digest(org::text || ':' || person.id::text || ':' || coalesce(lower(person.email::text), ''), 'sha256'), 'hex');
+  -- The exact address, not inside a longer one.
+  mention := case when ident.norm_email is not null
+                  then '(?<![A-Za-z0-9._%+-])' || app_private.regex_escape(ident.norm_email::text) || '(?![A-Za-z0-9-]|\.[A-Za-z0-9])' end;
 
-  -- The contact and its leads go (email events, calls and appointments keep their rows,
-  -- with contact_id set null by their foreign keys; counters are separate tables).
-  delete from app_public.leads l where l.org_id = org and l.id = any (linked);
-  get diagnostics n = row_count;
-  changed := changed || jsonb_build_object('app_public.leads', n);
-  delete from app_public.contacts c where c.org_id = org and c.id = person.id;
-
-  -- Every other mention, in every table of the org.
-  for tbl in select * from app_private.personal_data_columns() loop
-    cond := app_private.contact_rows_condition(org, tbl.link_columns, strong, linked);
-    for i in 1 .. coalesce(cardinality(tbl.columns), 0) loop
-      col := tbl.columns[i];
-      typ := tbl.types[i];
+  -- Scrub and unlink first (their conditions may name rows that are deleted below), then delete.
+  for s in select * from app_private.erasure_scope() e
+            where e.action in ('scrub', 'mention', 'unlink') order by e.table_name loop
+    scope_sql := format('t.org_id = $1 and (%s)', s.match);
+    if s.action = 'unlink' then
+      execute format('update %s t set lead_ids = array(select x from unnest(t.lead_ids) x where not (x = any ($5))) where %s', s.table_name, scope_sql)
+        using org, person.id, ident.norm_email, ident.norm_phone, ident.lead_ids, ident.call_ids, ident.inbox_ids;
+      get diagnostics n = row_count;
+      if n > 0 then changed := changed || jsonb_build_object(s.table_name || '.lead_ids', n); end if;
+      continue;
+    end if;
+    if s.action = 'mention' and mention is null then continue; end if;
+    if s.action = 'scrub' and ident.pattern is null then continue; end if;
+    foreach col in array s.columns loop
+      select format_type(a.atttypid, a.atttypmod) into typ
+        from pg_attribute a where a.attrelid = s.table_name::regclass and a.attname = col and not a.attisdropped;
       -- Replace; where a constraint refuses that, null; where that is refused too, delete.
       begin
-        execute format('update %s t set %I = regexp_replace(t.%I::text, %L, ''[erased]'', ''gi'')::%s where %s and t.%I::text ~* %L',
-                       tbl.table_name, col, col, full_pattern, typ, cond, col, full_pattern);
+        if typ = 'jsonb' then
+          execute format('update %s t set %I = app_private.scrub_jsonb(t.%I, $8) where %s and t.%I::text ~* $8',
+                         s.table_name, col, col, scope_sql, col)
+            using org, person.id, ident.norm_email, ident.norm_phone, ident.lead_ids, ident.call_ids, ident.inbox_ids,
+                  case s.action when 'mention' then mention else ident.pattern end;
+        else
+          execute format('update %s t set %I = regexp_replace(t.%I::text, $8, ''[erased]'', ''gi'')::%s where %s and t.%I::text ~* $8',
+                         s.table_name, col, col, typ, scope_sql, col)
+            using org, person.id, ident.norm_email, ident.norm_phone, ident.lead_ids, ident.call_ids, ident.inbox_ids,
+                  case s.action when 'mention' then mention else ident.pattern end;
+        end if;
         get diagnostics n = row_count;
       exception when others then
         begin
-          execute format('update %s t set %I = null where %s and t.%I::text ~* %L',
-                         tbl.table_name, col, cond, col, full_pattern);
+          execute format('update %s t set %I = null where %s and t.%I::text ~* $8', s.table_name, col, scope_sql, col)
+            using org, person.id, ident.norm_email, ident.norm_phone, ident.lead_ids, ident.call_ids, ident.inbox_ids,
+                  case s.action when 'mention' then mention else ident.pattern end;
           get diagnostics n = row_count;
         exception when others then
-          execute format('delete from %s t where %s and t.%I::text ~* %L', tbl.table_name, cond, col, full_pattern);
+          execute format('delete from %s t where %s and t.%I::text ~* $8', s.table_name, scope_sql, col)
+            using org, person.id, ident.norm_email, ident.norm_phone, ident.lead_ids, ident.call_ids, ident.inbox_ids,
+                  case s.action when 'mention' then mention else ident.pattern end;
           get diagnostics n = row_count;
         end;
       end;
-      if n > 0 then
-        changed := changed || jsonb_build_object(tbl.table_name || '.' || col, n);
-      end if;
+      if n > 0 then changed := changed || jsonb_build_object(s.table_name || '.' || col, n); end if;
     end loop;
   end loop;
 
-  -- The audit trail: entries that carried the data go; one entry records the erasure.
   perform set_config('switchboard.audit_retention', 'on', true);
-  delete from app_public.audit_log a
-   where a.org_id = org
-     and (a.row_id = any (select x::text from unnest(linked) x)
-          or coalesce(a.old_values::text, '') || ' ' || coalesce(a.new_values::text, '') ~* full_pattern);
+  for s in select * from app_private.erasure_scope() e where e.action = 'delete'
+            order by e.table_name = 'app_public.contacts', e.table_name loop
+    execute format('delete from %s t where t.org_id = $1 and (%s)', s.table_name, s.match)
+      using org, person.id, ident.norm_email, ident.norm_phone, ident.lead_ids, ident.call_ids, ident.inbox_ids;
+    get diagnostics n = row_count;
+    if n > 0 and s.table_name <> 'app_public.audit_log' then changed := changed || jsonb_build_object(s.table_name, n); end if;
+  end loop;
   perform set_config('switchboard.audit_retention', 'off', true);
+
   insert into app_public.audit_log (org_id, actor_id, table_name, row_id, action, old_values, new_values)
   values (org, app_public.current_user_id(), 'app_public.contacts', 'erased:' || ref, 'delete', null,
           jsonb_build_object('erasure', ref, 'changed', changed));
   return jsonb_build_object('erased', true, 'reference', ref, 'changed', changed);
 end
-$$;
+$_$;
 
 ALTER FUNCTION app_public.erase_contact(contact_id uuid) OWNER TO switchboard_owner;
 
@@ -8953,33 +9540,79 @@ ALTER FUNCTION app_public.erase_contact(contact_id uuid) OWNER TO switchboard_ow
 CREATE FUNCTION app_public.export_contact(contact_id uuid) RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
-    AS $$
+    AS $_$
 declare
   org uuid := app_public.current_org_id();
   ident record;
-  tbl record;
+  person app_public.contacts;
+  s record;
   rows jsonb;
   result jsonb := '{}';
 begin
   if not app_public.current_user_is_admin() then
     raise exception 'only admins export contacts' using errcode = '42501';
   end if;
-  select x.contact, x.strong, x.linked into ident from app_private.contact_identity(org, contact_id) x;
-  for tbl in select * from app_private.personal_data_columns() p
-              where p.table_name not like 'app_private.%secret%' and p.table_name not in ('app_private.sessions')
-              order by p.table_name loop
-    execute format('select jsonb_agg(to_jsonb(t)) from %s t where %s', tbl.table_name,
-                   app_private.contact_rows_condition(org, tbl.link_columns, ident.strong, ident.linked))
-      into rows;
+  select * into ident from app_private.contact_identity(org, contact_id);
+  person := ident.contact;
+  for s in select * from app_private.erasure_scope() e
+            where e.action in ('delete', 'scrub', 'keep') and e.table_name not in ('app_public.contacts', 'app_public.audit_log')
+            order by e.table_name loop
+    execute format('select jsonb_agg(to_jsonb(t)) from %s t where t.org_id = $1 and (%s)', s.table_name, s.match)
+      into rows using org, person.id, ident.norm_email, ident.norm_phone, ident.lead_ids, ident.call_ids, ident.inbox_ids;
     if rows is not null then
-      result := result || jsonb_build_object(tbl.table_name, rows);
+      result := result || jsonb_build_object(s.table_name, coalesce(result -> s.table_name, '[]'::jsonb) || rows);
     end if;
   end loop;
-  return jsonb_build_object('contact', to_jsonb(ident.contact), 'exported_at', now(), 'tables', result);
+  return jsonb_build_object('contact', to_jsonb(person), 'exported_at', now(), 'tables', result);
+end
+$_$;
+
+ALTER FUNCTION app_public.export_contact(contact_id uuid) OWNER TO switchboard_owner;
+
+--
+-- Name: invite_member(text, text); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_public.invite_member(email text, role text DEFAULT 'member'::text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  org uuid := app_public.current_org_id();
+  address public.citext := app_private.normalize_email(invite_member.email);
+  token text := encode(public.gen_random_bytes(32), 'hex');
+  inv app_public.invitations;
+begin
+  if not app_public.current_user_is_admin() then
+    raise exception 'only admins invite members' using errcode = '42501';
+  end if;
+  if address is null then
+    raise exception 'invalid email address' using errcode = '22023';
+  end if;
+  if invite_member.role is null or invite_member.role not in ('owner', 'admin', 'member') then
+    raise exception 'role must be owner, admin or member' using errcode = '22023';
+  end if;
+  if invite_member.role = 'owner' and app_public.current_org_role() <> 'owner' then
+    raise exception 'only owners invite owners' using errcode = '42501';
+  end if;
+  -- At most 50 invitations per org per hour: an invitation sends mail.
+  if (select count(*) from app_public.invitations i where i.org_id = org and i.created_at > now() - interval '1 hour') >= 50 then
+    raise exception 'too many invitations; try again later' using errcode = '54000';
+  end if;
+  update app_public.invitations i set revoked_at = now()
+   where i.org_id = org and i.email = address and i.accepted_at is null and i.revoked_at is null;
+  insert into app_public.invitations (org_id, email, role, token_hash, invited_by, expires_at)
+  values (org, address, invite_member.role, public.digest(token, 'sha256'), app_public.current_user_id(),
+          now() + coalesce(nullif(current_setting('switchboard.invitation_ttl', true), '')::interval, interval '7 days'))
+  returning * into inv;
+  perform graphile_worker.add_job('send_invitation_email',
+    json_build_object('invitation_id', inv.id, 'org_id', org, 'email', address, 'role', inv.role, 'token', token),
+    max_attempts := 5);
+  return jsonb_build_object('invitation_id', inv.id, 'email', inv.email, 'role', inv.role, 'expires_at', inv.expires_at);
 end
 $$;
 
-ALTER FUNCTION app_public.export_contact(contact_id uuid) OWNER TO switchboard_owner;
+ALTER FUNCTION app_public.invite_member(email text, role text) OWNER TO switchboard_owner;
 
 --
 -- Name: is_feature_enabled(text); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
@@ -8994,6 +9627,48 @@ CREATE FUNCTION app_public.is_feature_enabled(flag text) RETURNS boolean
 $$;
 
 ALTER FUNCTION app_public.is_feature_enabled(flag text) OWNER TO switchboard_owner;
+
+--
+-- Name: move_sequence_step(uuid, integer); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_public.move_sequence_step(step_id uuid, direction integer) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  s app_public.sequence_steps;
+  other app_public.sequence_steps;
+  spare int;
+begin
+  perform app_public.require_org_admin();
+  select * into s from app_public.sequence_steps x where x.org_id = app_public.current_org_id() and x.id = step_id for update;
+  if not found then
+    raise exception 'step not found' using errcode = 'PT404', hint = 'step_not_found';
+  end if;
+  perform pg_advisory_xact_lock(hashtext('sequence_steps'), hashtext(s.campaign_id::text));
+  select * into other from app_public.sequence_steps x
+   where x.campaign_id = s.campaign_id
+     and case when direction < 0 then x.position < s.position else x.position > s.position end
+   order by case when direction < 0 then -x.position else x.position end
+   limit 1 for update;
+  if not found then
+    return;
+  end if;
+  -- (campaign_id, position) is unique: park one step on a free position first.
+  select p into spare from generate_series(100, 1, -1) p
+   where not exists (select 1 from app_public.sequence_steps x where x.campaign_id = s.campaign_id and x.position = p)
+   limit 1;
+  if spare is null then
+    raise exception 'a sequence holds at most 99 steps to reorder' using errcode = '22023';
+  end if;
+  update app_public.sequence_steps x set position = spare where x.id = s.id;
+  update app_public.sequence_steps x set position = s.position where x.id = other.id;
+  update app_public.sequence_steps x set position = other.position where x.id = s.id;
+end
+$$;
+
+ALTER FUNCTION app_public.move_sequence_step(step_id uuid, direction integer) OWNER TO switchboard_owner;
 
 --
 -- Name: deliveries; Type: TABLE; Schema: app_public; Owner: switchboard_owner
@@ -9270,7 +9945,7 @@ ALTER FUNCTION app_public.reschedule_appointment(appointment_id uuid, starts_at 
 
 CREATE TABLE app_public.dead_letters (
     org_id uuid NOT NULL,
-    id bigint NOT NULL,
+    id bigint DEFAULT app_private.opaque_id() NOT NULL,
     kind text NOT NULL,
     ref_id uuid NOT NULL,
     error text,
@@ -9345,6 +10020,27 @@ $$;
 ALTER FUNCTION app_public.revoke_calendar_feed(feed_id uuid) OWNER TO switchboard_owner;
 
 --
+-- Name: revoke_invitation(uuid); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_public.revoke_invitation(invitation_id uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+begin
+  if not app_public.current_user_is_admin() then
+    raise exception 'only admins revoke invitations' using errcode = '42501';
+  end if;
+  update app_public.invitations i set revoked_at = now()
+   where i.org_id = app_public.current_org_id() and i.id = revoke_invitation.invitation_id
+     and i.accepted_at is null and i.revoked_at is null;
+  return found;
+end
+$$;
+
+ALTER FUNCTION app_public.revoke_invitation(invitation_id uuid) OWNER TO switchboard_owner;
+
+--
 -- Name: revoke_session(uuid); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -9405,6 +10101,25 @@ $$;
 ALTER FUNCTION app_public.revoke_user_sessions(user_id uuid) OWNER TO switchboard_owner;
 
 --
+-- Name: sending_account_usage_today(); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_public.sending_account_usage_today() RETURNS TABLE(account_id uuid, local_day date, sent integer, daily_cap integer)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select a.id, d.day, coalesce(u.sent, 0), a.daily_cap
+    from app_public.sending_accounts a
+    join app_public.organizations o on o.id = a.org_id
+    cross join lateral (select app_private.local_day(o.timezone) as day) d
+    left join app_private.sending_account_usage u on u.account_id = a.id and u.local_day = d.day
+   where app_public.require_org_admin() and a.org_id = app_public.current_org_id()
+   order by a.created_at
+$$;
+
+ALTER FUNCTION app_public.sending_account_usage_today() OWNER TO switchboard_owner;
+
+--
 -- Name: set_calendar_source(uuid, boolean, interval, boolean); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -9430,6 +10145,33 @@ end
 $$;
 
 ALTER FUNCTION app_public.set_calendar_source(source_id uuid, enabled boolean, sync_interval interval, write boolean) OWNER TO switchboard_owner;
+
+--
+-- Name: source_activity(); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_public.source_activity() RETURNS TABLE(source_id uuid, provider text, name text, enabled boolean, created_at timestamp with time zone, last_event_at timestamp with time zone, events_24h bigint, signature_failures_24h bigint, secrets_valid integer, grace_until timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select s.id, s.provider, s.name, s.enabled, s.created_at,
+         (select max(e.received_at) from app_public.webhook_events e
+           where e.org_id = s.org_id and e.source_id = s.id),
+         (select count(*) from app_public.webhook_events e
+           where e.org_id = s.org_id and e.source_id = s.id and e.received_at > now() - interval '24 hours'),
+         coalesce((select sum(f.failures) from app_private.source_signature_failures f
+                    where f.source_id = s.id and f.hour > now() - interval '24 hours'), 0)::bigint,
+         (select count(*)::int from app_private.source_secrets k
+           where k.source_id = s.id and (k.expires_at is null or k.expires_at > now())),
+         (select max(k.expires_at) from app_private.source_secrets k
+           where k.source_id = s.id and k.expires_at > now())
+    from app_public.sources s
+   where app_public.require_org_admin()
+     and s.org_id = app_public.current_org_id()
+   order by s.created_at
+$$;
+
+ALTER FUNCTION app_public.source_activity() OWNER TO switchboard_owner;
 
 --
 -- Name: sync_calendar_source(uuid); Type: FUNCTION; Schema: app_public; Owner: switchboard_owner
@@ -9810,6 +10552,32 @@ CREATE TABLE app_private.mfa_recovery_codes (
 ALTER TABLE app_private.mfa_recovery_codes OWNER TO switchboard_owner;
 
 --
+-- Name: opaque_id_permutation; Type: TABLE; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE TABLE app_private.opaque_id_permutation (
+    only_row boolean DEFAULT true NOT NULL,
+    perm integer[] NOT NULL,
+    CONSTRAINT opaque_id_permutation_only_row_check CHECK (only_row),
+    CONSTRAINT opaque_id_permutation_perm_check CHECK ((cardinality(perm) = 4096))
+);
+
+ALTER TABLE app_private.opaque_id_permutation OWNER TO switchboard_owner;
+
+--
+-- Name: opaque_id_seq; Type: SEQUENCE; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE SEQUENCE app_private.opaque_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER TABLE app_private.opaque_id_seq OWNER TO switchboard_owner;
+
+--
 -- Name: operational_events; Type: TABLE; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -10023,6 +10791,18 @@ ALTER TABLE app_private.source_secrets ALTER COLUMN id ADD GENERATED ALWAYS AS I
 );
 
 --
+-- Name: source_signature_failures; Type: TABLE; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE TABLE app_private.source_signature_failures (
+    source_id uuid NOT NULL,
+    hour timestamp with time zone NOT NULL,
+    failures integer DEFAULT 0 NOT NULL
+);
+
+ALTER TABLE app_private.source_signature_failures OWNER TO switchboard_owner;
+
+--
 -- Name: sso_providers; Type: TABLE; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -10126,7 +10906,7 @@ ALTER TABLE app_private.worker_heartbeats OWNER TO switchboard_owner;
 
 CREATE TABLE app_public.audit_log (
     org_id uuid NOT NULL,
-    id bigint NOT NULL,
+    id bigint DEFAULT app_private.opaque_id() NOT NULL,
     actor_id uuid,
     table_name text NOT NULL,
     row_id text,
@@ -10142,25 +10922,12 @@ ALTER TABLE ONLY app_public.audit_log FORCE ROW LEVEL SECURITY;
 ALTER TABLE app_public.audit_log OWNER TO switchboard_owner;
 
 --
--- Name: audit_log_id_seq; Type: SEQUENCE; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE app_public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME app_public.audit_log_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1
-);
-
---
 -- Name: auth_events; Type: TABLE; Schema: app_public; Owner: switchboard_owner
 --
 
 CREATE TABLE app_public.auth_events (
     org_id uuid NOT NULL,
-    id bigint NOT NULL,
+    id bigint DEFAULT app_private.opaque_id() NOT NULL,
     user_id uuid,
     actor_id uuid,
     session_id uuid,
@@ -10169,25 +10936,12 @@ CREATE TABLE app_public.auth_events (
     user_agent text,
     detail jsonb DEFAULT '{}'::jsonb NOT NULL,
     at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT auth_events_event_check CHECK ((event = ANY (ARRAY['login_succeeded'::text, 'login_failed'::text, 'login_locked'::text, 'account_locked'::text, 'mfa_enrollment_started'::text, 'mfa_enabled'::text, 'mfa_disabled'::text, 'mfa_failed'::text, 'mfa_recovery_code_used'::text, 'session_revoked'::text, 'logout'::text, 'logout_all'::text, 'refresh_token_reused'::text, 'password_changed'::text, 'password_reset_requested'::text, 'password_reset'::text, 'org_mfa_requirement_changed'::text, 'feature_flag_changed'::text])))
+    CONSTRAINT auth_events_event_check CHECK ((event = ANY (ARRAY['login_succeeded'::text, 'login_failed'::text, 'login_locked'::text, 'account_locked'::text, 'mfa_enrollment_started'::text, 'mfa_enabled'::text, 'mfa_disabled'::text, 'mfa_failed'::text, 'mfa_recovery_code_used'::text, 'session_revoked'::text, 'logout'::text, 'logout_all'::text, 'refresh_token_reused'::text, 'password_changed'::text, 'password_reset_requested'::text, 'password_reset'::text, 'org_mfa_requirement_changed'::text, 'feature_flag_changed'::text, 'invitation_accepted'::text])))
 );
 
 ALTER TABLE ONLY app_public.auth_events FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE app_public.auth_events OWNER TO switchboard_owner;
-
---
--- Name: auth_events_id_seq; Type: SEQUENCE; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE app_public.auth_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME app_public.auth_events_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1
-);
 
 --
 -- Name: calendar_feeds; Type: TABLE; Schema: app_public; Owner: switchboard_owner
@@ -10407,25 +11161,12 @@ CREATE VIEW app_public.contactable_leads WITH (security_invoker='true') AS
 ALTER TABLE app_public.contactable_leads OWNER TO switchboard_owner;
 
 --
--- Name: dead_letters_id_seq; Type: SEQUENCE; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE app_public.dead_letters ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME app_public.dead_letters_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1
-);
-
---
 -- Name: delivery_attempts; Type: TABLE; Schema: app_public; Owner: switchboard_owner
 --
 
 CREATE TABLE app_public.delivery_attempts (
     org_id uuid NOT NULL,
-    id bigint NOT NULL,
+    id bigint DEFAULT app_private.opaque_id() NOT NULL,
     delivery_id uuid NOT NULL,
     endpoint_id uuid NOT NULL,
     attempt integer NOT NULL,
@@ -10439,19 +11180,6 @@ CREATE TABLE app_public.delivery_attempts (
 ALTER TABLE ONLY app_public.delivery_attempts FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE app_public.delivery_attempts OWNER TO switchboard_owner;
-
---
--- Name: delivery_attempts_id_seq; Type: SEQUENCE; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE app_public.delivery_attempts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME app_public.delivery_attempts_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1
-);
 
 --
 -- Name: delivery_endpoints; Type: TABLE; Schema: app_public; Owner: switchboard_owner
@@ -10623,6 +11351,7 @@ CREATE TABLE app_public.lead_import_batches (
     merged_at timestamp with time zone,
     attempts integer DEFAULT 0 NOT NULL,
     error text,
+    uploaded_by uuid,
     CONSTRAINT lead_import_batches_content_sha256_check CHECK ((content_sha256 ~ '^[0-9a-f]{64}$'::text)),
     CONSTRAINT lead_import_batches_rows_merged_check CHECK ((rows_merged >= 0)),
     CONSTRAINT lead_import_batches_rows_rejected_check CHECK ((rows_rejected >= 0)),
@@ -10799,7 +11528,7 @@ ALTER TABLE app_public.organizations OWNER TO switchboard_owner;
 
 CREATE TABLE app_public.pipeline_events (
     org_id uuid NOT NULL,
-    id bigint NOT NULL,
+    id bigint DEFAULT app_private.opaque_id() NOT NULL,
     kind text NOT NULL,
     contact_id uuid,
     subject_id uuid,
@@ -10816,19 +11545,6 @@ CREATE TABLE app_public.pipeline_events (
 ALTER TABLE ONLY app_public.pipeline_events FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE app_public.pipeline_events OWNER TO switchboard_owner;
-
---
--- Name: pipeline_events_id_seq; Type: SEQUENCE; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE app_public.pipeline_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME app_public.pipeline_events_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1
-);
 
 --
 -- Name: pipeline_funnel; Type: VIEW; Schema: app_public; Owner: switchboard_owner
@@ -11145,7 +11861,9 @@ CREATE TABLE app_public.transcripts (
     content text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    messages jsonb
+    messages jsonb,
+    summary text,
+    search tsvector GENERATED ALWAYS AS ((setweight(to_tsvector('english'::regconfig, regexp_replace(COALESCE(summary, ''::text), '\[(EMAIL|CARD|SSN|DOB|MRN|PHONE)\]'::text, ' '::text, 'g'::text)), 'A'::"char") || setweight(to_tsvector('english'::regconfig, regexp_replace(COALESCE(content, ''::text), '\[(EMAIL|CARD|SSN|DOB|MRN|PHONE)\]'::text, ' '::text, 'g'::text)), 'B'::"char"))) STORED
 );
 
 ALTER TABLE ONLY app_public.transcripts FORCE ROW LEVEL SECURITY;
@@ -11225,7 +11943,7 @@ ALTER TABLE app_public.webhook_events OWNER TO switchboard_owner;
 
 CREATE TABLE app_public.workspace_settings_history (
     org_id uuid NOT NULL,
-    id bigint NOT NULL,
+    id bigint DEFAULT app_private.opaque_id() NOT NULL,
     changed_by uuid,
     changed_at timestamp with time zone DEFAULT now() NOT NULL,
     old_values jsonb NOT NULL,
@@ -11253,19 +11971,6 @@ CREATE VIEW app_public.workspace_settings_changes WITH (security_invoker='true')
   WHERE ((h.org_id = app_public.current_org_id()) AND app_public.require_org_admin());
 
 ALTER TABLE app_public.workspace_settings_changes OWNER TO switchboard_owner;
-
---
--- Name: workspace_settings_history_id_seq; Type: SEQUENCE; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE app_public.workspace_settings_history ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME app_public.workspace_settings_history_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1
-);
 
 --
 -- Name: account_lockouts account_lockouts_pkey; Type: CONSTRAINT; Schema: app_private; Owner: switchboard_owner
@@ -11387,6 +12092,13 @@ ALTER TABLE ONLY app_private.mfa_recovery_codes
     ADD CONSTRAINT mfa_recovery_codes_pkey PRIMARY KEY (user_id, code_hash);
 
 --
+-- Name: opaque_id_permutation opaque_id_permutation_pkey; Type: CONSTRAINT; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_private.opaque_id_permutation
+    ADD CONSTRAINT opaque_id_permutation_pkey PRIMARY KEY (only_row);
+
+--
 -- Name: operational_events operational_events_pkey; Type: CONSTRAINT; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -11497,6 +12209,13 @@ ALTER TABLE ONLY app_private.sms_credentials
 
 ALTER TABLE ONLY app_private.source_secrets
     ADD CONSTRAINT source_secrets_pkey PRIMARY KEY (org_id, id);
+
+--
+-- Name: source_signature_failures source_signature_failures_pkey; Type: CONSTRAINT; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_private.source_signature_failures
+    ADD CONSTRAINT source_signature_failures_pkey PRIMARY KEY (source_id, hour);
 
 --
 -- Name: sso_providers sso_providers_pkey; Type: CONSTRAINT; Schema: app_private; Owner: switchboard_owner
@@ -11833,6 +12552,27 @@ ALTER TABLE ONLY app_public.feature_flag_overrides
 
 ALTER TABLE ONLY app_public.feature_flags
     ADD CONSTRAINT feature_flags_pkey PRIMARY KEY (key);
+
+--
+-- Name: invitations invitations_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.invitations
+    ADD CONSTRAINT invitations_id_key UNIQUE (id);
+
+--
+-- Name: invitations invitations_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.invitations
+    ADD CONSTRAINT invitations_pkey PRIMARY KEY (org_id, id);
+
+--
+-- Name: invitations invitations_token_hash_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.invitations
+    ADD CONSTRAINT invitations_token_hash_key UNIQUE (token_hash);
 
 --
 -- Name: lead_import_batches lead_import_batches_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -12279,6 +13019,12 @@ CREATE INDEX agents_assistant_id_idx ON app_public.agents USING btree (org_id, a
 CREATE INDEX agents_phone_number_idx ON app_public.agents USING btree (org_id, phone_number_id);
 
 --
+-- Name: agents_resource_id_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE INDEX agents_resource_id_idx ON app_public.agents USING btree (resource_id) WHERE (resource_id IS NOT NULL);
+
+--
 -- Name: appointments_contact_id_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -12387,6 +13133,12 @@ CREATE INDEX calls_contact_id_idx ON app_public.calls USING btree (contact_id) W
 CREATE INDEX calls_org_id_created_at_idx ON app_public.calls USING btree (org_id, created_at DESC);
 
 --
+-- Name: calls_org_id_started_at_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE INDEX calls_org_id_started_at_idx ON app_public.calls USING btree (org_id, started_at DESC);
+
+--
 -- Name: deliveries_endpoint_id_status_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -12481,6 +13233,12 @@ CREATE INDEX external_busy_source_idx ON app_public.external_busy USING btree (o
 --
 
 CREATE INDEX feature_flag_overrides_flag_key_idx ON app_public.feature_flag_overrides USING btree (flag_key);
+
+--
+-- Name: invitations_org_email; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE INDEX invitations_org_email ON app_public.invitations USING btree (org_id, email);
 
 --
 -- Name: lead_import_batches_org_id_received_at_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
@@ -12639,6 +13397,12 @@ CREATE UNIQUE INDEX sms_messages_twilio_sid_idx ON app_public.sms_messages USING
 CREATE INDEX transcripts_created_at_idx ON app_public.transcripts USING btree (created_at);
 
 --
+-- Name: transcripts_search_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE INDEX transcripts_search_idx ON app_public.transcripts USING gin (search) WITH (fastupdate=off);
+
+--
 -- Name: webhook_events_received_at_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -12649,6 +13413,12 @@ CREATE INDEX webhook_events_received_at_idx ON app_public.webhook_events USING b
 --
 
 CREATE INDEX webhook_events_todo_idx ON app_public.webhook_events USING btree (org_id, shard, received_at) WHERE (status = ANY (ARRAY['pending'::text, 'failed'::text]));
+
+--
+-- Name: signature_failures tg_signature_failures__hourly; Type: TRIGGER; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_signature_failures__hourly AFTER INSERT OR UPDATE ON app_private.signature_failures FOR EACH ROW EXECUTE FUNCTION app_private.tg_signature_failures__hourly();
 
 --
 -- Name: agents tg_agents__audit; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
@@ -12721,6 +13491,12 @@ CREATE TRIGGER tg_calls__emit AFTER INSERT OR UPDATE OF status ON app_public.cal
 --
 
 CREATE TRIGGER tg_calls__redact BEFORE INSERT OR UPDATE ON app_public.calls FOR EACH ROW EXECUTE FUNCTION app_private.tg_calls__redact();
+
+--
+-- Name: calls tg_calls__search_summary; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_calls__search_summary AFTER UPDATE OF summary ON app_public.calls FOR EACH ROW WHEN ((new.summary IS DISTINCT FROM old.summary)) EXECUTE FUNCTION app_private.tg_calls__search_summary();
 
 --
 -- Name: campaign_connections tg_campaign_connections__audit; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
@@ -12849,6 +13625,12 @@ CREATE TRIGGER tg_resources__audit AFTER INSERT OR DELETE OR UPDATE ON app_publi
 CREATE TRIGGER tg_sending_accounts__audit AFTER INSERT OR DELETE OR UPDATE ON app_public.sending_accounts FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit();
 
 --
+-- Name: sending_accounts tg_sending_accounts__credentials; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_sending_accounts__credentials BEFORE UPDATE ON app_public.sending_accounts FOR EACH ROW EXECUTE FUNCTION app_private.tg_sending_accounts__credentials();
+
+--
 -- Name: sequence_steps tg_sequence_steps__audit; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -12889,6 +13671,12 @@ CREATE TRIGGER tg_suppressions__audit AFTER INSERT OR DELETE OR UPDATE ON app_pu
 --
 
 CREATE TRIGGER tg_transcripts__redact BEFORE INSERT OR UPDATE ON app_public.transcripts FOR EACH ROW EXECUTE FUNCTION app_private.tg_transcripts__redact();
+
+--
+-- Name: transcripts tg_transcripts__turns; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_transcripts__turns BEFORE INSERT OR UPDATE ON app_public.transcripts FOR EACH ROW EXECUTE FUNCTION app_private.tg_transcripts__turns();
 
 --
 -- Name: verification_code_map tg_verification_code_map__audit; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
@@ -13121,6 +13909,13 @@ ALTER TABLE ONLY app_private.sms_credentials
 
 ALTER TABLE ONLY app_private.source_secrets
     ADD CONSTRAINT source_secrets_source_id_fkey FOREIGN KEY (source_id) REFERENCES app_public.sources(id) ON DELETE CASCADE;
+
+--
+-- Name: source_signature_failures source_signature_failures_source_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_private.source_signature_failures
+    ADD CONSTRAINT source_signature_failures_source_id_fkey FOREIGN KEY (source_id) REFERENCES app_public.sources(id) ON DELETE CASCADE;
 
 --
 -- Name: sso_providers sso_providers_org_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
@@ -13473,6 +14268,27 @@ ALTER TABLE ONLY app_public.feature_flag_overrides
     ADD CONSTRAINT feature_flag_overrides_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
 
 --
+-- Name: invitations invitations_accepted_by_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.invitations
+    ADD CONSTRAINT invitations_accepted_by_fkey FOREIGN KEY (accepted_by) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: invitations invitations_invited_by_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.invitations
+    ADD CONSTRAINT invitations_invited_by_fkey FOREIGN KEY (invited_by) REFERENCES app_public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: invitations invitations_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_public.invitations
+    ADD CONSTRAINT invitations_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
+
+--
 -- Name: lead_import_batches lead_import_batches_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -13746,6 +14562,12 @@ ALTER TABLE ONLY app_public.workspace_settings
     ADD CONSTRAINT workspace_settings_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
 
 --
+-- Name: source_signature_failures; Type: ROW SECURITY; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE app_private.source_signature_failures ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: campaign_connections admins_delete; Type: POLICY; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -13820,12 +14642,6 @@ CREATE POLICY admins_insert ON app_public.feature_flag_overrides FOR INSERT TO a
   WHERE ((f.key = feature_flag_overrides.flag_key) AND f.allow_org_override)))));
 
 --
--- Name: memberships admins_insert; Type: POLICY; Schema: app_public; Owner: switchboard_owner
---
-
-CREATE POLICY admins_insert ON app_public.memberships FOR INSERT TO authenticated WITH CHECK (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin) AND ((role <> 'owner'::text) OR (( SELECT app_public.current_org_role() AS current_org_role) = 'owner'::text))));
-
---
 -- Name: resource_hours admins_insert; Type: POLICY; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -13880,6 +14696,12 @@ CREATE POLICY admins_select ON app_public.delivery_endpoints FOR SELECT TO authe
 CREATE POLICY admins_select ON app_public.delivery_messages FOR SELECT TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin)));
 
 --
+-- Name: invitations admins_select; Type: POLICY; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE POLICY admins_select ON app_public.invitations FOR SELECT TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin)));
+
+--
 -- Name: lead_import_batches admins_select; Type: POLICY; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -13932,6 +14754,12 @@ CREATE POLICY admins_select ON app_public.sms_settings FOR SELECT TO authenticat
 --
 
 CREATE POLICY admins_select ON app_public.sources FOR SELECT TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin)));
+
+--
+-- Name: webhook_events admins_select; Type: POLICY; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE POLICY admins_select ON app_public.webhook_events FOR SELECT TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND ( SELECT app_public.current_user_is_admin() AS current_user_is_admin)));
 
 --
 -- Name: workspace_settings_history admins_select; Type: POLICY; Schema: app_public; Owner: switchboard_owner
@@ -14206,6 +15034,12 @@ CREATE POLICY insert_own_org ON app_public.contacts FOR INSERT TO authenticated 
 CREATE POLICY insert_own_org ON app_public.suppressions FOR INSERT TO authenticated WITH CHECK ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));
 
 --
+-- Name: invitations; Type: ROW SECURITY; Schema: app_public; Owner: switchboard_owner
+--
+
+ALTER TABLE app_public.invitations ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: lead_import_batches; Type: ROW SECURITY; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -14386,12 +15220,6 @@ CREATE POLICY select_own_org ON app_public.memberships FOR SELECT TO authenticat
 CREATE POLICY select_own_org ON app_public.organizations FOR SELECT TO authenticated USING ((id = ( SELECT app_public.current_org_id() AS current_org_id)));
 
 --
--- Name: pipeline_events select_own_org; Type: POLICY; Schema: app_public; Owner: switchboard_owner
---
-
-CREATE POLICY select_own_org ON app_public.pipeline_events FOR SELECT TO authenticated USING ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));
-
---
 -- Name: resource_hours select_own_org; Type: POLICY; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -14434,12 +15262,6 @@ CREATE POLICY select_own_org ON app_public.transcripts FOR SELECT TO authenticat
 CREATE POLICY select_own_org ON app_public.verification_code_map FOR SELECT TO authenticated USING ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));
 
 --
--- Name: webhook_events select_own_org; Type: POLICY; Schema: app_public; Owner: switchboard_owner
---
-
-CREATE POLICY select_own_org ON app_public.webhook_events FOR SELECT TO authenticated USING ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));
-
---
 -- Name: workspace_settings select_own_org; Type: POLICY; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -14452,6 +15274,18 @@ CREATE POLICY select_own_org ON app_public.workspace_settings FOR SELECT TO auth
 CREATE POLICY select_self_and_org_members ON app_public.users FOR SELECT TO authenticated USING (((id = ( SELECT app_public.current_user_id() AS current_user_id)) OR (id IN ( SELECT m.user_id
    FROM app_public.memberships m
   WHERE (m.org_id = ( SELECT app_public.current_org_id() AS current_org_id))))));
+
+--
+-- Name: pipeline_events select_visible; Type: POLICY; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE POLICY select_visible ON app_public.pipeline_events FOR SELECT TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_is_admin() AS current_user_is_admin) OR (actor_id = ( SELECT app_public.current_user_id() AS current_user_id)) OR (EXISTS ( SELECT 1
+   FROM app_public.appointments a
+  WHERE ((a.org_id = pipeline_events.org_id) AND (a.id = pipeline_events.subject_id)))) OR (EXISTS ( SELECT 1
+   FROM app_public.calls k
+  WHERE ((k.org_id = pipeline_events.org_id) AND (k.id = pipeline_events.subject_id)))) OR (EXISTS ( SELECT 1
+   FROM app_public.leads l
+  WHERE ((l.org_id = pipeline_events.org_id) AND (l.id = pipeline_events.subject_id) AND (l.assigned_to = ( SELECT app_public.current_user_id() AS current_user_id))))))));
 
 --
 -- Name: sending_accounts; Type: ROW SECURITY; Schema: app_public; Owner: switchboard_owner
@@ -14572,6 +15406,26 @@ GRANT USAGE ON SCHEMA app_public TO switchboard_worker;
 --
 
 REVOKE ALL ON FUNCTION app_private.absorb_leads(org_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION accept_invitation(token text, user_id uuid, OUT status text, OUT org_id uuid, OUT role text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.accept_invitation(token text, user_id uuid, OUT status text, OUT org_id uuid, OUT role text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION accept_invitation_for_session(token text, session_id uuid, OUT status text, OUT org_id uuid, OUT role text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.accept_invitation_for_session(token text, session_id uuid, OUT status text, OUT org_id uuid, OUT role text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.accept_invitation_for_session(token text, session_id uuid, OUT status text, OUT org_id uuid, OUT role text) TO switchboard_gateway;
+
+--
+-- Name: FUNCTION accept_invitation_with_password(token text, password text, OUT status text, OUT org_id uuid, OUT user_id uuid, OUT email text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.accept_invitation_with_password(token text, password text, OUT status text, OUT org_id uuid, OUT user_id uuid, OUT email text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.accept_invitation_with_password(token text, password text, OUT status text, OUT org_id uuid, OUT user_id uuid, OUT email text) TO switchboard_gateway;
 
 --
 -- Name: FUNCTION add_user(org_id uuid, email public.citext, password text, role text); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -14702,6 +15556,13 @@ REVOKE ALL ON FUNCTION app_private.begin_lead_upload(source_id uuid, org_id uuid
 GRANT ALL ON FUNCTION app_private.begin_lead_upload(source_id uuid, org_id uuid, content_sha256 text, verification_provider text) TO switchboard_gateway;
 
 --
+-- Name: FUNCTION begin_session_lead_upload(session_id uuid, content_sha256 text, verification_provider text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.begin_session_lead_upload(session_id uuid, content_sha256 text, verification_provider text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.begin_session_lead_upload(session_id uuid, content_sha256 text, verification_provider text) TO switchboard_gateway;
+
+--
 -- Name: FUNCTION begin_sms_send(org_id uuid, message_id uuid, encryption_key text); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -14814,6 +15675,12 @@ GRANT ALL ON FUNCTION app_private.calendar_write_state(org_id uuid, source_id uu
 REVOKE ALL ON FUNCTION app_private.call_status_rank(status text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION call_turns(messages jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.call_turns(messages jsonb) FROM PUBLIC;
+
+--
 -- Name: FUNCTION callback_dispatch(org_id uuid, request_id uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -14866,6 +15733,7 @@ GRANT ALL ON FUNCTION app_private.change_password(session_id uuid, current_passw
 REVOKE ALL ON FUNCTION app_private.check_session() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.check_session() TO anon;
 GRANT ALL ON FUNCTION app_private.check_session() TO authenticated;
+GRANT ALL ON FUNCTION app_private.check_session() TO switchboard_gateway;
 
 --
 -- Name: FUNCTION checked_source_secret(provider text, given text, auth jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -14879,6 +15747,72 @@ REVOKE ALL ON FUNCTION app_private.checked_source_secret(provider text, given te
 
 REVOKE ALL ON FUNCTION app_private.claim_emails(max_count integer, encryption_key text, only_org uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.claim_emails(max_count integer, encryption_key text, only_org uuid) TO switchboard_worker;
+
+--
+-- Name: COLUMN invitations.org_id; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(org_id) ON TABLE app_public.invitations TO authenticated;
+
+--
+-- Name: COLUMN invitations.id; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(id) ON TABLE app_public.invitations TO authenticated;
+
+--
+-- Name: COLUMN invitations.email; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(email) ON TABLE app_public.invitations TO authenticated;
+
+--
+-- Name: COLUMN invitations.role; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(role) ON TABLE app_public.invitations TO authenticated;
+
+--
+-- Name: COLUMN invitations.invited_by; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(invited_by) ON TABLE app_public.invitations TO authenticated;
+
+--
+-- Name: COLUMN invitations.created_at; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(created_at) ON TABLE app_public.invitations TO authenticated;
+
+--
+-- Name: COLUMN invitations.expires_at; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(expires_at) ON TABLE app_public.invitations TO authenticated;
+
+--
+-- Name: COLUMN invitations.accepted_at; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(accepted_at) ON TABLE app_public.invitations TO authenticated;
+
+--
+-- Name: COLUMN invitations.accepted_by; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(accepted_by) ON TABLE app_public.invitations TO authenticated;
+
+--
+-- Name: COLUMN invitations.revoked_at; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT(revoked_at) ON TABLE app_public.invitations TO authenticated;
+
+--
+-- Name: FUNCTION claim_invitation(token text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.claim_invitation(token text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION configure_sms(org_id uuid, account_sid text, api_key_sid text, secret text, from_number text, messaging_service_sid text, base_url text, status_callback_url text, encryption_key text, allow_private boolean); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -14905,6 +15839,48 @@ GRANT ALL ON FUNCTION app_private.confirm_lead_pushes(org_id uuid, chunk_id uuid
 
 REVOKE ALL ON FUNCTION app_private.consent_page(org_id uuid, lead_id uuid, nonce uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.consent_page(org_id uuid, lead_id uuid, nonce uuid) TO switchboard_gateway;
+
+--
+-- Name: FUNCTION console_create_endpoint(encryption_key text, allow_private_urls boolean, url text, event_types text[], description text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.console_create_endpoint(encryption_key text, allow_private_urls boolean, url text, event_types text[], description text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.console_create_endpoint(encryption_key text, allow_private_urls boolean, url text, event_types text[], description text) TO switchboard_gateway;
+
+--
+-- Name: FUNCTION console_create_sending_account(encryption_key text, from_email text, smtp_host text, smtp_user text, smtp_password text, name text, from_name text, smtp_port integer, smtp_secure boolean, daily_cap integer); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.console_create_sending_account(encryption_key text, from_email text, smtp_host text, smtp_user text, smtp_password text, name text, from_name text, smtp_port integer, smtp_secure boolean, daily_cap integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.console_create_sending_account(encryption_key text, from_email text, smtp_host text, smtp_user text, smtp_password text, name text, from_name text, smtp_port integer, smtp_secure boolean, daily_cap integer) TO switchboard_gateway;
+
+--
+-- Name: FUNCTION console_create_source(encryption_key text, provider text, name text, given_secret text, auth jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.console_create_source(encryption_key text, provider text, name text, given_secret text, auth jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.console_create_source(encryption_key text, provider text, name text, given_secret text, auth jsonb) TO switchboard_gateway;
+
+--
+-- Name: FUNCTION console_rotate_endpoint(encryption_key text, endpoint uuid, grace interval); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.console_rotate_endpoint(encryption_key text, endpoint uuid, grace interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.console_rotate_endpoint(encryption_key text, endpoint uuid, grace interval) TO switchboard_gateway;
+
+--
+-- Name: FUNCTION console_rotate_source(encryption_key text, source uuid, grace interval, given_secret text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.console_rotate_source(encryption_key text, source uuid, grace interval, given_secret text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.console_rotate_source(encryption_key text, source uuid, grace interval, given_secret text) TO switchboard_gateway;
+
+--
+-- Name: FUNCTION console_set_sending_account_password(encryption_key text, account_id uuid, smtp_password text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.console_set_sending_account_password(encryption_key text, account_id uuid, smtp_password text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.console_set_sending_account_password(encryption_key text, account_id uuid, smtp_password text) TO switchboard_gateway;
 
 --
 -- Name: FUNCTION consume_request_quota(user_id uuid, org_id uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -14974,16 +15950,10 @@ GRANT INSERT(company),UPDATE(company) ON TABLE app_public.contacts TO authentica
 GRANT INSERT(attributes),UPDATE(attributes) ON TABLE app_public.contacts TO authenticated;
 
 --
--- Name: FUNCTION contact_identity(org_id uuid, contact_id uuid, OUT contact app_public.contacts, OUT strong text, OUT full_pattern text, OUT linked uuid[]); Type: ACL; Schema: app_private; Owner: switchboard_owner
+-- Name: FUNCTION contact_identity(org_id uuid, contact_id uuid, OUT contact app_public.contacts, OUT norm_email public.citext, OUT norm_phone text, OUT lead_ids uuid[], OUT call_ids uuid[], OUT inbox_ids uuid[], OUT pattern text); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
-REVOKE ALL ON FUNCTION app_private.contact_identity(org_id uuid, contact_id uuid, OUT contact app_public.contacts, OUT strong text, OUT full_pattern text, OUT linked uuid[]) FROM PUBLIC;
-
---
--- Name: FUNCTION contact_rows_condition(org_id uuid, link_columns text[], strong text, linked uuid[]); Type: ACL; Schema: app_private; Owner: switchboard_owner
---
-
-REVOKE ALL ON FUNCTION app_private.contact_rows_condition(org_id uuid, link_columns text[], strong text, linked uuid[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app_private.contact_identity(org_id uuid, contact_id uuid, OUT contact app_public.contacts, OUT norm_email public.citext, OUT norm_phone text, OUT lead_ids uuid[], OUT call_ids uuid[], OUT inbox_ids uuid[], OUT pattern text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION contactable_lead_ids(); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -15173,6 +16143,18 @@ REVOKE ALL ON FUNCTION app_private.enroll(org_id uuid, campaign_id uuid, contact
 --
 
 REVOKE ALL ON FUNCTION app_private.ensure_user(email public.citext, password text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION erasure_exempt(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.erasure_exempt() FROM PUBLIC;
+
+--
+-- Name: FUNCTION erasure_scope(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.erasure_scope() FROM PUBLIC;
 
 --
 -- Name: FUNCTION evaluate_alerts(platform_org uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -15693,6 +16675,12 @@ REVOKE ALL ON FUNCTION app_private.normalize_recovery_code(code text) FROM PUBLI
 REVOKE ALL ON FUNCTION app_private.normalize_zip(zip text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION opaque_id(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.opaque_id() FROM PUBLIC;
+
+--
 -- Name: FUNCTION ops_metrics(); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -15724,10 +16712,10 @@ REVOKE ALL ON FUNCTION app_private.parse_money(value text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.percent_encode(value text) FROM PUBLIC;
 
 --
--- Name: FUNCTION personal_data_columns(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+-- Name: FUNCTION phone_e164(phone text); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
-REVOKE ALL ON FUNCTION app_private.personal_data_columns() FROM PUBLIC;
+REVOKE ALL ON FUNCTION app_private.phone_e164(phone text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION phone_suppressed(org_id uuid, phone text); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -16110,6 +17098,12 @@ REVOKE ALL ON FUNCTION app_private.schedule_lead_push(org_id uuid, chunk_id uuid
 REVOKE ALL ON FUNCTION app_private.schedule_sms(org_id uuid, message_id uuid, run_at timestamp with time zone) FROM PUBLIC;
 
 --
+-- Name: FUNCTION scrub_jsonb(doc jsonb, pattern text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.scrub_jsonb(doc jsonb, pattern text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION seconds_since_worker_heartbeat(); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -16302,6 +17296,12 @@ REVOKE ALL ON FUNCTION app_private.tg_calls__emit() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg_calls__redact() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_calls__search_summary(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_calls__search_summary() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_campaign_connections__validate(); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -16374,6 +17374,18 @@ REVOKE ALL ON FUNCTION app_private.tg_organizations__create_settings() FROM PUBL
 REVOKE ALL ON FUNCTION app_private.tg_organizations__delete_leads() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_sending_accounts__credentials(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_sending_accounts__credentials() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_signature_failures__hourly(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_signature_failures__hourly() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_sms_settings__validate(); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -16390,6 +17402,12 @@ REVOKE ALL ON FUNCTION app_private.tg_sources__auth() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_transcripts__redact() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_transcripts__turns(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_transcripts__turns() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_verification_code_map__rederive(); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -16497,12 +17515,6 @@ GRANT SELECT ON TABLE app_public.agents TO authenticated;
 GRANT INSERT(org_id) ON TABLE app_public.agents TO authenticated;
 
 --
--- Name: COLUMN agents.id; Type: ACL; Schema: app_public; Owner: switchboard_owner
---
-
-GRANT INSERT(id) ON TABLE app_public.agents TO authenticated;
-
---
 -- Name: COLUMN agents.name; Type: ACL; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -16518,7 +17530,7 @@ GRANT INSERT(platform) ON TABLE app_public.agents TO authenticated;
 -- Name: COLUMN agents.direction; Type: ACL; Schema: app_public; Owner: switchboard_owner
 --
 
-GRANT INSERT(direction) ON TABLE app_public.agents TO authenticated;
+GRANT INSERT(direction),UPDATE(direction) ON TABLE app_public.agents TO authenticated;
 
 --
 -- Name: COLUMN agents.assistant_id; Type: ACL; Schema: app_public; Owner: switchboard_owner
@@ -16692,6 +17704,13 @@ REVOKE ALL ON FUNCTION app_public.delete_calendar_source(source_id uuid) FROM PU
 GRANT ALL ON FUNCTION app_public.delete_calendar_source(source_id uuid) TO authenticated;
 
 --
+-- Name: FUNCTION email_preview_variables(contact_id uuid); Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_public.email_preview_variables(contact_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.email_preview_variables(contact_id uuid) TO authenticated;
+
+--
 -- Name: FUNCTION enroll_contacts(campaign_id uuid, contact_ids uuid[]); Type: ACL; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -16720,11 +17739,25 @@ REVOKE ALL ON FUNCTION app_public.export_contact(contact_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.export_contact(contact_id uuid) TO authenticated;
 
 --
+-- Name: FUNCTION invite_member(email text, role text); Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_public.invite_member(email text, role text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.invite_member(email text, role text) TO authenticated;
+
+--
 -- Name: FUNCTION is_feature_enabled(flag text); Type: ACL; Schema: app_public; Owner: switchboard_owner
 --
 
 REVOKE ALL ON FUNCTION app_public.is_feature_enabled(flag text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.is_feature_enabled(flag text) TO authenticated;
+
+--
+-- Name: FUNCTION move_sequence_step(step_id uuid, direction integer); Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_public.move_sequence_step(step_id uuid, direction integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.move_sequence_step(step_id uuid, direction integer) TO authenticated;
 
 --
 -- Name: TABLE deliveries; Type: ACL; Schema: app_public; Owner: switchboard_owner
@@ -16807,6 +17840,13 @@ REVOKE ALL ON FUNCTION app_public.revoke_calendar_feed(feed_id uuid) FROM PUBLIC
 GRANT ALL ON FUNCTION app_public.revoke_calendar_feed(feed_id uuid) TO authenticated;
 
 --
+-- Name: FUNCTION revoke_invitation(invitation_id uuid); Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_public.revoke_invitation(invitation_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.revoke_invitation(invitation_id uuid) TO authenticated;
+
+--
 -- Name: FUNCTION revoke_session(session_id uuid); Type: ACL; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -16821,11 +17861,25 @@ REVOKE ALL ON FUNCTION app_public.revoke_user_sessions(user_id uuid) FROM PUBLIC
 GRANT ALL ON FUNCTION app_public.revoke_user_sessions(user_id uuid) TO authenticated;
 
 --
+-- Name: FUNCTION sending_account_usage_today(); Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_public.sending_account_usage_today() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.sending_account_usage_today() TO authenticated;
+
+--
 -- Name: FUNCTION set_calendar_source(source_id uuid, enabled boolean, sync_interval interval, write boolean); Type: ACL; Schema: app_public; Owner: switchboard_owner
 --
 
 REVOKE ALL ON FUNCTION app_public.set_calendar_source(source_id uuid, enabled boolean, sync_interval interval, write boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_public.set_calendar_source(source_id uuid, enabled boolean, sync_interval interval, write boolean) TO authenticated;
+
+--
+-- Name: FUNCTION source_activity(); Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_public.source_activity() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.source_activity() TO authenticated;
 
 --
 -- Name: FUNCTION sync_calendar_source(source_id uuid); Type: ACL; Schema: app_public; Owner: switchboard_owner
@@ -17135,22 +18189,10 @@ GRANT SELECT ON TABLE app_public.lead_pushes TO authenticated;
 GRANT SELECT,DELETE ON TABLE app_public.memberships TO authenticated;
 
 --
--- Name: COLUMN memberships.org_id; Type: ACL; Schema: app_public; Owner: switchboard_owner
---
-
-GRANT INSERT(org_id) ON TABLE app_public.memberships TO authenticated;
-
---
--- Name: COLUMN memberships.user_id; Type: ACL; Schema: app_public; Owner: switchboard_owner
---
-
-GRANT INSERT(user_id) ON TABLE app_public.memberships TO authenticated;
-
---
 -- Name: COLUMN memberships.role; Type: ACL; Schema: app_public; Owner: switchboard_owner
 --
 
-GRANT INSERT(role),UPDATE(role) ON TABLE app_public.memberships TO authenticated;
+GRANT UPDATE(role) ON TABLE app_public.memberships TO authenticated;
 
 --
 -- Name: TABLE org_feature_flags; Type: ACL; Schema: app_public; Owner: switchboard_owner
@@ -17271,12 +18313,6 @@ GRANT SELECT ON TABLE app_public.resources TO authenticated;
 --
 
 GRANT INSERT(org_id) ON TABLE app_public.resources TO authenticated;
-
---
--- Name: COLUMN resources.id; Type: ACL; Schema: app_public; Owner: switchboard_owner
---
-
-GRANT INSERT(id) ON TABLE app_public.resources TO authenticated;
 
 --
 -- Name: COLUMN resources.name; Type: ACL; Schema: app_public; Owner: switchboard_owner

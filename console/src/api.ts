@@ -108,5 +108,25 @@ export async function db(): Promise<Db> {
   });
 }
 
+/** A console call's answer, shaped like a PostgREST one ({data, error, status}). */
+export interface RpcAnswer<T> {
+  data: T | null;
+  error: { message: string; code?: string; hint?: string | null } | null;
+  status: number;
+}
+
+/**
+ * The calls that issue or take secrets (create/rotate a source or an endpoint, add a sending
+ * account or set its password) go to the gateway's POST /console/rpc/{name}: it holds the
+ * encryption key, which PostgREST never does. Same session token, same rules in SQL.
+ */
+export async function consoleRpc<T>(name: string, args: Record<string, unknown>): Promise<RpcAnswer<T>> {
+  const token = await accessToken();
+  if (!token) throw new SignedOut();
+  const answer = await gateway<T>(`/console/rpc/${name}`, args, token);
+  if (answer.status === 200) return { data: answer.body as T, error: null, status: 200 };
+  return { data: null, error: { message: answer.body?.message ?? 'Request failed', code: answer.body?.error }, status: answer.status };
+}
+
 /** Whether a PostgREST answer is the API refusing the caller (not just an empty list). */
 export const denied = (status: number) => status === 401 || status === 403;

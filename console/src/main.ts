@@ -8,13 +8,25 @@ import { renderFailures } from './pages/failures.ts';
 import { renderSettings } from './pages/settings.ts';
 import { renderAudit } from './pages/audit.ts';
 import { renderSessions } from './pages/sessions.ts';
+import { renderCalls } from './pages/calls.ts';
+import { renderUpload } from './pages/upload.ts';
+import { renderSources } from './pages/sources.ts';
+import { renderEndpoints } from './pages/endpoints.ts';
+import { renderAgents } from './pages/agents.ts';
+import { renderSequences } from './pages/sequences.ts';
 import type { Page } from './pages/page.ts';
 
 const pages: Array<{ path: string; label: string; render: Page }> = [
   { path: 'campaigns', label: 'Campaigns', render: renderCampaigns },
+  { path: 'calls', label: 'Calls', render: renderCalls },
   { path: 'leads', label: 'Leads', render: renderLeads },
+  { path: 'upload', label: 'Upload leads', render: renderUpload },
   { path: 'bookings', label: 'Bookings', render: renderBookings },
   { path: 'failures', label: 'Failures', render: renderFailures },
+  { path: 'sequences', label: 'Sequences', render: renderSequences },
+  { path: 'sources', label: 'Sources', render: renderSources },
+  { path: 'endpoints', label: 'Endpoints', render: renderEndpoints },
+  { path: 'agents', label: 'Agents', render: renderAgents },
   { path: 'settings', label: 'Settings', render: renderSettings },
   { path: 'audit', label: 'Audit log', render: renderAudit },
   { path: 'sessions', label: 'Sessions', render: renderSessions },

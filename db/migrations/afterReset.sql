@@ -33,3 +33,11 @@ create extension if not exists btree_gist with schema public;
 
 -- Nobody but the owner creates objects in public.
 revoke create on schema public from public;
+
+-- Transcript search under row-level security: PostgreSQL evaluates a policy's quals before
+-- any non-leakproof qual of the query, and an index condition counts as evaluated first, so
+-- without this the GIN index on transcripts.search is never used for RLS-filtered callers
+-- (every console user). The tsvector @@ tsquery match reports nothing about a row but
+-- whether it matches and raises no data-dependent errors, so it is safe to mark leakproof
+-- (which only a superuser may do). db/tests/91-console-calls-search proves the plan.
+alter function pg_catalog.ts_match_vq(tsvector, tsquery) leakproof;

@@ -13,6 +13,8 @@ export interface GatewayConfig {
   authRateLimitPerMinute: number;
   webhooks: { bodyLimit: number; credentialTtlMs: number; ratePerSourcePerMinute: number; ratePerIpPerMinute: number };
   logLevel: string;
+  /** DELIVERY_ALLOW_PRIVATE_URLS: endpoints created from the console may be private or plain http. */
+  deliveryAllowPrivateUrls: boolean;
 }
 
 const tunables = z.object({
@@ -26,6 +28,7 @@ const tunables = z.object({
   SOURCE_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   WEBHOOK_RATE_PER_SOURCE_PER_MINUTE: z.coerce.number().int().positive().default(60_000),
   WEBHOOK_RATE_PER_IP_PER_MINUTE: z.coerce.number().int().positive().default(120_000),
+  DELIVERY_ALLOW_PRIVATE_URLS: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -50,5 +53,6 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
       ratePerIpPerMinute: t.WEBHOOK_RATE_PER_IP_PER_MINUTE,
     },
     logLevel: t.LOG_LEVEL,
+    deliveryAllowPrivateUrls: /^(1|true|yes)$/i.test(t.DELIVERY_ALLOW_PRIVATE_URLS),
   };
 }

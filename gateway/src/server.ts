@@ -21,6 +21,7 @@ import { allowedOriginsFromEnv, registerCors } from './routes/auth-cors.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { calendarRoutes } from './routes/calendar.ts';
+import { consoleRpcRoutes } from './routes/console-rpc.ts';
 import { consoleDist } from '../../lib/paths.ts';
 
 /** Paths pino must never write: credentials, tokens and signatures. */
@@ -92,7 +93,7 @@ export async function buildServer(config: GatewayConfig, db: Db, options: { uplo
   await app.register(mfaRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute, encryptionKey: config.encryptionKey });
   await app.register(ssoRoutes, { db, tokens, rateLimitPerMinute: config.authRateLimitPerMinute, encryptionKey: config.encryptionKey, publicUrl: process.env.PUBLIC_URL, publicUrlPolicy });
   await app.register(webhookRoutes, { db, encryptionKey: config.encryptionKey, ...config.webhooks });
-  await app.register(uploadRoutes, { db, uploadDb, encryptionKey: config.encryptionKey, limits: uploadLimits });
+  await app.register(uploadRoutes, { db, uploadDb, encryptionKey: config.encryptionKey, limits: uploadLimits, tokens });
   if (!options.uploadDb) app.addHook('onClose', async () => void (await Promise.race([uploadDb.end(), new Promise((r) => setTimeout(r, 2_000))])));
   await app.register(consentRoutes, { db, encryptionKey: config.encryptionKey, tokens, publicUrl: process.env.PUBLIC_URL, publicUrlPolicy });
   await app.register(unsubscribeRoutes, { db, encryptionKey: config.encryptionKey });
@@ -100,6 +101,8 @@ export async function buildServer(config: GatewayConfig, db: Db, options: { uplo
   await app.register(handoffRoutes, { db, encryptionKey: config.encryptionKey, tokens });
   await app.register(trackingRoutes, { db, encryptionKey: config.encryptionKey });
   await app.register(calendarRoutes, { db });
+  // The console's secret-issuing calls: the key stays here, PostgREST never holds it.
+  await app.register(consoleRpcRoutes, { db, tokens, encryptionKey: config.encryptionKey, allowPrivateUrls: config.deliveryAllowPrivateUrls });
   // The operator console at / and PostgREST on the same origin under /rest/.
   await app.register(consoleRoutes, { postgrestUrl: config.postgrestUrl, distDir: process.env.CONSOLE_DIST_DIR ?? consoleDist, tokens });
   return app;

@@ -32,6 +32,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     gatewayUrl: `http://127.0.0.1:${config.gatewayPort}`,
     postgrestUrl: `http://127.0.0.1:${config.pgrstPort}`,
     env: env as Record<string, string>,
+    // console-rpc tests read its environment (/proc/<pid>/environ): no ENCRYPTION_KEY there.
+    postgrestPid: services.find((s) => s.name === 'postgrest')?.child.pid ?? 0,
   });
   return async () => {
     await stopServices(services);
@@ -40,6 +42,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    stack: { gatewayUrl: string; postgrestUrl: string; env: Record<string, string> };
+    stack: { gatewayUrl: string; postgrestUrl: string; env: Record<string, string>; postgrestPid: number };
   }
 }

@@ -37,6 +37,18 @@ export function postgrestEnv(config: StackConfig, callerEnv: NodeJS.ProcessEnv =
   };
 }
 
+/**
+ * PostgREST's whole environment: its own settings and a few harmless process variables.
+ * Nothing else of ours crosses over: not ENCRYPTION_KEY (the console's secret-issuing calls
+ * go through the gateway's POST /console/rpc/{name}), not the other roles' passwords.
+ */
+export function postgrestProcessEnv(config: StackConfig, env: NodeJS.ProcessEnv, callerEnv: NodeJS.ProcessEnv = {}): Record<string, string> {
+  const kept = Object.entries(env).filter(
+    (e): e is [string, string] => e[1] !== undefined && (['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'].includes(e[0]) || e[0].startsWith('PGRST_')) && e[0] !== 'PGRST_PORT',
+  );
+  return { ...Object.fromEntries(kept), ...postgrestEnv(config, callerEnv) };
+}
+
 export interface Service {
   name: string;
   child: ChildProcess;
@@ -67,7 +79,7 @@ export function launchServices(config: StackConfig, options: StartOptions = {}):
   const env = { ...process.env, ...options.env, PORT: String(config.gatewayPort), PGRST_PORT: String(config.pgrstPort) };
   const quiet = options.quiet ?? false;
   return [
-    startProcess('postgrest', postgrestBinary(), [], { ...env, ...postgrestEnv(config, options.env) }, quiet),
+    startProcess('postgrest', postgrestBinary(), [], postgrestProcessEnv(config, env, options.env), quiet),
     startProcess('worker', process.execPath, tsNode('scripts/worker.ts'), env, quiet),
     startProcess('gateway', process.execPath, tsNode('gateway/src/main.ts'), env, quiet),
   ];

@@ -1,6 +1,7 @@
 import { db } from '../api.ts';
 import { append, clear, h, notice, section, table, when } from '../dom.ts';
 import { apiError, type Page } from './page.ts';
+import { rejectsButton } from './upload.ts';
 
 interface Batch {
   id: string;
@@ -24,7 +25,7 @@ function bar(percent: number): HTMLElement {
 
 const STAGES = ['upload_received', 'rows_rejected', 'merged', 'verified', 'fed', 'replied', 'booked'];
 
-export const renderLeads: Page = async (container) => {
+export const renderLeads: Page = async (container, ctx) => {
   const client = await db();
   const since = new Date(Date.now() - 30 * 86400 * 1000).toISOString().slice(0, 10);
   const [batches, contactable, funnel] = await Promise.all([
@@ -42,6 +43,7 @@ export const renderLeads: Page = async (container) => {
     const list = (answer.data ?? []) as Array<{ row_number: number; reason: string }>;
     append(rejects, h('h3', {}, `Rejected rows of the batch received ${when(batch.received_at)}`));
     append(rejects, list.length === 0 ? notice('No rejected rows.') : table(['Row', 'Reason'], list.map((r) => [r.row_number, r.reason]), 'rejects-table'));
+    if (list.length > 0) append(rejects, rejectsButton(batch));
   }
   const batchRows = (batches.data ?? []) as Batch[];
   const batchSection = section('Import batches');
@@ -79,8 +81,9 @@ export const renderLeads: Page = async (container) => {
     append(
       leadSection,
       table(
-        ['Name', 'Email', 'Phone', 'Location', 'Score'],
+        ctx.admin ? ['Select', 'Name', 'Email', 'Phone', 'Location', 'Score'] : ['Name', 'Email', 'Phone', 'Location', 'Score'],
         leads.map((l) => [
+          ...(ctx.admin ? [h('input', { type: 'checkbox', name: 'lead', value: String(l.id), 'aria-label': `Select ${[l.first_name, l.last_name].filter(Boolean).join(' ') || l.email || 'lead'}` })] : []),
           [l.first_name, l.last_name].filter(Boolean).join(' ') || '—',
           l.email ?? '—',
           l.phone ?? '—',
@@ -114,6 +117,32 @@ export const renderLeads: Page = async (container) => {
         ),
       ),
     );
+  }
+  // Enroll in a sequence (admins): the top N contactable leads, or the selected ones.
+  if (ctx.admin && leads.length > 0) {
+    const campaigns = await client.from('campaigns').select('id,name').order('name');
+    const status = h('div', { 'aria-live': 'polite', 'data-testid': 'enroll-status' });
+    const campaign = h('select', { id: 'enroll-campaign', required: true }, ...((campaigns.data ?? []) as Array<{ id: string; name: string }>).map((c) => h('option', { value: c.id }, c.name)));
+    const top = h('input', { id: 'enroll-top', type: 'number', min: 1, max: 1000, value: Math.min(10, leads.length) });
+    const enroll = async (ids: string[]) => {
+      if (ids.length === 0) return void status.replaceChildren(notice('Select some leads first.', 'error'));
+      const answer = await (await db()).rpc('enroll_leads', { campaign_id: campaign.value, lead_ids: ids });
+      status.replaceChildren(answer.error ? notice(apiError(answer.error, answer.status), 'error') : notice(`${answer.data} lead${answer.data === 1 ? '' : 's'} enrolled.`, 'ok'));
+    };
+    const form = h('form', { class: 'filters', 'data-testid': 'enroll-form' },
+      h('label', { for: 'enroll-campaign' }, 'Sequence of campaign', campaign),
+      h('label', { for: 'enroll-top' }, 'How many of the top leads', top),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'secondary', onclick: () => void enroll([...leadSection.querySelectorAll<HTMLInputElement>('input[name=lead]:checked')].map((i) => i.value)) }, 'Enroll selected'),
+        h('button', { type: 'submit' }, 'Enroll top leads')));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const n = Math.max(1, Math.min(1000, Number(top.value) || 1));
+      const best = await (await db()).from('contactable_leads').select('id').order('lead_score', { ascending: false }).limit(n);
+      if (best.error) return void status.replaceChildren(notice(apiError(best.error, best.status), 'error'));
+      await enroll(((best.data ?? []) as Array<{ id: string }>).map((r) => r.id));
+    });
+    append(leadSection, h('h3', {}, 'Enroll in a sequence'), form, status);
   }
   append(container, batchSection, leadSection, funnelSection);
 };

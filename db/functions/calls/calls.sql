@@ -11,7 +11,8 @@ as $$
                      when 'not-found' then 5 when 'deletion-failed' then 6 else -1 end
 $$;
 
--- Summaries and transcripts are redacted before they are stored, whatever the write path.
+-- Summaries and transcripts are redacted before they are stored, whatever the write path
+-- (the speaker turns in transcripts.messages by tg_transcripts__turns, console/calls.sql).
 create or replace function app_private.tg_calls__redact() returns trigger
   language plpgsql
 as $$
@@ -26,7 +27,6 @@ create or replace function app_private.tg_transcripts__redact() returns trigger
 as $$
 begin
   new.content := app_private.redact_phi(new.content);
-  new.messages := app_private.redact_json_text(new.messages);
   new.updated_at := now();
   return new;
 end
@@ -80,16 +80,26 @@ begin
 end
 $$;
 
--- messages: the speaker turns (Vapi's artifact.messages), kept when a later write has none.
+-- messages: the speaker turns ([{role agent|customer, text, seconds}], app_private.call_turns),
+-- kept when a later write has none. An empty content keeps the stored text; with none stored,
+-- the turns make the text (so a call with turns only is found by the transcript search).
 create or replace function app_private.upsert_transcript(org_id uuid, call_id uuid, content text, messages jsonb default null)
   returns uuid
   language sql volatile security definer
   set search_path = pg_catalog, public
 as $$
   insert into app_public.transcripts as t (org_id, call_id, content, messages)
-  values (org_id, call_id, content, messages)
+  values (org_id, call_id,
+          coalesce(nullif(content, ''),
+                   (select string_agg(case x ->> 'role' when 'agent' then 'AI: ' else 'User: ' end || (x ->> 'text'), E'\n' order by ord)
+                      from jsonb_array_elements(case when jsonb_typeof(messages) = 'array' then messages else '[]' end)
+                           with ordinality m (x, ord)
+                     where jsonb_typeof(x -> 'text') = 'string'),
+                   ''),
+          messages)
   on conflict (org_id, call_id) do update
-    set content = excluded.content, messages = coalesce(excluded.messages, t.messages)
+    set content = case when coalesce(upsert_transcript.content, '') = '' and t.content <> '' then t.content else excluded.content end,
+        messages = coalesce(excluded.messages, t.messages)
   returning t.id
 $$;
 

@@ -72,7 +72,9 @@ declare
   ended timestamptz := coalesce(msg ->> 'endedAt', call ->> 'endedAt')::timestamptz;
   c app_public.calls;
   transcript text := coalesce(msg -> 'artifact' ->> 'transcript', msg ->> 'transcript');
-  turns jsonb := case when jsonb_typeof(msg -> 'artifact' -> 'messages') = 'array' then msg -> 'artifact' -> 'messages' end;
+  -- Speaker turns as the console renders them: [{role agent|customer, text, seconds}]
+  -- (bot/assistant and user messages with text; app_private.call_turns, console/calls.sql).
+  turns jsonb := app_private.call_turns(msg -> 'artifact' -> 'messages');
   evaluation jsonb := msg -> 'analysis' -> 'successEvaluation';
   campaign uuid;
 begin

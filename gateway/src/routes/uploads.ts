@@ -3,10 +3,12 @@ import type { Readable } from 'node:stream';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Db } from '../db.ts';
 import { ApiError } from '../errors.ts';
+import { type TokenIssuer, bearerClaims } from '../jwt.ts';
 
 /** The lead file columns (CONTRACT.md), in staging order. Other columns become attributes. */
 export const LEAD_COLUMNS = [
@@ -60,6 +62,8 @@ interface UploadOptions {
   encryptionKey: string;
   maxBytes?: number;
   limits?: UploadLimits;
+  /** Verifies console sessions for POST /uploads/leads (absent: that route is not offered). */
+  tokens?: TokenIssuer;
 }
 
 /**
@@ -174,29 +178,162 @@ class CsvToCopy extends Transform {
   }
 }
 
+interface Staging {
+  batchId: string;
+  stagingTable: string;
+  orgId: string;
+}
+
+/**
+ * The one way a lead file is received, whoever authenticated it: in ONE transaction on the
+ * upload pool, `begin` opens the batch (no row: the same content within 7 days, 409; the same
+ * file uploading right now: 409 after lockTimeoutMs), the body streams through the size limit,
+ * the idle/min-rate watchdog, the SHA-256 check and the CSV parser into the batch's staging
+ * table by COPY, finish_lead_upload queues the merge, COMMIT, 202.
+ */
+async function receiveLeadFile(
+  db: Db,
+  limits: UploadLimits,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  body: Readable,
+  claimed: string,
+  maxBytes: number,
+  begin: (client: PoolClient) => Promise<Staging | null>,
+): Promise<FastifyReply> {
+  const client = await db.connect();
+  let broken = false;
+  let watchdog: { stop(): void } | undefined;
+  try {
+    await client.query('begin');
+    // The same file arriving twice at once: the second waits on the first's replay-guard
+    // row. It must not wait (holding a slot) for as long as the first one's body takes.
+    await client.query(`set local lock_timeout = ${Math.max(100, Math.round(limits.lockTimeoutMs))}`);
+    let opened: Staging | null;
+    try {
+      opened = await begin(client);
+    } catch (error) {
+      if ((error as { code?: string }).code === '55P03') {
+        throw new ApiError(409, 'upload_in_progress', 'The same file is being uploaded right now; retry later.', { 'retry-after': '30' });
+      }
+      throw error;
+    }
+    await client.query('set local lock_timeout = 0');
+    if (!opened) {
+      throw new ApiError(409, 'duplicate_upload', 'This file was already uploaded in the last 7 days.');
+    }
+    const { batchId, stagingTable, orgId } = opened;
+
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const tap: Transform = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        bytes += chunk.length;
+        watch.onBytes(chunk.length);
+        if (bytes > maxBytes) return done(new ApiError(413, 'payload_too_large', 'The file is larger than this endpoint accepts.'));
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    const watch = watchBody(tap, limits);
+    watchdog = watch;
+    const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true });
+    const toCopy = new CsvToCopy();
+    const columns = ['row_number', ...LEAD_COLUMNS, 'attributes'].join(', ');
+    // The upload's own staging table, named by the database (an identifier it made).
+    const target = `app_private.${client.escapeIdentifier(stagingTable)}`;
+    const copy = client.query(copyFrom(`copy ${target} (${columns}) from stdin`)) as Writable & { rowCount: number };
+    try {
+      await pipeline(body, tap, parser, toCopy, copy);
+      watch.stop();
+    } catch (error) {
+      // The COPY may be half-way: this connection is not reused.
+      broken = true;
+      if (error instanceof ApiError) throw error;
+      const code = (error as { code?: string }).code ?? '';
+      if (code.startsWith('CSV_')) throw new ApiError(400, 'invalid_csv', `The file is not valid CSV (${code}).`);
+      if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') throw new ApiError(400, 'invalid_payload', 'The upload was interrupted.');
+      throw error;
+    }
+    if (hash.digest('hex') !== claimed) {
+      throw new ApiError(400, 'content_hash_mismatch', 'The body does not match X-Content-SHA256.');
+    }
+    await client.query('select app_private.finish_lead_upload($1, $2, $3)', [batchId, copy.rowCount, bytes]);
+    await client.query('commit');
+    request.log.info({ org_id: orgId, batch_id: batchId, rows: toCopy.rows, bytes }, 'lead file received');
+    return reply.code(202).send({ batch_id: batchId, status: 'queued' });
+  } catch (error) {
+    if (!broken) {
+      try {
+        await client.query('rollback');
+      } catch {
+        broken = true;
+      }
+    }
+    throw error;
+  } finally {
+    watchdog?.stop();
+    client.release(broken);
+  }
+}
+
+function streamedBody(request: FastifyRequest): Readable {
+  const body = request.body as Readable | undefined;
+  if (!body || typeof (body as Readable).pipe !== 'function') {
+    throw new ApiError(415, 'unsupported_media_type', 'Send the lead file as text/csv.');
+  }
+  return body;
+}
+
+function verificationProvider(request: FastifyRequest): string | null {
+  const provider = request.headers['x-verification-provider'];
+  return typeof provider === 'string' ? provider.slice(0, 100) : null;
+}
+
 export async function uploadRoutes(app: FastifyInstance, options: UploadOptions): Promise<void> {
   const maxBytes = options.maxBytes ?? Number(process.env.UPLOAD_MAX_BYTES ?? 2 * 1024 ** 3);
   const limits = options.limits ?? uploadLimitsFromEnv();
-  // Uploads in progress, gateway-wide and per source: taken before a connection is.
-  let active = 0;
-  const perSource = new Map<string, number>();
   // text/csv bodies are handed over as the raw stream: nothing is buffered. This parser is
   // registered inside this plugin only; every other route keeps the 256 KiB JSON limit.
   app.addContentTypeParser(['text/csv', 'application/csv'], (_request, payload, done) => done(null, payload));
-
-  app.post<{ Params: { source_id: string } }>('/uploads/leads/:source_id', async (request, reply) => {
-    const given = request.body as Readable | undefined;
-    if (!given || typeof given.pipe !== 'function') {
-      throw new ApiError(415, 'unsupported_media_type', 'Send the lead file as text/csv.');
+  const tooLarge = (request: FastifyRequest) => {
+    if (Number(request.headers['content-length'] ?? 0) > maxBytes) {
+      throw new ApiError(413, 'payload_too_large', 'The file is larger than this endpoint accepts.');
     }
-    const body: Readable = given;
+  };
+
+  // Uploads in progress, gateway-wide and per uploader (a source, or an org's console):
+  // a slot is taken before a connection is.
+  let active = 0;
+  const perUploader = new Map<string, number>();
+  const admitted = async (uploader: string, receive: () => Promise<FastifyReply>): Promise<FastifyReply> => {
+    if (active >= limits.maxConcurrent) {
+      throw new ApiError(503, 'uploads_busy', 'Too many uploads are in progress; retry shortly.', { 'retry-after': '10' });
+    }
+    if ((perUploader.get(uploader) ?? 0) >= limits.maxPerSource) {
+      throw new ApiError(429, 'rate_limited', 'Too many uploads for this source are in progress; retry shortly.', { 'retry-after': '10' });
+    }
+    active += 1;
+    perUploader.set(uploader, (perUploader.get(uploader) ?? 0) + 1);
+    try {
+      return await receive();
+    } finally {
+      active -= 1;
+      const left = (perUploader.get(uploader) ?? 1) - 1;
+      if (left > 0) perUploader.set(uploader, left);
+      else perUploader.delete(uploader);
+    }
+  };
+
+  // Signed uploads (CONTRACT.md, csv sources): HMAC over the timestamp and the content hash.
+  app.post<{ Params: { source_id: string } }>('/uploads/leads/:source_id', async (request, reply) => {
+    const body = streamedBody(request);
     const { source_id } = request.params;
     const timestamp = String(request.headers['x-signature-timestamp'] ?? '');
     const claimed = String(request.headers['x-content-sha256'] ?? '').toLowerCase();
     const signature = String(request.headers['x-signature'] ?? '');
     if (!UUID.test(source_id) || !/^[0-9a-f]{64}$/.test(claimed)) throw invalidSignature();
-    const length = Number(request.headers['content-length'] ?? 0);
-    if (length > maxBytes) throw new ApiError(413, 'payload_too_large', 'The file is larger than this endpoint accepts.');
+    tooLarge(request);
 
     const { rows: creds } = await options.db.query<{ org_id: string; secrets: string[] }>(
       'select org_id, secrets from app_private.source_credentials($1, $2, $3)',
@@ -204,103 +341,44 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadOptions)
     );
     if (creds.length === 0 || !verifyCsvSignature(creds[0].secrets, timestamp, claimed, signature)) throw invalidSignature();
     const orgId = creds[0].org_id;
-    const provider = request.headers['x-verification-provider'];
-
-    if (active >= limits.maxConcurrent) {
-      throw new ApiError(503, 'uploads_busy', 'Too many uploads are in progress; retry shortly.', { 'retry-after': '10' });
-    }
-    if ((perSource.get(source_id) ?? 0) >= limits.maxPerSource) {
-      throw new ApiError(429, 'rate_limited', 'Too many uploads for this source are in progress; retry shortly.', { 'retry-after': '10' });
-    }
-    active += 1;
-    perSource.set(source_id, (perSource.get(source_id) ?? 0) + 1);
-    try {
-      return await receive();
-    } finally {
-      active -= 1;
-      const left = (perSource.get(source_id) ?? 1) - 1;
-      if (left > 0) perSource.set(source_id, left);
-      else perSource.delete(source_id);
-    }
-
-    async function receive() {
-      const client = await options.uploadDb.connect();
-      let broken = false;
-      let watchdog: { stop(): void } | undefined;
-      try {
-        await client.query('begin');
-        // The same file arriving twice at once: the second waits on the first's replay-guard
-        // row. It must not wait (holding a slot) for as long as the first one's body takes.
-        await client.query(`set local lock_timeout = ${Math.max(100, Math.round(limits.lockTimeoutMs))}`);
-        let rows: Array<{ batch_id: string; staging_table: string }>;
-        try {
-          ({ rows } = await client.query<{ batch_id: string; staging_table: string }>(
-            'select batch_id, staging_table from app_private.begin_lead_upload($1, $2, $3, $4)',
-            [source_id, orgId, claimed, typeof provider === 'string' ? provider.slice(0, 100) : null],
-          ));
-        } catch (error) {
-          if ((error as { code?: string }).code === '55P03') {
-            throw new ApiError(409, 'upload_in_progress', 'The same file is being uploaded right now; retry later.', { 'retry-after': '30' });
-          }
-          throw error;
-        }
-        await client.query('set local lock_timeout = 0');
-        if (rows.length === 0) {
-          throw new ApiError(409, 'duplicate_upload', 'This file was already uploaded in the last 7 days.');
-        }
-        const { batch_id: batchId, staging_table: stagingTable } = rows[0];
-
-        const hash = createHash('sha256');
-        let bytes = 0;
-        const tap: Transform = new Transform({
-          transform(chunk: Buffer, _enc, done) {
-            bytes += chunk.length;
-            watch.onBytes(chunk.length);
-            if (bytes > maxBytes) return done(new ApiError(413, 'payload_too_large', 'The file is larger than this endpoint accepts.'));
-            hash.update(chunk);
-            done(null, chunk);
-          },
-        });
-        const watch = watchBody(tap, limits);
-        watchdog = watch;
-        const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true });
-        const toCopy = new CsvToCopy();
-        const columns = ['row_number', ...LEAD_COLUMNS, 'attributes'].join(', ');
-        // The upload's own staging table, named by the database (an identifier it made).
-        const target = `app_private.${client.escapeIdentifier(stagingTable)}`;
-        const copy = client.query(copyFrom(`copy ${target} (${columns}) from stdin`)) as Writable & { rowCount: number };
-        try {
-          await pipeline(body, tap, parser, toCopy, copy);
-          watch.stop();
-        } catch (error) {
-          // The COPY may be half-way: this connection is not reused.
-          broken = true;
-          if (error instanceof ApiError) throw error;
-          const code = (error as { code?: string }).code ?? '';
-          if (code.startsWith('CSV_')) throw new ApiError(400, 'invalid_csv', `The file is not valid CSV (${code}).`);
-          if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') throw new ApiError(400, 'invalid_payload', 'The upload was interrupted.');
-          throw error;
-        }
-        if (hash.digest('hex') !== claimed) {
-          throw new ApiError(400, 'content_hash_mismatch', 'The body does not match X-Content-SHA256.');
-        }
-        await client.query('select app_private.finish_lead_upload($1, $2, $3)', [batchId, copy.rowCount, bytes]);
-        await client.query('commit');
-        request.log.info({ org_id: orgId, batch_id: batchId, rows: toCopy.rows, bytes }, 'lead file received');
-        return reply.code(202).send({ batch_id: batchId, status: 'queued' });
-      } catch (error) {
-        if (!broken) {
-          try {
-            await client.query('rollback');
-          } catch {
-            broken = true;
-          }
-        }
-        throw error;
-      } finally {
-        watchdog?.stop();
-        client.release(broken);
-      }
-    }
+    return admitted(`source:${source_id}`, () =>
+      receiveLeadFile(options.uploadDb, limits, request, reply, body, claimed, maxBytes, async (client) => {
+        const { rows } = await client.query<{ batch_id: string; staging_table: string }>(
+          'select batch_id, staging_table from app_private.begin_lead_upload($1, $2, $3, $4)',
+          [source_id, orgId, claimed, verificationProvider(request)],
+        );
+        return rows[0] ? { batchId: rows[0].batch_id, stagingTable: rows[0].staging_table, orgId } : null;
+      }));
   });
+
+  // Uploads from the console: the Bearer token of a live session of an owner or admin
+  // authenticates (no HMAC). X-Content-SHA256 is still required: it is the 7-day duplicate
+  // key, and the body must match it.
+  if (options.tokens) {
+    const tokens = options.tokens;
+    app.post('/uploads/leads', async (request, reply) => {
+      const claims = await bearerClaims(tokens, request.headers.authorization);
+      const body = streamedBody(request);
+      const claimed = String(request.headers['x-content-sha256'] ?? '').toLowerCase();
+      if (!/^[0-9a-f]{64}$/.test(claimed)) {
+        throw new ApiError(400, 'content_hash_required', 'Send the hex SHA-256 of the file in X-Content-SHA256.');
+      }
+      tooLarge(request);
+      return admitted(`org:${claims.org_id}`, () =>
+        receiveLeadFile(options.uploadDb, limits, request, reply, body, claimed, maxBytes, async (client) => {
+          try {
+            const { rows } = await client.query<{ batch_id: string; staging_table: string; org_id: string }>(
+              'select batch_id, staging_table, org_id from app_private.begin_session_lead_upload($1, $2, $3)',
+              [claims.sid, claimed, verificationProvider(request)],
+            );
+            return rows[0] ? { batchId: rows[0].batch_id, stagingTable: rows[0].staging_table, orgId: rows[0].org_id } : null;
+          } catch (error) {
+            const code = (error as { code?: string }).code;
+            if (code === '42501') throw new ApiError(403, 'forbidden', 'Only owners and admins upload lead files.');
+            if (code === '28000') throw new ApiError(401, 'unauthorized', 'The session has ended.', { 'www-authenticate': 'Bearer error="invalid_token"' });
+            throw error;
+          }
+        }));
+    });
+  }
 }
