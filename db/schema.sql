@@ -3190,6 +3190,15 @@ CREATE FUNCTION app_private.erasure_exempt() RETURNS TABLE(table_name text, reas
     ('app_private.delivery_endpoint_secrets', 'encrypted endpoint secrets'),
     ('app_private.alert_state', 'operational alerts'),
     ('app_private.operational_events', 'operational events'),
+    ('app_public.campaign_connections', 'campaign-tool connections (names and field mappings chosen by admins)'),
+    ('app_private.campaign_connection_secrets', 'encrypted campaign-tool API keys'),
+    ('app_public.sms_settings', 'the org''s Twilio sender and reminder settings'),
+    ('app_private.sms_credentials', 'encrypted Twilio credentials'),
+    ('app_public.calendar_feeds', 'feed definitions (resource, names on or off)'),
+    ('app_public.calendar_sources', 'the team''s own calendars (URL, user name)'),
+    ('app_private.calendar_source_secrets', 'encrypted calendar passwords and secret URLs'),
+    ('app_public.external_busy', 'busy ranges of the team''s own calendars (event UIDs, no contact data)'),
+    ('app_private.calendar_writes', 'write-back state per appointment (ids and ETags)'),
     ('app_public.organizations', 'the org itself')
 $$;
 
@@ -3215,7 +3224,12 @@ CREATE FUNCTION app_private.erasure_scope() RETURNS TABLE(table_name text, match
     ('app_public.calls', 't.id = any ($6)', 'scrub', '{customer_number,summary,recording_url,ended_reason}'),
     ('app_public.transcripts', 't.call_id = any ($6)', 'scrub', '{content}'),
     ('app_public.callback_requests', 't.contact_id = $2 or t.call_id = any ($6) or ($4 is not null and app_private.phone_e164(t.customer_number) = $4)', 'scrub', '{customer_number,last_error}'),
-    ('app_public.suppressions', '$3 is not null and t.email = $3', 'scrub', '{email}'),
+    ('app_public.suppressions', '($3 is not null and t.email = $3) or ($4 is not null and t.phone = $4)', 'scrub', '{email,phone}'),
+    ('app_public.sms_messages', 't.contact_id = $2 or ($4 is not null and t.to_number = $4)', 'scrub', '{to_number,body,error}'),
+    ('app_public.lead_pushes', 't.lead_id = any ($5)', 'scrub', '{answer,reason}'),
+    -- A campaign tool's answers name refused addresses.
+    ('app_public.lead_push_chunks', '$3 is not null and t.answer::text ilike ''%'' || $3::text || ''%''', 'scrub', '{answer,last_error}'),
+    ('app_public.lead_push_attempts', '$3 is not null and t.response_excerpt ilike ''%'' || $3::text || ''%''', 'scrub', '{response_excerpt,error}'),
     ('app_public.lead_import_rejects', '($3 is not null and lower(t.row_data ->> ''email'') = lower($3::text)) or ($4 is not null and app_private.phone_e164(t.row_data ->> ''phone'') = $4)', 'scrub', '{row_data}'),
     ('app_public.delivery_messages', 't.payload ->> ''contact_id'' = $2::text or t.payload ->> ''lead_id'' = any ($5::text[]) or t.payload ->> ''call_id'' = any ($6::text[])', 'scrub', '{payload}'),
     ('app_private.consent_nonces', 't.lead_id = any ($5)', 'delete', '{}'),
@@ -11286,7 +11300,7 @@ ALTER TABLE app_public.emails OWNER TO switchboard_owner;
 
 CREATE TABLE app_public.external_busy (
     org_id uuid NOT NULL,
-    id bigint NOT NULL,
+    id bigint DEFAULT app_private.opaque_id() NOT NULL,
     resource_id uuid NOT NULL,
     source_id uuid NOT NULL,
     busy tstzrange NOT NULL,
@@ -11299,19 +11313,6 @@ CREATE TABLE app_public.external_busy (
 ALTER TABLE ONLY app_public.external_busy FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE app_public.external_busy OWNER TO switchboard_owner;
-
---
--- Name: external_busy_id_seq; Type: SEQUENCE; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE app_public.external_busy ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME app_public.external_busy_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1
-);
 
 --
 -- Name: feature_flag_overrides; Type: TABLE; Schema: app_public; Owner: switchboard_owner
@@ -11385,7 +11386,7 @@ ALTER TABLE app_public.lead_import_rejects OWNER TO switchboard_owner;
 
 CREATE TABLE app_public.lead_push_attempts (
     org_id uuid NOT NULL,
-    id bigint NOT NULL,
+    id bigint DEFAULT app_private.opaque_id() NOT NULL,
     chunk_id uuid NOT NULL,
     connection_id uuid NOT NULL,
     attempt integer NOT NULL,
@@ -11399,19 +11400,6 @@ CREATE TABLE app_public.lead_push_attempts (
 ALTER TABLE ONLY app_public.lead_push_attempts FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE app_public.lead_push_attempts OWNER TO switchboard_owner;
-
---
--- Name: lead_push_attempts_id_seq; Type: SEQUENCE; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE app_public.lead_push_attempts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME app_public.lead_push_attempts_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1
-);
 
 --
 -- Name: lead_pushes; Type: TABLE; Schema: app_public; Owner: switchboard_owner
@@ -11796,7 +11784,7 @@ CREATE TABLE app_public.suppressions (
     source text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     phone text,
-    id bigint NOT NULL,
+    id bigint DEFAULT app_private.opaque_id() NOT NULL,
     CONSTRAINT suppressions_email_or_phone CHECK (((email IS NOT NULL) OR (phone IS NOT NULL))),
     CONSTRAINT suppressions_phone_e164 CHECK ((phone ~ '^\+[1-9][0-9]{7,14}$'::text)),
     CONSTRAINT suppressions_reason_check CHECK ((reason = ANY (ARRAY['unsubscribed'::text, 'bounced'::text, 'complaint'::text, 'do_not_contact'::text])))
@@ -11805,19 +11793,6 @@ CREATE TABLE app_public.suppressions (
 ALTER TABLE ONLY app_public.suppressions FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE app_public.suppressions OWNER TO switchboard_owner;
-
---
--- Name: suppressions_id_seq; Type: SEQUENCE; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE app_public.suppressions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME app_public.suppressions_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1
-);
 
 --
 -- Name: system_health; Type: VIEW; Schema: app_public; Owner: switchboard_owner

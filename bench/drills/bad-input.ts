@@ -36,7 +36,7 @@ function bodies(i: number): string {
 }
 
 /** Telemetry that refused requests are meant to leave behind (they feed metrics and alerts). */
-const TELEMETRY = ['signature_failures', 'login_attempts', 'account_lockouts', 'auth_events', 'operational_events', 'request_counters'];
+const TELEMETRY = ['signature_failures', 'source_signature_failures', 'login_attempts', 'account_lockouts', 'auth_events', 'operational_events', 'request_counters'];
 
 /** Rows in every table of ours except telemetry. */
 async function rowCounts(db: pg.Pool): Promise<number> {

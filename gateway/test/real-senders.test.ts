@@ -26,7 +26,7 @@ let child: ChildProcess | undefined;
 beforeAll(async () => {
   const port = await freePort();
   child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'gateway/src/main.ts')], {
-    env: { ...process.env, ...stack().env, LOG_LEVEL: 'debug', PORT: String(port) },
+    env: { ...process.env, ...stack().env, LOG_LEVEL: 'debug', SHUTDOWN_DRAIN_MS: '300', PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (chunk) => (gatewayLog += chunk));
@@ -35,7 +35,14 @@ beforeAll(async () => {
   await waitFor(() => answers(`${gateway}/health`), 'the logging gateway', 30_000);
 });
 afterAll(async () => {
-  child?.kill('SIGTERM');
+  // Waited for (and killed if it lingers), so no gateway outlives the run.
+  if (child && child.exitCode === null) {
+    const exited = new Promise((resolve) => child!.once('exit', resolve));
+    child.kill('SIGTERM');
+    const lingering = setTimeout(() => child?.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(lingering);
+  }
   await owner.end();
 });
 

@@ -54,7 +54,12 @@ as $$
     ('app_public.calls', 't.id = any ($6)', 'scrub', '{customer_number,summary,recording_url,ended_reason}'),
     ('app_public.transcripts', 't.call_id = any ($6)', 'scrub', '{content}'),
     ('app_public.callback_requests', 't.contact_id = $2 or t.call_id = any ($6) or ($4 is not null and app_private.phone_e164(t.customer_number) = $4)', 'scrub', '{customer_number,last_error}'),
-    ('app_public.suppressions', '$3 is not null and t.email = $3', 'scrub', '{email}'),
+    ('app_public.suppressions', '($3 is not null and t.email = $3) or ($4 is not null and t.phone = $4)', 'scrub', '{email,phone}'),
+    ('app_public.sms_messages', 't.contact_id = $2 or ($4 is not null and t.to_number = $4)', 'scrub', '{to_number,body,error}'),
+    ('app_public.lead_pushes', 't.lead_id = any ($5)', 'scrub', '{answer,reason}'),
+    -- A campaign tool's answers name refused addresses.
+    ('app_public.lead_push_chunks', '$3 is not null and t.answer::text ilike ''%'' || $3::text || ''%''', 'scrub', '{answer,last_error}'),
+    ('app_public.lead_push_attempts', '$3 is not null and t.response_excerpt ilike ''%'' || $3::text || ''%''', 'scrub', '{response_excerpt,error}'),
     ('app_public.lead_import_rejects', '($3 is not null and lower(t.row_data ->> ''email'') = lower($3::text)) or ($4 is not null and app_private.phone_e164(t.row_data ->> ''phone'') = $4)', 'scrub', '{row_data}'),
     ('app_public.delivery_messages', 't.payload ->> ''contact_id'' = $2::text or t.payload ->> ''lead_id'' = any ($5::text[]) or t.payload ->> ''call_id'' = any ($6::text[])', 'scrub', '{payload}'),
     ('app_private.consent_nonces', 't.lead_id = any ($5)', 'delete', '{}'),
@@ -111,6 +116,15 @@ as $$
     ('app_private.delivery_endpoint_secrets', 'encrypted endpoint secrets'),
     ('app_private.alert_state', 'operational alerts'),
     ('app_private.operational_events', 'operational events'),
+    ('app_public.campaign_connections', 'campaign-tool connections (names and field mappings chosen by admins)'),
+    ('app_private.campaign_connection_secrets', 'encrypted campaign-tool API keys'),
+    ('app_public.sms_settings', 'the org''s Twilio sender and reminder settings'),
+    ('app_private.sms_credentials', 'encrypted Twilio credentials'),
+    ('app_public.calendar_feeds', 'feed definitions (resource, names on or off)'),
+    ('app_public.calendar_sources', 'the team''s own calendars (URL, user name)'),
+    ('app_private.calendar_source_secrets', 'encrypted calendar passwords and secret URLs'),
+    ('app_public.external_busy', 'busy ranges of the team''s own calendars (event UIDs, no contact data)'),
+    ('app_private.calendar_writes', 'write-back state per appointment (ids and ETags)'),
     ('app_public.organizations', 'the org itself')
 $$;
 

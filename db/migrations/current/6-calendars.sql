@@ -81,7 +81,8 @@ create table if not exists app_private.calendar_source_secrets (
 -- Busy blocks from the sources: replaced as a whole per source by each changed sync.
 create table if not exists app_public.external_busy (
   org_id uuid not null,
-  id bigint generated always as identity,
+  -- Time-ordered ids that tell nothing of other orgs (app_private.opaque_id, 4-security.sql).
+  id bigint not null default app_private.opaque_id(),
   resource_id uuid not null,
   source_id uuid not null,
   busy tstzrange not null check (not isempty(busy)),

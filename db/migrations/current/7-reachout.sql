@@ -94,7 +94,8 @@ create index if not exists lead_pushes_lead_idx on app_public.lead_pushes (lead_
 -- The audit of every call (status, latency, answer excerpt), like delivery_attempts.
 create table if not exists app_public.lead_push_attempts (
   org_id uuid not null references app_public.organizations on delete cascade,
-  id bigint generated always as identity,
+  -- Time-ordered ids that tell nothing of other orgs (app_private.opaque_id, 4-security.sql).
+  id bigint not null default app_private.opaque_id(),
   chunk_id uuid not null references app_public.lead_push_chunks (id) on delete cascade,
   connection_id uuid not null,
   attempt int not null,
@@ -174,7 +175,7 @@ create index if not exists sms_messages_to_idx on app_public.sms_messages (org_i
 
 -- Suppressions by phone (E.164) beside email: a row has one or the other.
 alter table app_public.suppressions add column if not exists phone text;
-alter table app_public.suppressions add column if not exists id bigint generated always as identity;
+alter table app_public.suppressions add column if not exists id bigint not null default app_private.opaque_id();
 do $$
 begin
   if exists (select 1 from pg_constraint where conname = 'suppressions_pkey'
