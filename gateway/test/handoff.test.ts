@@ -228,7 +228,7 @@ describe('hand-off into campaign tools', () => {
       expect(seen).toContain('Main SmartLead');
       expect(seen).not.toContain('gw-key-0123456789');
       expect(await (await rest('/campaign_connections', member)).json()).toEqual([]);
-      const audit = (await pool.query("select actor_id from app_public.audit_log where org_id = $1 and table_name = 'app_public.campaign_connections' and old_values is null order by created_at limit 1", [org.orgId])).rows;
+      const audit = (await pool.query("select actor_id from app_public.audit_log where org_id = $1 and table_name = 'app_public.campaign_connections' and action = 'insert'", [org.orgId])).rows;
       expect(audit).toEqual([{ actor_id: org.userId }]);
       expect(sl.violations).toEqual([]);
     } finally {
