@@ -541,9 +541,9 @@ begin
                   where a.org_id = apply_vapi_message.org_id
                     and a.assistant_id = coalesce(call ->> 'assistantId', msg -> 'assistant' ->> 'id')
                   order by a.created_at limit 1),
-    'contact_id', app_private.vapi_call_contact(org_id, call || jsonb_strip_nulls(jsonb_build_object('customer', coalesce(call -> 'customer', msg -> 'customer')))),
+    'contact_id', app_private.vapi_call_contact(org_id, msg),
     'campaign_id', campaign,
-    'customer_number', coalesce(call -> 'customer' ->> 'number', msg -> 'customer' ->> 'number'),
+    'customer_number', app_private.vapi_customer_number(msg),
     'started_at', started,
     'ended_at', ended,
     'duration_seconds', coalesce((msg ->> 'durationSeconds')::numeric, extract(epoch from ended - started)),
@@ -8825,23 +8825,35 @@ ALTER FUNCTION app_private.vapi_assistant_request(org_id uuid, msg jsonb) OWNER 
 -- Name: vapi_call_contact(uuid, jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
-CREATE FUNCTION app_private.vapi_call_contact(org_id uuid, call jsonb) RETURNS uuid
+CREATE FUNCTION app_private.vapi_call_contact(org_id uuid, msg jsonb) RETURNS uuid
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
   select coalesce(
     (select c.id from app_public.contacts c
       where c.org_id = vapi_call_contact.org_id
-        and app_private.is_uuid(call -> 'metadata' ->> 'contact_id')
-        and c.id = (call -> 'metadata' ->> 'contact_id')::uuid),
+        and app_private.is_uuid(msg -> 'call' -> 'metadata' ->> 'contact_id')
+        and c.id = (msg -> 'call' -> 'metadata' ->> 'contact_id')::uuid),
     (select c.id from app_public.contacts c
       where c.org_id = vapi_call_contact.org_id
-        and app_private.normalize_e164(call -> 'customer' ->> 'number') is not null
-        and app_private.normalize_e164(c.phone) = app_private.normalize_e164(call -> 'customer' ->> 'number')
+        and app_private.normalize_e164(app_private.vapi_customer_number(msg)) is not null
+        and app_private.normalize_e164(c.phone) = app_private.normalize_e164(app_private.vapi_customer_number(msg))
       order by c.created_at limit 1))
 $$;
 
-ALTER FUNCTION app_private.vapi_call_contact(org_id uuid, call jsonb) OWNER TO switchboard_owner;
+ALTER FUNCTION app_private.vapi_call_contact(org_id uuid, msg jsonb) OWNER TO switchboard_owner;
+
+--
+-- Name: vapi_customer_number(jsonb); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.vapi_customer_number(msg jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select coalesce(msg -> 'call' -> 'customer' ->> 'number', msg -> 'customer' ->> 'number')
+$$;
+
+ALTER FUNCTION app_private.vapi_customer_number(msg jsonb) OWNER TO switchboard_owner;
 
 --
 -- Name: agents; Type: TABLE; Schema: app_public; Owner: switchboard_owner
@@ -8986,8 +8998,8 @@ begin
     if msg -> 'call' ->> 'id' is not null then
       the_call := app_private.upsert_call(org_id, 'vapi', msg -> 'call' ->> 'id', jsonb_strip_nulls(jsonb_build_object(
         'status', 'in-progress',
-        'contact_id', app_private.vapi_call_contact(org_id, msg -> 'call' || jsonb_strip_nulls(jsonb_build_object('customer', coalesce(msg -> 'call' -> 'customer', msg -> 'customer')))),
-        'customer_number', coalesce(msg -> 'call' -> 'customer' ->> 'number', msg -> 'customer' ->> 'number'))));
+        'contact_id', app_private.vapi_call_contact(org_id, msg),
+        'customer_number', app_private.vapi_customer_number(msg))));
     end if;
     contact := coalesce(
       (select c.id from app_public.contacts c
@@ -9054,7 +9066,7 @@ declare
   rid uuid;
   opens timestamptz;
   tz text;
-  number text := app_private.normalize_e164(coalesce(msg -> 'call' -> 'customer' ->> 'number', msg -> 'customer' ->> 'number'));
+  number text := app_private.normalize_e164(app_private.vapi_customer_number(msg));
   caller uuid;
   dialer app_public.agents;
   req uuid;
@@ -9075,7 +9087,7 @@ begin
     return jsonb_build_object('error', 'Our team is away right now'
       || coalesce(format(' and back %s', app_private.say_time(opens, tz)), '') || '. Please call again then.');
   end if;
-  caller := app_private.vapi_call_contact(org, msg -> 'call' || jsonb_build_object('customer', jsonb_build_object('number', number)));
+  caller := app_private.vapi_call_contact(org, msg);
   -- The callback is placed by the org's outbound agent, else by this agent's assistant.
   select a.* into dialer from app_public.agents a
    where a.org_id = org and a.direction = 'outbound' and a.active
@@ -17472,10 +17484,16 @@ REVOKE ALL ON FUNCTION app_private.validate_slot(org_id uuid, resource_id uuid, 
 REVOKE ALL ON FUNCTION app_private.vapi_assistant_request(org_id uuid, msg jsonb) FROM PUBLIC;
 
 --
--- Name: FUNCTION vapi_call_contact(org_id uuid, call jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
+-- Name: FUNCTION vapi_call_contact(org_id uuid, msg jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
-REVOKE ALL ON FUNCTION app_private.vapi_call_contact(org_id uuid, call jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app_private.vapi_call_contact(org_id uuid, msg jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION vapi_customer_number(msg jsonb); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.vapi_customer_number(msg jsonb) FROM PUBLIC;
 
 --
 -- Name: TABLE agents; Type: ACL; Schema: app_public; Owner: switchboard_owner

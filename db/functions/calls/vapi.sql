@@ -39,21 +39,28 @@ begin
 end
 $$;
 
--- The contact a call belongs to: metadata.contact_id when it is one of the org's
--- contacts, else a contact whose phone matches the customer number.
-create or replace function app_private.vapi_call_contact(org_id uuid, call jsonb) returns uuid
+-- The caller's number: the call's customer.number, else the message's.
+create or replace function app_private.vapi_customer_number(msg jsonb) returns text
+  language sql immutable parallel safe
+as $$
+  select coalesce(msg -> 'call' -> 'customer' ->> 'number', msg -> 'customer' ->> 'number')
+$$;
+
+-- The contact a message's call belongs to: call.metadata.contact_id when it is one of the
+-- org's contacts, else a contact whose phone matches the customer number.
+create or replace function app_private.vapi_call_contact(org_id uuid, msg jsonb) returns uuid
   language sql stable security definer
   set search_path = pg_catalog, public
 as $$
   select coalesce(
     (select c.id from app_public.contacts c
       where c.org_id = vapi_call_contact.org_id
-        and app_private.is_uuid(call -> 'metadata' ->> 'contact_id')
-        and c.id = (call -> 'metadata' ->> 'contact_id')::uuid),
+        and app_private.is_uuid(msg -> 'call' -> 'metadata' ->> 'contact_id')
+        and c.id = (msg -> 'call' -> 'metadata' ->> 'contact_id')::uuid),
     (select c.id from app_public.contacts c
       where c.org_id = vapi_call_contact.org_id
-        and app_private.normalize_e164(call -> 'customer' ->> 'number') is not null
-        and app_private.normalize_e164(c.phone) = app_private.normalize_e164(call -> 'customer' ->> 'number')
+        and app_private.normalize_e164(app_private.vapi_customer_number(msg)) is not null
+        and app_private.normalize_e164(c.phone) = app_private.normalize_e164(app_private.vapi_customer_number(msg))
       order by c.created_at limit 1))
 $$;
 
@@ -94,9 +101,9 @@ begin
                   where a.org_id = apply_vapi_message.org_id
                     and a.assistant_id = coalesce(call ->> 'assistantId', msg -> 'assistant' ->> 'id')
                   order by a.created_at limit 1),
-    'contact_id', app_private.vapi_call_contact(org_id, call || jsonb_strip_nulls(jsonb_build_object('customer', coalesce(call -> 'customer', msg -> 'customer')))),
+    'contact_id', app_private.vapi_call_contact(org_id, msg),
     'campaign_id', campaign,
-    'customer_number', coalesce(call -> 'customer' ->> 'number', msg -> 'customer' ->> 'number'),
+    'customer_number', app_private.vapi_customer_number(msg),
     'started_at', started,
     'ended_at', ended,
     'duration_seconds', coalesce((msg ->> 'durationSeconds')::numeric, extract(epoch from ended - started)),
@@ -264,8 +271,8 @@ begin
     if msg -> 'call' ->> 'id' is not null then
       the_call := app_private.upsert_call(org_id, 'vapi', msg -> 'call' ->> 'id', jsonb_strip_nulls(jsonb_build_object(
         'status', 'in-progress',
-        'contact_id', app_private.vapi_call_contact(org_id, msg -> 'call' || jsonb_strip_nulls(jsonb_build_object('customer', coalesce(msg -> 'call' -> 'customer', msg -> 'customer')))),
-        'customer_number', coalesce(msg -> 'call' -> 'customer' ->> 'number', msg -> 'customer' ->> 'number'))));
+        'contact_id', app_private.vapi_call_contact(org_id, msg),
+        'customer_number', app_private.vapi_customer_number(msg))));
     end if;
     contact := coalesce(
       (select c.id from app_public.contacts c
@@ -374,7 +381,7 @@ declare
   rid uuid;
   opens timestamptz;
   tz text;
-  number text := app_private.normalize_e164(coalesce(msg -> 'call' -> 'customer' ->> 'number', msg -> 'customer' ->> 'number'));
+  number text := app_private.normalize_e164(app_private.vapi_customer_number(msg));
   caller uuid;
   dialer app_public.agents;
   req uuid;
@@ -395,7 +402,7 @@ begin
     return jsonb_build_object('error', 'Our team is away right now'
       || coalesce(format(' and back %s', app_private.say_time(opens, tz)), '') || '. Please call again then.');
   end if;
-  caller := app_private.vapi_call_contact(org, msg -> 'call' || jsonb_build_object('customer', jsonb_build_object('number', number)));
+  caller := app_private.vapi_call_contact(org, msg);
   -- The callback is placed by the org's outbound agent, else by this agent's assistant.
   select a.* into dialer from app_public.agents a
    where a.org_id = org and a.direction = 'outbound' and a.active

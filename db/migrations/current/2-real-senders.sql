@@ -57,6 +57,8 @@ drop function if exists app_private.source_credentials(uuid, text, text);
 drop function if exists app_private.upsert_transcript(uuid, uuid, text);
 drop function if exists app_private.vapi_tool_call(uuid, jsonb, jsonb);
 drop function if exists app_private.vapi_transfer_destination(uuid, jsonb);
+-- Takes the whole message now (the caller's number may sit on the call or the message).
+drop function if exists app_private.vapi_call_contact(uuid, jsonb);
 
 --!include ingest/sources.sql
 --!include ingest/inbox.sql
