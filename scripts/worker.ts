@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
+import { createPool } from './lib/multihost.ts';
 import pino from 'pino';
 import { Logger, parseCrontab, run } from 'graphile-worker';
 import { taskList } from '../tasks/index.ts';
@@ -14,7 +14,9 @@ const config = resolveConfig();
 const log = pino({ name: 'worker', level: process.env.LOG_LEVEL ?? 'info' });
 const workerId = `${hostname()}:${process.pid}`;
 
-const pool = new pg.Pool({ connectionString: config.workerUrl, max: Number(process.env.WORKER_CONCURRENCY ?? 4) + 2 });
+// One-host or multi-host (HA) URL: after a failover, new connections go to the new primary;
+// graphile-worker re-establishes its LISTEN connection from this pool with a backoff.
+const pool = createPool(config.workerUrl, { max: Number(process.env.WORKER_CONCURRENCY ?? 4) + 2 });
 pool.on('error', (err) => log.warn({ err: err.message }, 'idle database connection lost'));
 
 const runner = await run({

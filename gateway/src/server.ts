@@ -64,6 +64,6 @@ export async function buildServer(config: GatewayConfig, db: Db): Promise<Fastif
   await app.register(unsubscribeRoutes, { db, encryptionKey: config.encryptionKey });
   await app.register(trackingRoutes, { db, encryptionKey: config.encryptionKey });
   // The operator console at / and PostgREST on the same origin under /rest/.
-  await app.register(consoleRoutes, { postgrestUrl: config.postgrestUrl, distDir: process.env.CONSOLE_DIST_DIR ?? consoleDist });
+  await app.register(consoleRoutes, { postgrestUrl: config.postgrestUrl, postgrestReadUrl: config.postgrestReadUrl, distDir: process.env.CONSOLE_DIST_DIR ?? consoleDist });
   return app;
 }

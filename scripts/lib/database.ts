@@ -42,6 +42,8 @@ export async function bootstrap(config: StackConfig, env: NodeJS.ProcessEnv = pr
     }
     const { rowCount: hasDb } = await client.query('select 1 from pg_database where datname = $1', [database]);
     if (!hasDb) await client.query(`create database ${quoteIdent(database)} owner ${quoteIdent(ownerRole)}`);
+    // A database made by someone else (pg_autoctl creates it on an HA node) changes hands once.
+    else await client.query(`alter database ${quoteIdent(database)} owner to ${quoteIdent(ownerRole)}`);
   });
   const rootOnAppDb = new URL(config.rootUrl);
   rootOnAppDb.pathname = `/${database}`;

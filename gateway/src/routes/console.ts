@@ -12,6 +12,8 @@ import { ApiError } from '../errors.ts';
  */
 export interface ConsoleOptions {
   postgrestUrl: string;
+  /** A read-only PostgREST on a standby: GET and HEAD go there, everything else to postgrestUrl. */
+  postgrestReadUrl?: string;
   distDir: string;
 }
 
@@ -23,7 +25,7 @@ const PROXY_TIMEOUT_MS = 30_000;
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 export async function consoleRoutes(app: FastifyInstance, options: ConsoleOptions): Promise<void> {
-  await app.register(restProxy, { postgrestUrl: options.postgrestUrl });
+  await app.register(restProxy, { postgrestUrl: options.postgrestUrl, postgrestReadUrl: options.postgrestReadUrl });
 
   if (existsSync(join(options.distDir, 'index.html'))) {
     await app.register(fastifyStatic, {
@@ -47,8 +49,9 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleOption
   }
 }
 
-async function restProxy(app: FastifyInstance, options: { postgrestUrl: string }): Promise<void> {
+async function restProxy(app: FastifyInstance, options: { postgrestUrl: string; postgrestReadUrl?: string }): Promise<void> {
   const base = options.postgrestUrl.replace(/\/+$/, '');
+  const readBase = (options.postgrestReadUrl ?? options.postgrestUrl).replace(/\/+$/, '');
   // Bodies pass through as bytes (this plugin's parsers only; the other routes keep theirs).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -64,8 +67,9 @@ async function restProxy(app: FastifyInstance, options: { postgrestUrl: string }
         if (typeof value === 'string') headers[name] = value;
       }
       let upstream: Response;
+      const reads = request.method === 'GET' || request.method === 'HEAD';
       try {
-        upstream = await fetch(`${base}${path}`, {
+        upstream = await fetch(`${reads ? readBase : base}${path}`, {
           method: request.method,
           headers,
           body: request.method === 'GET' || request.method === 'HEAD' ? undefined : bodyOf(request.body),
