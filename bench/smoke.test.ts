@@ -31,6 +31,8 @@ for (const kind of ['bench', 'drill'] as const) {
         expect(line, output.slice(-3000)).toBeDefined();
         expect(line).toMatch(/ lost=0( |$)/);
         if (kind === 'bench') expect(line).toMatch(/ ratio=\d+(\.\d+)?( |$)/);
+        // The HA failover drill (pg_auto_failover, kill -9 of the primary's postmaster).
+        if (name === 'failover') expect(line).toMatch(/ counters_exact=true rejoined=true lost=0$/);
         expect(code, output.slice(-3000)).toBe(0);
       }, 300_000);
     }

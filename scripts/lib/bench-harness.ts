@@ -2,11 +2,12 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LocalCluster } from './cluster.ts';
+import type { HaFormation } from './ha.ts';
 import { resolveConfig, type StackConfig } from './config.ts';
 import { projectRoot } from './paths.ts';
 import { freePort } from './ports.ts';
 import { type Service, startServices, stopServices } from './services.ts';
-import { createTestCluster } from './test-cluster.ts';
+import { createTestCluster, createTestFormation } from './test-cluster.ts';
 
 /**
  * The harness behind `npm run bench -- <name>|all` and `npm run drill -- <name>|all`
@@ -29,7 +30,10 @@ export interface RunningStack {
 export interface BenchContext {
   config: StackConfig;
   env: Record<string, string>;
+  /** The one-node cluster (every bench and drill but those that export `topology = 'ha'`). */
   cluster: LocalCluster;
+  /** The pg_auto_failover formation, for a module that exports `topology = 'ha'`. */
+  formation?: HaFormation;
   /** Starts PostgREST, gateway and worker on free ports. */
   startStack(extraEnv?: Record<string, string>): Promise<RunningStack>;
   /** Stops what startStack started. */
@@ -52,13 +56,20 @@ export function available(kind: Kind): string[] {
 }
 
 export async function run(kind: Kind, name: string): Promise<BenchResult> {
-  const module = (await import(pathToFileURL(join(folders[kind], `${name}.ts`)).href)) as { default: Bench };
-  const { cluster, env, config } = await createTestCluster({ durable: true });
+  const module = (await import(pathToFileURL(join(folders[kind], `${name}.ts`)).href)) as { default: Bench; topology?: 'ha' };
+  const ha = module.topology === 'ha';
+  const { cluster, formation, env, config } = ha
+    ? { ...(await createTestFormation()), cluster: undefined }
+    : { ...(await createTestCluster({ durable: true })), formation: undefined };
   let services: Service[] = [];
   const ctx: BenchContext = {
     config,
     env,
-    cluster,
+    get cluster(): LocalCluster {
+      if (!cluster) throw new Error(`${name} runs on the HA formation (ctx.formation)`);
+      return cluster;
+    },
+    formation,
     log: (message) => process.stderr.write(`[${name}] ${message}\n`),
     async startStack(extraEnv = {}) {
       const stackEnv = { ...process.env, ...env, LOG_LEVEL: 'warn', ...extraEnv, PORT: String(await freePort()), PGRST_PORT: String(await freePort()) };
@@ -81,7 +92,8 @@ export async function run(kind: Kind, name: string): Promise<BenchResult> {
     return await module.default(ctx);
   } finally {
     await stopServices(services);
-    cluster.destroy();
+    cluster?.destroy();
+    await formation?.destroy();
   }
 }
 
