@@ -33,3 +33,12 @@ create extension if not exists btree_gist with schema public;
 
 -- Nobody but the owner creates objects in public.
 revoke create on schema public from public;
+
+-- The owner's security definer functions read the standbys' replication lag (HA).
+do $$
+begin
+  if exists (select from pg_roles where rolname = 'switchboard_owner') then
+    grant pg_read_all_stats to switchboard_owner;
+  end if;
+end
+$$;

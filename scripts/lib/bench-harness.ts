@@ -22,6 +22,8 @@ import { createTestCluster, createTestFormation } from './test-cluster.ts';
 export interface RunningStack {
   gatewayUrl: string;
   postgrestUrl: string;
+  /** The read-only PostgREST on the standby (HA formation only). */
+  postgrestReadUrl?: string;
   config: StackConfig;
   env: NodeJS.ProcessEnv;
   services: Service[];
@@ -72,12 +74,13 @@ export async function run(kind: Kind, name: string): Promise<BenchResult> {
     formation,
     log: (message) => process.stderr.write(`[${name}] ${message}\n`),
     async startStack(extraEnv = {}) {
-      const stackEnv = { ...process.env, ...env, LOG_LEVEL: 'warn', ...extraEnv, PORT: String(await freePort()), PGRST_PORT: String(await freePort()) };
+      const stackEnv = { ...process.env, ...env, LOG_LEVEL: 'warn', ...extraEnv, PORT: String(await freePort()), PGRST_PORT: String(await freePort()), PGRST_READ_PORT: String(await freePort()) };
       const stackConfig = resolveConfig(stackEnv);
       services = await startServices(stackConfig, { env: stackEnv, quiet: true });
       return {
         gatewayUrl: `http://127.0.0.1:${stackConfig.gatewayPort}`,
         postgrestUrl: `http://127.0.0.1:${stackConfig.pgrstPort}`,
+        postgrestReadUrl: stackConfig.read ? `http://127.0.0.1:${stackConfig.read.port}` : undefined,
         config: stackConfig,
         env: stackEnv,
         services,

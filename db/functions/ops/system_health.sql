@@ -7,7 +7,7 @@ create or replace function app_private.system_health_for_current_org()
                  disabled_endpoints bigint, queued_jobs bigint, failing_jobs bigint,
                  last_feeder_run_at timestamptz, last_contactable_refresh_at timestamptz,
                  last_backup_verified_at timestamptz, last_backup_ok boolean, worker_heartbeat_seconds double precision,
-                 checked_at timestamptz)
+                 checked_at timestamptz, replica_lag_seconds double precision)
   language sql stable security definer
   set search_path = pg_catalog, public
 as $$
@@ -26,7 +26,8 @@ as $$
          (select max(b.verified_at) from app_private.backup_verification_log b where b.ok),
          (select b.ok from app_private.backup_verification_log b order by b.id desc limit 1),
          app_private.seconds_since_worker_heartbeat(),
-         now()
+         now(),
+         app_private.replica_lag_seconds()
     from app_public.organizations o
    where o.id = app_public.current_org_id() and app_public.current_user_is_admin()
 $$;
@@ -55,6 +56,8 @@ as $$
   select 'switchboard_worker_heartbeat_age_seconds', coalesce(app_private.seconds_since_worker_heartbeat(), -1)::float8
   union all
   select 'switchboard_backup_last_ok', coalesce((select ok::int from app_private.backup_verification_log order by id desc limit 1), -1)::float8
+  union all
+  select 'switchboard_replica_lag_seconds', app_private.replica_lag_seconds()
 $$;
 
 -- The gateway prefixes each statement with /* request_id=… */ (gateway/src/main.ts), so

@@ -86,3 +86,18 @@ create index if not exists sending_account_usage_account_day_idx on app_private.
 
 -- The daily cap's atomic increment names the new key (org_id, account_id, local_day).
 --!include outreach/emails.sql
+
+-- Replication lag (HA): on /metrics (switchboard_replica_lag_seconds) and in system_health.
+--!include ops/replicas.sql
+-- system_health gains a column: its view and function are made again (same grants).
+drop view if exists app_public.system_health;
+drop function if exists app_private.system_health_for_current_org();
+--!include ops/system_health.sql
+create view app_public.system_health with (security_invoker = true) as
+  select * from app_private.system_health_for_current_org();
+grant select on app_public.system_health to authenticated;
+grant execute on function app_private.system_health_for_current_org() to authenticated;
+
+-- The session check (PostgREST's db-pre-request) also runs on a read replica, where the
+-- unlogged request counters cannot be read: see app_private.check_session.
+--!include identity/login.sql

@@ -46,6 +46,7 @@ const OPS_HELP: Record<string, string> = {
   switchboard_deliveries_pending: 'Outbound deliveries waiting to be sent or retried',
   switchboard_worker_heartbeat_age_seconds: 'Seconds since the newest worker heartbeat',
   switchboard_backup_last_ok: '1 when the last backup verification passed, 0 when it failed, -1 when none ran',
+  switchboard_replica_lag_seconds: 'Seconds the slowest streaming standby is behind in replay; -1 while no standby streams',
 };
 
 async function refreshOps(): Promise<void> {
