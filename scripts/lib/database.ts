@@ -5,6 +5,12 @@ import { migrate as migrateCommitted, watch as runCurrent, type Settings } from 
 import { Logger, runMigrations as installWorkerSchema } from 'graphile-worker';
 import { type StackConfig, ROLES } from './config.ts';
 import { projectRoot } from './paths.ts';
+import { pinToPrimary } from './multihost.ts';
+
+/** Multi-host URLs (HA) pinned to the current primary: bootstrap and migrations talk to one node. */
+async function onPrimary(config: StackConfig): Promise<StackConfig> {
+  return { ...config, ownerUrl: await pinToPrimary(config.ownerUrl), rootUrl: config.rootUrl ? await pinToPrimary(config.rootUrl) : undefined };
+}
 
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
@@ -27,10 +33,11 @@ const quoteIdent = (name: string) => '"' + name.replace(/"/g, '""') + '"';
  */
 export async function bootstrap(config: StackConfig, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (!config.rootUrl) return; // An existing database whose roles an operator manages.
+  config = await onPrimary(config);
   const owner = new URL(config.ownerUrl);
   const database = owner.pathname.slice(1);
   const ownerRole = decodeURIComponent(owner.username);
-  const maintenanceUrl = new URL(config.rootUrl);
+  const maintenanceUrl = new URL(config.rootUrl!);
   maintenanceUrl.pathname = '/postgres';
   await withClient(maintenanceUrl.toString(), async (client) => {
     const { rowCount: hasRole } = await client.query('select 1 from pg_roles where rolname = $1', [ownerRole]);
@@ -45,7 +52,7 @@ export async function bootstrap(config: StackConfig, env: NodeJS.ProcessEnv = pr
     // A database made by someone else (pg_autoctl creates it on an HA node) changes hands once.
     else await client.query(`alter database ${quoteIdent(database)} owner to ${quoteIdent(ownerRole)}`);
   });
-  const rootOnAppDb = new URL(config.rootUrl);
+  const rootOnAppDb = new URL(config.rootUrl!);
   rootOnAppDb.pathname = `/${database}`;
   await withClient(rootOnAppDb.toString(), async (client) => {
     await client.query(readFileSync(join(projectRoot, 'db/migrations/afterReset.sql'), 'utf8'));
@@ -76,6 +83,7 @@ export function migrateSettings(config: StackConfig): Settings {
  * migrations, then the current (uncommitted) migration.
  */
 export async function migrate(config: StackConfig): Promise<void> {
+  config = await onPrimary(config);
   await installWorkerSchema({ connectionString: config.ownerUrl, logger: quietLogger });
   const settings = migrateSettings(config);
   await migrateCommitted(settings, false, false);

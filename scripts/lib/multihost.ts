@@ -170,3 +170,15 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
   const pool = new pg.Pool({ connectionString: single, ...options, Client: PrimaryClient as unknown as typeof pg.Client });
   return pool;
 }
+
+/**
+ * A one-host URL for the current primary of a multi-host URL (migrations and bootstrap use
+ * graphile-migrate and plain clients, which take one host); other URLs come back unchanged.
+ */
+export async function pinToPrimary(url: string): Promise<string> {
+  if (!isMultiHost(url)) return url;
+  const parsed = parseDbUrl(url);
+  const primary = await new PrimaryLocator(parsed, true, Number(parsed.params.get('connect_timeout') ?? 3) * 1000).primary();
+  const params = new URLSearchParams([...parsed.params].filter(([k]) => k !== 'target_session_attrs'));
+  return formatDbUrl({ ...parsed, hosts: [primary], params });
+}
