@@ -334,6 +334,8 @@ export class HaFormation {
   async destroy(): Promise<void> {
     await this.stop();
     rmSync(this.root, { recursive: true, force: true });
+    // The per-formation directory under /var/lib/postgresql/switchboard, when one was used.
+    if (this.root !== this.options.dataDir) rmSync(dirname(this.root), { recursive: true, force: true });
     rmSync(this.options.dataDir, { recursive: true, force: true });
   }
 }
