@@ -10,6 +10,19 @@ export const topology = 'ha';
 
 const PROVIDERS: Provider[] = ['smartlead', 'replyio', 'standard'];
 
+/** A query retried while the formation has no primary yet (or a connection broke in the switch). */
+async function settled<T>(run: () => Promise<T>, timeoutMs = 180_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await run();
+    } catch (error) {
+      if ((error as { code?: string }).code !== '57P03' || Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 /**
  * failover: the HA formation and the full stack (gateway, PostgREST and worker on multi-host
  * URIs); signed webhooks from three providers sent by 32 senders that retry 429/503 as real
@@ -70,20 +83,20 @@ export default async function drill(ctx: BenchContext): Promise<BenchResult> {
     const afterKill = acked.filter((o) => o.sentAt! > killedAt).map((o) => o.ackAt! - killedAt);
     const recovery = afterKill.length ? Math.min(...afterKill) / 1000 : NaN;
     const ids = [...new Set(acked.map((o) => o.eventId!))];
-    const { rows: [stored] } = await db.query('select count(*)::int as n from app_public.webhook_events where org_id = $1 and id = any($2::uuid[])', [org.org_id, ids]);
+    const { rows: [stored] } = await settled(() => db.query('select count(*)::int as n from app_public.webhook_events where org_id = $1 and id = any($2::uuid[])', [org.org_id, ids]));
     ctx.log(`acknowledged ${acked.length} (${ids.length} events), stored ${stored.n}, 503s ${unavailable}, not acknowledged ${total - acked.length}`);
 
     // The worker drains on the new primary; jobs that failed during the switch are retried.
     const remaining = async () =>
       Number((await db.query("select count(*)::int as n from app_public.webhook_events where org_id = $1 and status <> 'processed'", [org.org_id])).rows[0].n);
     await waitFor(async () => (await remaining().catch(() => 1)) === 0, 'the worker to process every stored event', 300_000).catch(() => {});
-    const { rows: [counts] } = await db.query(
+    const { rows: [counts] } = await settled(() => db.query(
       `select (select count(*)::int from app_public.webhook_events where org_id = $1) as events,
               (select count(*)::int from app_public.webhook_events where org_id = $1 and status = 'processed') as processed,
               (select coalesce(sum(sent), 0)::int from app_public.campaign_counters where org_id = $1) as sent,
               (select count(*)::int from app_public.email_events where org_id = $1) as email_events`,
       [org.org_id],
-    );
+    ));
     ctx.log(`events ${counts.events}, processed ${counts.processed}, counted sent ${counts.sent}, email_events ${counts.email_events}`);
     const countersExact = counts.processed === counts.events && counts.sent === counts.events && counts.email_events === counts.events;
 

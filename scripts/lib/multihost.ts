@@ -57,12 +57,34 @@ export function isMultiHost(url: string): boolean {
   }
 }
 
-/** The error a pool raises while no host of a multi-host URL is read-write (a failover). */
+/**
+ * The error a pool raises while no host of a multi-host URL is read-write (a failover). Its
+ * SQLSTATE is 57P03 (cannot_connect_now), which graphile-worker retries with a back-off.
+ */
 export class NoPrimaryError extends Error {
-  readonly code = 'SB_NO_PRIMARY';
+  readonly code = '57P03';
+  readonly failingOver = true;
   constructor() {
     super('no read-write database host is reachable (failing over)');
   }
+}
+
+/**
+ * A connection that died under a query (the primary was killed or demoted) says so with
+ * SQLSTATE 57P03 too, so that graphile-worker retries its bookkeeping (completing or failing
+ * a job) on the new primary instead of losing that worker slot. The original code is kept.
+ */
+function markConnectionLoss(error: unknown): unknown {
+  const e = error as { code?: string; message?: string; originalCode?: string };
+  if (!e || typeof e !== 'object') return error;
+  const lost = e.code === undefined
+    ? /Connection terminated|not queryable|Client was closed/i.test(e.message ?? '')
+    : ['57P01', '57P02', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', '08006', '08003', '08001'].includes(e.code);
+  if (lost) {
+    e.originalCode = e.code;
+    e.code = '57P03';
+  }
+  return error;
 }
 
 /** Remembers which host is the primary; asks every host again once a connection to it breaks. */
@@ -125,13 +147,23 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
   const attrs = parsed.params.get('target_session_attrs') ?? 'any';
   if (!['any', 'read-write', 'primary'].includes(attrs)) throw new Error(`target_session_attrs=${attrs} is not supported for the gateway and worker pools`);
   const readWrite = attrs !== 'any';
-  const timeoutMs = Number(parsed.params.get('connect_timeout') ?? 3) * 1000;
+  // A host that is down refuses at once; a busy one may take a few seconds to answer.
+  const timeoutMs = Number(parsed.params.get('connect_timeout') ?? 10) * 1000;
   const locator = new PrimaryLocator(parsed, readWrite, timeoutMs);
   // node-postgres reads this one-host URL; the host and port are set per connection below.
   const single = formatDbUrl({ ...parsed, hosts: [parsed.hosts[0]], params: new URLSearchParams([...parsed.params].filter(([k]) => !['target_session_attrs', 'connect_timeout'].includes(k))) });
 
   class PrimaryClient extends pg.Client {
     private target?: HostPort;
+
+    constructor(config?: string | pg.ClientConfig) {
+      super(config);
+      const query = this.query.bind(this) as (...args: unknown[]) => unknown;
+      this.query = ((...args: unknown[]) => {
+        const result = query(...args) as { then?: unknown; catch?: (f: (e: unknown) => never) => unknown };
+        return typeof result?.then === 'function' ? result.catch!((error) => { throw markConnectionLoss(error); }) : result;
+      }) as typeof this.query;
+    }
 
     // pg-pool calls connect(callback); the promise form is kept for completeness.
     override connect(): Promise<pg.Client>;
@@ -143,7 +175,12 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
     }
 
     private async connectToPrimary(): Promise<void> {
-      const target = await locator.primary();
+      let target: HostPort;
+      try {
+        target = await locator.primary();
+      } catch (error) {
+        throw markConnectionLoss(error);
+      }
       this.target = target;
       const self = this as unknown as { host: string; port: number; connectionParameters: { host: string; port: number } };
       self.host = self.connectionParameters.host = target.host;
@@ -152,8 +189,9 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
       try {
         await super.connect();
       } catch (error) {
+        // The host we knew is gone: the next connection looks for the primary again.
         locator.invalidate(target);
-        throw error;
+        throw markConnectionLoss(error);
       }
       if (readWrite) {
         // The host may have been demoted since it was found: check, as libpq does.
@@ -178,7 +216,7 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
 export async function pinToPrimary(url: string): Promise<string> {
   if (!isMultiHost(url)) return url;
   const parsed = parseDbUrl(url);
-  const primary = await new PrimaryLocator(parsed, true, Number(parsed.params.get('connect_timeout') ?? 3) * 1000).primary();
+  const primary = await new PrimaryLocator(parsed, true, Number(parsed.params.get('connect_timeout') ?? 10) * 1000).primary();
   const params = new URLSearchParams([...parsed.params].filter(([k]) => k !== 'target_session_attrs'));
   return formatDbUrl({ ...parsed, hosts: [primary], params });
 }

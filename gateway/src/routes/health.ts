@@ -25,8 +25,8 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
     const [database, postgrest] = await Promise.all([
       check(async () => {
         // HA: while no host of the multi-host URL is read-write, the pool says so.
-        const client = await options.db.connect().catch((error: { code?: string }) => {
-          failingOver = error.code === 'SB_NO_PRIMARY';
+        const client = await options.db.connect().catch((error: { failingOver?: boolean }) => {
+          failingOver = error.failingOver === true;
           throw error;
         });
         client.release();
