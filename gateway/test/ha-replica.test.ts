@@ -91,4 +91,29 @@ describe('read replica behind /rest/', () => {
     const write = await rest('/campaigns', token, { method: 'POST', body: JSON.stringify({ org_id: org.org_id, name: 'Refused' }) });
     expect(write.status).toBe(503);
   }, 120_000);
+
+  it('/ready says database: failing over while no primary is reachable, then the same gateway recovers', async () => {
+    const killed = formation.killPrimaryPostmaster();
+    const seen = new Set<unknown>();
+    const deadline = Date.now() + 90_000;
+    let recovered = false;
+    while (Date.now() < deadline) {
+      const body = (await fetch(`${gateway}/ready`).then((r) => r.json(), () => ({}))) as { checks?: { database?: unknown }; message?: string };
+      seen.add(body.checks?.database);
+      if (body.checks?.database === 'failing over') expect(body.message).toContain('database: failing over');
+      if (seen.has('failing over') && body.checks?.database === true) {
+        recovered = true;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect([...seen]).toContain('failing over');
+    expect(recovered).toBe(true);
+    // The gateway's pool is on the new primary: a login (a write) works without a restart.
+    const email = `after-${Date.now()}@example.test`;
+    await owner.query("select app_private.create_organization('After', $1, 'replica password', 'UTC')", [email]);
+    expect(await login(email)).toBeTruthy();
+    const primary = formation.primary();
+    expect(primary?.name).not.toBe(killed.name);
+  }, 120_000);
 });
