@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { asOwner, giveToPostgres, postgresCanReach, postgresMajor, requirePostgres } from './cluster.ts';
 import { formatDbUrl, parseDbUrl } from './multihost.ts';
@@ -331,8 +331,40 @@ export class HaFormation {
     }
   }
 
+  /**
+   * Processes of this formation that outlived `pg_autoctl stop` (a service child whose
+   * supervisor died, a postmaster restarted after a kill): found by this formation's own paths
+   * in their environment or command line, and ended. Nothing else is touched.
+   */
+  private reapLeftovers(): void {
+    if (!existsSync('/proc')) return;
+    const xdg = `XDG_CONFIG_HOME=${join(this.root, 'xdg')}`;
+    const pgdataArg = `${this.root}/`;
+    const found: Array<{ pid: number; postmaster: boolean }> = [];
+    for (const entry of readdirSync('/proc')) {
+      const pid = Number(entry);
+      if (!Number.isInteger(pid) || pid === process.pid) continue;
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        const postmaster = /\/postgres$/.test(cmdline[0] ?? '') && cmdline.some((arg) => arg.startsWith(pgdataArg));
+        const environ = postmaster ? '' : readFileSync(`/proc/${pid}/environ`, 'utf8');
+        if (postmaster || environ.split('\0').includes(xdg)) found.push({ pid, postmaster });
+      } catch {
+        /* gone, or not ours to read */
+      }
+    }
+    for (const { pid, postmaster } of found) {
+      try {
+        process.kill(pid, postmaster ? 'SIGQUIT' : 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+
   async destroy(): Promise<void> {
     await this.stop();
+    this.reapLeftovers();
     rmSync(this.root, { recursive: true, force: true });
     // The per-formation directory under /var/lib/postgresql/switchboard, when one was used.
     if (this.root !== this.options.dataDir) rmSync(dirname(this.root), { recursive: true, force: true });
