@@ -121,6 +121,12 @@ export async function createTestFormation(): Promise<{ formation: HaFormation; e
   };
   const config = resolveConfig(env);
   const formation = new HaFormation(config.ha!);
+  // Destroying the formation also removes its throwaway home.
+  const destroy = formation.destroy.bind(formation);
+  formation.destroy = async () => {
+    await destroy();
+    rmSync(home, { recursive: true, force: true });
+  };
   try {
     await formation.start();
     const onPrimary = configOnNode(config, formation.primary()!.port);
@@ -128,7 +134,6 @@ export async function createTestFormation(): Promise<{ formation: HaFormation; e
     await migrate(onPrimary);
   } catch (error) {
     await formation.destroy();
-    rmSync(home, { recursive: true, force: true });
     throw error;
   }
   return { formation, env, config };
