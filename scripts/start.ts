@@ -1,5 +1,5 @@
 import { LocalCluster } from './lib/cluster.ts';
-import { HaFormation, configOnNode } from './lib/ha.ts';
+import { HaFormation } from './lib/ha.ts';
 import { ensureDevSecrets, resolveConfig } from './lib/config.ts';
 import { bootstrap, migrate } from './lib/database.ts';
 import { type Service, launchServices, stopServices, waitUntilReady } from './lib/services.ts';
@@ -34,22 +34,19 @@ process.on('SIGTERM', () => void shutdown(0));
 try {
   await ensureDevSecrets();
   const config = resolveConfig();
-  let setupConfig = config;
   if (config.ha) {
     formation = new HaFormation(config.ha);
     console.log(formation.isInitialized() ? `Starting the HA formation in ${config.ha.dataDir}…` : `Creating an HA formation (pg_auto_failover monitor and two nodes) in ${config.ha.dataDir}…`);
     await formation.start();
-    const primary = formation.primary();
-    if (!primary) throw new Error('the formation has no primary');
-    setupConfig = configOnNode(config, primary.port);
+    // bootstrap() and migrate() find the read-write node of the multi-host URLs themselves.
   } else if (config.local) {
     cluster = new LocalCluster({ ...config.local, dataDir: config.local.dataDir });
     const fresh = !cluster.isInitialized();
     console.log(fresh ? `Creating a PostgreSQL cluster in ${config.local.dataDir}…` : 'Starting the local PostgreSQL cluster…');
     cluster.start();
   }
-  await bootstrap(setupConfig);
-  await migrate(setupConfig);
+  await bootstrap(config);
+  await migrate(config);
   if (consoleBuildIsStale()) {
     console.log('Building the operator console…');
     // Without Vite (npm ci --omit=dev) the API still starts; / then says how to build it.

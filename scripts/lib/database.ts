@@ -9,7 +9,18 @@ import { pinToPrimary } from './multihost.ts';
 
 /** Multi-host URLs (HA) pinned to the current primary: bootstrap and migrations talk to one node. */
 async function onPrimary(config: StackConfig): Promise<StackConfig> {
-  return { ...config, ownerUrl: await pinToPrimary(config.ownerUrl), rootUrl: config.rootUrl ? await pinToPrimary(config.rootUrl) : undefined };
+  // A formation that has just started may need a moment to have a read-write node.
+  const pin = async (url: string) => {
+    for (const deadline = Date.now() + 60_000; ; ) {
+      try {
+        return await pinToPrimary(url);
+      } catch (error) {
+        if (!(error as { failingOver?: boolean }).failingOver || Date.now() > deadline) throw error;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  };
+  return { ...config, ownerUrl: await pin(config.ownerUrl), rootUrl: config.rootUrl ? await pin(config.rootUrl) : undefined };
 }
 
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {

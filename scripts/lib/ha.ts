@@ -217,17 +217,18 @@ export class HaFormation {
     if (!this.isInitialized('monitor')) {
       rmSync(this.pgdata('monitor'), { recursive: true, force: true });
       this.createMonitor();
-    } else if (NODE_NAMES.every((name) => this.isInitialized(name))) {
-      // A second start: the nodes' Postgres first, then the monitor, so that its first health
-      // checks do not find a primary that is still starting (and fail it over).
-      for (const name of NODE_NAMES) {
+    }
+    // The monitor first (a node's pg_autoctl gives up when it cannot reach it), then at once
+    // the nodes: stop() stopped the monitor first, so it last saw them healthy and its
+    // start-up grace period covers their start.
+    this.launch('monitor');
+    await waitFor(async () => this.monitorAnswers(), 'the pg_auto_failover monitor', 60_000);
+    for (const name of NODE_NAMES) {
+      if (this.isInitialized(name)) {
         this.writeSettings(name);
         this.launch(name);
       }
-      await Promise.all(NODE_NAMES.map((name) => waitFor(async () => this.tryPsql(this.nodePort(name), 'select 1;'), `${name} to start`, 60_000).catch(() => {})));
     }
-    this.launch('monitor');
-    await waitFor(async () => this.monitorAnswers(), 'the pg_auto_failover monitor', 60_000);
     for (const [i, name] of NODE_NAMES.entries()) {
       if (!this.isInitialized(name)) {
         rmSync(this.pgdata(name), { recursive: true, force: true });

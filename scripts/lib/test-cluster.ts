@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { LocalCluster } from './cluster.ts';
-import { HaFormation, configOnNode } from './ha.ts';
+import { HaFormation } from './ha.ts';
 import { LOCAL_DATABASE, resolveConfig, type StackConfig } from './config.ts';
 import { bootstrap, migrate } from './database.ts';
 import { freePort } from './ports.ts';
@@ -129,9 +129,9 @@ export async function createTestFormation(): Promise<{ formation: HaFormation; e
   };
   try {
     await formation.start();
-    const onPrimary = configOnNode(config, formation.primary()!.port);
-    await bootstrap(onPrimary, env);
-    await migrate(onPrimary);
+    // Both pin the multi-host URLs to the node that is read-write.
+    await bootstrap(config, env);
+    await migrate(config);
   } catch (error) {
     await formation.destroy();
     throw error;
