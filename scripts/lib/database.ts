@@ -5,7 +5,7 @@ import { migrate as migrateCommitted, watch as runCurrent, type Settings } from 
 import { Logger, runMigrations as installWorkerSchema } from 'graphile-worker';
 import { type StackConfig, ROLES } from './config.ts';
 import { projectRoot } from './paths.ts';
-import { pinToPrimary } from './multihost.ts';
+import { formatDbUrl, parseDbUrl, pinToPrimary } from './multihost.ts';
 
 /** Multi-host URLs (HA) pinned to the current primary: bootstrap and migrations talk to one node. */
 async function onPrimary(config: StackConfig): Promise<StackConfig> {
@@ -20,7 +20,13 @@ async function onPrimary(config: StackConfig): Promise<StackConfig> {
       }
     }
   };
-  return { ...config, ownerUrl: await pin(config.ownerUrl), rootUrl: config.rootUrl ? await pin(config.rootUrl) : undefined };
+  if (!config.rootUrl) return { ...config, ownerUrl: await pin(config.ownerUrl) };
+  // The superuser finds the primary (the owner role may not exist yet); the owner goes there too.
+  const rootUrl = await pin(config.rootUrl);
+  const [primary] = parseDbUrl(rootUrl).hosts;
+  const owner = parseDbUrl(config.ownerUrl);
+  owner.params.delete('target_session_attrs');
+  return { ...config, rootUrl, ownerUrl: formatDbUrl({ ...owner, hosts: [primary] }) };
 }
 
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
