@@ -85,6 +85,13 @@ export default async function drill(ctx: BenchContext): Promise<BenchResult> {
     const ids = [...new Set(acked.map((o) => o.eventId!))];
     const { rows: [stored] } = await settled(() => db.query('select count(*)::int as n from app_public.webhook_events where org_id = $1 and id = any($2::uuid[])', [org.org_id, ids]));
     ctx.log(`acknowledged ${acked.length} (${ids.length} events), stored ${stored.n}, 503s ${unavailable}, not acknowledged ${total - acked.length}`);
+    if (stored.n < ids.length) {
+      const { rows: found } = await settled(() => db.query<{ id: string }>('select id from app_public.webhook_events where org_id = $1 and id = any($2::uuid[])', [org.org_id, ids]));
+      const have = new Set(found.map((r) => r.id));
+      for (const o of acked.filter((x) => !have.has(x.eventId!))) {
+        ctx.log(`acknowledged but not stored: ${o.eventId} status ${o.status} after ${o.attempts} attempts, sent ${((o.sentAt! - killedAt) / 1000).toFixed(2)} s and answered ${((o.ackAt! - killedAt) / 1000).toFixed(2)} s after the kill`);
+      }
+    }
 
     // The worker drains on the new primary; jobs that failed during the switch are retried.
     const remaining = async () =>
