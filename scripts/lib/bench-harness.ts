@@ -76,7 +76,7 @@ export async function run(kind: Kind, name: string): Promise<BenchResult> {
     async startStack(extraEnv = {}) {
       const stackEnv = { ...process.env, ...env, LOG_LEVEL: 'warn', ...extraEnv, PORT: String(await freePort()), PGRST_PORT: String(await freePort()), PGRST_READ_PORT: String(await freePort()) };
       const stackConfig = resolveConfig(stackEnv);
-      services = await startServices(stackConfig, { env: stackEnv, quiet: true });
+      services = await startServices(stackConfig, { env: stackEnv, quiet: !process.env.BENCH_VERBOSE });
       return {
         gatewayUrl: `http://127.0.0.1:${stackConfig.gatewayPort}`,
         postgrestUrl: `http://127.0.0.1:${stackConfig.pgrstPort}`,
