@@ -2,7 +2,8 @@
 -- in every unique constraint and in every foreign key to another tenant table, so that Citus
 -- can distribute them by org_id (db/citus/distribute.sql; proven by
 -- db/tests/10-citus-readiness.test.sql, which also names the tables left on the coordinator).
--- Idempotent: each step acts only on what still breaks the rule.
+-- Idempotent: each step acts only on what still breaks the rule. It runs last of current/, so
+-- the tables every earlier file made are brought in line too.
 
 -- signature_failures is an unlogged per-minute counter purged hourly, keyed by source alone
 -- (stays on the coordinator): it no longer holds a foreign key into a tenant table; rows of a
@@ -86,11 +87,3 @@ create index if not exists sending_account_usage_account_day_idx on app_private.
 
 -- The daily cap's atomic increment names the new key (org_id, account_id, local_day).
 --!include outreach/emails.sql
-
--- Replication lag (HA): on /metrics (switchboard_replica_lag_seconds) and in system_health.
---!include ops/replicas.sql
--- system_health gains a column; it is rebuilt once, in 7-reachout.sql, when every table it reads exists.
-
--- The session check (PostgREST's db-pre-request) also runs on a read replica, where the
--- unlogged request counters cannot be read: see app_private.check_session.
---!include identity/login.sql
