@@ -12352,13 +12352,6 @@ ALTER TABLE ONLY app_public.calls
     ADD CONSTRAINT calls_pkey PRIMARY KEY (org_id, id);
 
 --
--- Name: campaign_connections campaign_connections_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.campaign_connections
-    ADD CONSTRAINT campaign_connections_id_key UNIQUE (id);
-
---
 -- Name: campaign_connections campaign_connections_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -12639,13 +12632,6 @@ ALTER TABLE ONLY app_public.sms_settings
     ADD CONSTRAINT sms_settings_pkey PRIMARY KEY (org_id);
 
 --
--- Name: sources sources_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.sources
-    ADD CONSTRAINT sources_id_key UNIQUE (id);
-
---
 -- Name: sources sources_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -12755,10 +12741,10 @@ CREATE INDEX alert_state_org_id_idx ON app_private.alert_state USING btree (org_
 CREATE INDEX backup_verification_log_verified_at_idx ON app_private.backup_verification_log USING btree (verified_at);
 
 --
--- Name: campaign_connection_secrets_connection_idx; Type: INDEX; Schema: app_private; Owner: switchboard_owner
+-- Name: campaign_connection_secrets_connection_lookup_idx; Type: INDEX; Schema: app_private; Owner: switchboard_owner
 --
 
-CREATE UNIQUE INDEX campaign_connection_secrets_connection_idx ON app_private.campaign_connection_secrets USING btree (connection_id);
+CREATE INDEX campaign_connection_secrets_connection_lookup_idx ON app_private.campaign_connection_secrets USING btree (connection_id);
 
 --
 -- Name: connection_calls_connection_at_idx; Type: INDEX; Schema: app_private; Owner: switchboard_owner
@@ -13253,6 +13239,12 @@ CREATE INDEX sms_messages_contact_idx ON app_public.sms_messages USING btree (co
 CREATE INDEX sms_messages_due_idx ON app_public.sms_messages USING btree (send_at) WHERE (status = 'scheduled'::text);
 
 --
+-- Name: sms_messages_org_twilio_sid_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE UNIQUE INDEX sms_messages_org_twilio_sid_idx ON app_public.sms_messages USING btree (org_id, twilio_sid) WHERE (twilio_sid IS NOT NULL);
+
+--
 -- Name: sms_messages_reminder_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -13263,12 +13255,6 @@ CREATE UNIQUE INDEX sms_messages_reminder_idx ON app_public.sms_messages USING b
 --
 
 CREATE INDEX sms_messages_to_idx ON app_public.sms_messages USING btree (org_id, to_number, created_at DESC);
-
---
--- Name: sms_messages_twilio_sid_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
---
-
-CREATE UNIQUE INDEX sms_messages_twilio_sid_idx ON app_public.sms_messages USING btree (twilio_sid) WHERE (twilio_sid IS NOT NULL);
 
 --
 -- Name: transcripts_created_at_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
@@ -13644,13 +13630,6 @@ ALTER TABLE ONLY app_private.campaign_replies
     ADD CONSTRAINT campaign_replies_contact_id_fkey FOREIGN KEY (org_id, contact_id) REFERENCES app_public.contacts(org_id, id) ON DELETE CASCADE;
 
 --
--- Name: connection_calls connection_calls_connection_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_private.connection_calls
-    ADD CONSTRAINT connection_calls_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES app_public.campaign_connections(id) ON DELETE CASCADE;
-
---
 -- Name: consent_nonces consent_nonces_lead_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -13782,13 +13761,6 @@ ALTER TABLE ONLY app_private.sms_credentials
 
 ALTER TABLE ONLY app_private.source_secrets
     ADD CONSTRAINT source_secrets_source_id_fkey FOREIGN KEY (org_id, source_id) REFERENCES app_public.sources(org_id, id) ON DELETE CASCADE;
-
---
--- Name: source_signature_failures source_signature_failures_source_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_private.source_signature_failures
-    ADD CONSTRAINT source_signature_failures_source_id_fkey FOREIGN KEY (source_id) REFERENCES app_public.sources(id) ON DELETE CASCADE;
 
 --
 -- Name: sso_providers sso_providers_org_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner

@@ -64,3 +64,19 @@ select create_distributed_table('app_public.sequence_steps', 'org_id');
 select create_distributed_table('app_public.sequence_enrollments', 'org_id');
 select create_distributed_table('app_public.emails', 'org_id');
 select create_distributed_table('app_private.contactable_lead_set', 'org_id');
+
+-- Calendars (issue 21), hand-off and SMS (issue 22), invitations (issue 19).
+select create_distributed_table('app_public.calendar_feeds', 'org_id');
+select create_distributed_table('app_public.calendar_sources', 'org_id');
+select create_distributed_table('app_private.calendar_source_secrets', 'org_id');
+select create_distributed_table('app_public.external_busy', 'org_id');
+select create_distributed_table('app_private.calendar_writes', 'org_id');
+select create_distributed_table('app_public.campaign_connections', 'org_id');
+select create_distributed_table('app_private.campaign_connection_secrets', 'org_id');
+select create_distributed_table('app_public.lead_push_chunks', 'org_id');
+select create_distributed_table('app_public.lead_pushes', 'org_id');
+select create_distributed_table('app_public.lead_push_attempts', 'org_id');
+select create_distributed_table('app_public.sms_settings', 'org_id');
+select create_distributed_table('app_private.sms_credentials', 'org_id');
+select create_distributed_table('app_public.sms_messages', 'org_id');
+select create_distributed_table('app_public.invitations', 'org_id');

@@ -28,7 +28,11 @@ insert into citus_coordinator_only values
   ('app_private.backup_verification_log', 'platform-wide backup verification log'),
   ('app_private.feature_flag_history', 'platform-wide audit of global flags'),
   ('app_private.lead_staging', 'per-upload scratch rows, merged into leads by the coordinator'),
-  ('app_private.signature_failures', 'unlogged per-minute counters for alerting, purged hourly');
+  ('app_private.signature_failures', 'unlogged per-minute counters for alerting, purged hourly'),
+  ('app_private.source_signature_failures', 'hourly signature failures per source for the console, purged after 48 hours'),
+  ('app_private.connection_calls', 'the hand-off''s pacing log per campaign-tool connection, kept an hour'),
+  ('app_private.opaque_id_permutation', 'one platform-wide secret permutation behind the opaque ids'),
+  ('app_private.calendar_feed_key', 'one platform-wide key that signs calendar feed tokens');
 
 -- Stand-ins for Citus' functions record what distribute.sql asks for.
 create schema citus_stub;

@@ -10,6 +10,17 @@
 -- deleted source age out with the hourly purge.
 alter table app_private.signature_failures drop constraint if exists signature_failures_source_id_fkey;
 
+-- The console's hourly signature failures (by source) and the hand-off's pacing log (by
+-- connection) stay on the coordinator too, like signature_failures: no foreign key into a
+-- tenant table; their rows age out with their own purge (48 hours, an hour).
+alter table app_private.source_signature_failures drop constraint if exists source_signature_failures_source_id_fkey;
+alter table app_private.connection_calls drop constraint if exists connection_calls_connection_id_fkey;
+-- Keys of the newer tenant tables that lacked org_id.
+drop index if exists app_private.campaign_connection_secrets_connection_idx;
+create index if not exists campaign_connection_secrets_connection_lookup_idx on app_private.campaign_connection_secrets (connection_id);
+drop index if exists app_public.sms_messages_twilio_sid_idx;
+create unique index if not exists sms_messages_org_twilio_sid_idx on app_public.sms_messages (org_id, twilio_sid) where twilio_sid is not null;
+
 -- 1. Foreign keys between two tenant tables carry org_id: (org_id, x_id) → (org_id, id).
 --    A reference can no longer cross tenants, and Citus can keep both rows on one shard.
 do $$
