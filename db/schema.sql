@@ -7475,6 +7475,7 @@ CREATE FUNCTION app_private.set_sending_account_password(account_id uuid, smtp_p
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
+#variable_conflict use_column
 declare
   org uuid;
 begin

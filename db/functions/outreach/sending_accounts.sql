@@ -30,6 +30,7 @@ create or replace function app_private.set_sending_account_password(account_id u
   language plpgsql volatile security definer
   set search_path = pg_catalog, public
 as $$
+#variable_conflict use_column
 declare
   org uuid;
 begin
