@@ -18,6 +18,7 @@ import pg from 'pg';
 import type { BenchContext } from '../scripts/bench.ts';
 import type { StackConfig } from '../lib/config.ts';
 import { freePort, waitFor } from '../lib/ports.ts';
+import { createPool } from '../lib/multihost.ts';
 import { postgrestBinary, postgrestEnv } from '../scripts/lib/services.ts';
 import { percentile, round, runLoad } from './lib/stats.ts';
 
@@ -37,8 +38,8 @@ export async function measurePreRequest(ctx: BenchContext, options: PreRequestOp
   const stack = options.stack ?? (await ctx.startStack());
 
   // One org with 25 members; the bench user is its owner.
-  const owner = new pg.Client({ connectionString: stack.config.ownerUrl });
-  await owner.connect();
+  // A pool of one: the owner URL may name several hosts (the HA formation of BENCH_REST_REPLICA=1).
+  const owner = createPool(stack.config.ownerUrl, { max: 1 });
   const email = `bench-${Date.now()}@prerequest.bench`;
   const password = 'bench password 1';
   const { rows } = await owner.query<{ org_id: string }>(

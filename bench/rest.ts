@@ -1,6 +1,8 @@
 import { SignJWT, decodeJwt } from 'jose';
 import pg from 'pg';
 import type { BenchContext, BenchResult } from '../scripts/bench.ts';
+import { configOnNode } from '../scripts/lib/ha.ts';
+import { createPool } from '../lib/multihost.ts';
 import { measurePreRequest } from './rest-prerequest.ts';
 import { startPgBouncer } from './lib/pgbouncer.ts';
 import { cpuByProgram, cpuShare } from './lib/cpu.ts';
@@ -16,7 +18,13 @@ import { ensureWrk, runWrk } from './lib/wrk.ts';
  * explicit org filter, so HTTP and query cost cancel and `ratio` = p95(bypass) ÷ p95(RLS)
  * isolates what RLS costs. Also reports peak server connections and the db-pre-request
  * overhead (bench/rest-prerequest.ts).
+ *
+ * BENCH_REST_REPLICA=1 runs on the HA formation (pg_auto_failover, a synchronous standby) and
+ * then serves the same `authenticated` reads from the read-only PostgREST on the standby:
+ * replica_* are its figures next to the primary's. (No PgBouncer in that mode.)
  */
+export const topology = process.env.BENCH_REST_REPLICA === '1' ? 'ha' : undefined;
+
 export default async function rest(ctx: BenchContext): Promise<BenchResult> {
   const orgs = sized(100, 4, process.env.BENCH_REST_ORGS);
   const leads = sized(1_000_000, 4_000, process.env.BENCH_REST_LEADS);
@@ -28,15 +36,20 @@ export default async function rest(ctx: BenchContext): Promise<BenchResult> {
 
   // PostgREST reaches PostgreSQL through PgBouncer (transaction mode) when the machine has it:
   // no prepared statements and no LISTEN through a transaction pooler.
-  const authenticator = new URL(ctx.config.authenticatorUrl);
   ensureWrk();
-  const bouncer = await startPgBouncer(ctx.config.authenticatorUrl, { [decodeURIComponent(authenticator.username)]: decodeURIComponent(authenticator.password) });
+  const replica = Boolean(ctx.formation);
+  const authenticator = replica ? undefined : new URL(ctx.config.authenticatorUrl);
+  const bouncer = !authenticator ? undefined : await startPgBouncer(ctx.config.authenticatorUrl, { [decodeURIComponent(authenticator.username)]: decodeURIComponent(authenticator.password) });
   const pooled: Record<string, string> = bouncer
     ? { AUTHENTICATOR_DATABASE_URL: bouncer.through(ctx.config.authenticatorUrl), PGRST_DB_PREPARED_STATEMENTS: 'false', PGRST_DB_CHANNEL_ENABLED: 'false' }
     : {};
-  ctx.log(bouncer ? 'PostgREST → PgBouncer (transaction mode) → PostgreSQL' : 'no pgbouncer on this machine: PostgREST connects directly');
+  ctx.log(bouncer ? 'PostgREST → PgBouncer (transaction mode) → PostgreSQL'
+    : replica ? 'HA formation: PostgREST connects directly (multi-host URI), a second one reads from the standby'
+    : 'no pgbouncer on this machine: PostgREST connects directly');
   const stack = await ctx.startStack({ AUTH_RATE_LIMIT_PER_MINUTE: '100000', PGRST_DB_POOL: '20', ...pooled });
-  const owner = new pg.Pool({ connectionString: ctx.config.ownerUrl, max: 4 });
+  const owner = createPool(ctx.config.ownerUrl, { max: 4 });
+  // Superuser sessions go to one node: the primary of the formation, or the one cluster.
+  const rootUrl = ctx.formation ? configOnNode(ctx.config, ctx.formation.primary()!.port).rootUrl! : ctx.config.rootUrl!;
   try {
     ctx.log(`seeding ${orgs} orgs, ${leads} leads, ${events} email events …`);
     await owner.query(`select app_private.create_organization('Org ' || g, ('admin' || g || '@rest.bench')::citext, 'bench password', 'UTC')
@@ -62,7 +75,7 @@ export default async function rest(ctx: BenchContext): Promise<BenchResult> {
     await owner.query('analyze');
 
     // The RLS-bypassing twin of `authenticated`, for the baseline only (roles need a superuser).
-    const root = new pg.Client({ connectionString: ctx.config.rootUrl });
+    const root = new pg.Client({ connectionString: rootUrl });
     await root.connect();
     await root.query(`create role bench_bypass nologin bypassrls; grant bench_bypass to authenticator;
       grant usage on schema app_public, app_private to bench_bypass;
@@ -97,7 +110,7 @@ export default async function rest(ctx: BenchContext): Promise<BenchResult> {
 
     let peakConnections = 0;
     // A superuser sees every session in pg_stat_activity.
-    const watcher = new pg.Client({ connectionString: ctx.config.rootUrl });
+    const watcher = new pg.Client({ connectionString: rootUrl });
     await watcher.connect();
     const sampler = setInterval(async () => {
       const { rows } = await watcher.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and backend_type = 'client backend'").catch(() => ({ rows: [{ n: 0 }] }));
@@ -125,6 +138,26 @@ export default async function rest(ctx: BenchContext): Promise<BenchResult> {
     const total = rls.requests + bypass.requests;
     const errors = rls.errors + bypass.errors;
 
+    let replicaFigures: BenchResult = {};
+    if (replica && stack.postgrestReadUrl) {
+      ctx.log(`the same reads from the replica PostgREST (standby): ${Math.round(vus / 2)} users × ${rate} req/s for ${seconds} s …`);
+      const fromStandby = await runWrk({
+        baseUrl: stack.postgrestReadUrl,
+        requests: identities.flatMap((who) => paths(who.org).map((path) => ({ path, token: who.rls }))),
+        connections: Math.max(1, Math.round(vus / 2)),
+        seconds,
+        thinkMs: Math.round(1000 / rate),
+      });
+      const { rows: [lag] } = await owner.query<{ s: number }>('select app_private.replica_lag_seconds() as s');
+      replicaFigures = {
+        replica_rps: Math.round(fromStandby.requests / seconds),
+        replica_p50_ms: round(fromStandby.p50_ms),
+        replica_p95_ms: round(fromStandby.p95_ms),
+        replica_errors: fromStandby.errors,
+        replica_lag_s: round(Number(lag.s), 3),
+      };
+    }
+
     ctx.log('measuring the db-pre-request hook …');
     const hook = await measurePreRequest(ctx, { stack, requestsPerRound: sized(4000, 200), rounds: sized(3, 1) });
     return {
@@ -138,9 +171,10 @@ export default async function rest(ctx: BenchContext): Promise<BenchResult> {
       errors,
       peak_connections: peakConnections,
       pgbouncer: bouncer ? 'yes' : 'no',
+      ...replicaFigures,
       prerequest_ratio: hook.prerequest_ratio,
       ratio: round(bypass.p95_ms / rls.p95_ms),
-      lost: errors + (hook.lost ?? 0),
+      lost: errors + Number(replicaFigures.replica_errors ?? 0) + (hook.lost ?? 0),
     };
   } finally {
     await owner.end();

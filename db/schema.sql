@@ -1784,6 +1784,34 @@ begin
   if coalesce(claims ->> 'sid', '') ~ '^[0-9a-fA-F-]{36}$' then
     sid := (claims ->> 'sid')::uuid;
   end if;
+  -- A read replica (a standby in recovery) cannot read the unlogged request counters: there
+  -- the session, role and MFA checks run as everywhere, and the quota is left to the primary
+  -- (reads never count against it; only writes, which always reach the primary, do).
+  if pg_is_in_recovery() then
+    select x.user_id, x.org_id, m.role,
+           o.require_mfa and x.auth_method = 'password' and not exists (select 1 from app_private.user_mfa f
+                                          where f.user_id = x.user_id and f.enabled_at is not null) as needs_mfa
+      into s
+      from app_private.sessions x
+      left join app_public.memberships m on m.org_id = x.org_id and m.user_id = x.user_id
+      left join app_public.organizations o on o.id = x.org_id
+     where x.id = sid and x.revoked_at is null and x.expires_at > now();
+    if not found or s.user_id::text is distinct from claims ->> 'sub'
+       or s.org_id::text is distinct from claims ->> 'org_id' then
+      raise exception 'session is no longer valid'
+        using errcode = 'PT401', detail = 'session_revoked', hint = 'log in again';
+    end if;
+    if s.role is distinct from claims ->> 'org_role' then
+      raise exception 'your role in this organization has changed'
+        using errcode = 'PT401', detail = 'role_changed', hint = 'refresh the access token';
+    end if;
+    if s.needs_mfa then
+      raise exception 'this organization requires multi-factor authentication'
+        using errcode = 'PT403', detail = 'mfa_enrollment_required',
+              hint = 'enroll with POST /auth/mfa/enroll on the gateway';
+    end if;
+    return;
+  end if;
   -- One statement: the session, the current role, the org's MFA rule and this window's
   -- request counts (a GET runs read-only and only checks them).
   select x.user_id, x.org_id, m.role,
@@ -1930,7 +1958,7 @@ begin
       -- The exact cap: one atomic increment per send, refused at the cap.
       insert into app_private.sending_account_usage as u (org_id, account_id, local_day, sent)
       values (m.org_id, acc.id, today, 1)
-      on conflict (account_id, local_day) do update set sent = u.sent + 1 where u.sent < acc.daily_cap
+      on conflict (org_id, account_id, local_day) do update set sent = u.sent + 1 where u.sent < acc.daily_cap
       returning true into reserved;
       exit when reserved;
     end loop;
@@ -5423,6 +5451,8 @@ CREATE FUNCTION app_private.ops_metrics() RETURNS TABLE(name text, value double 
    where status in ('failed', 'undelivered', 'in_doubt') and updated_at > now() - interval '1 day'
   union all
   select 'switchboard_backup_last_ok', coalesce((select ok::int from app_private.backup_verification_log order by id desc limit 1), -1)::float8
+  union all
+  select 'switchboard_replica_lag_seconds', app_private.replica_lag_seconds()
 $$;
 
 ALTER FUNCTION app_private.ops_metrics() OWNER TO switchboard_owner;
@@ -6567,6 +6597,21 @@ $_$;
 ALTER FUNCTION app_private.regex_escape(s text) OWNER TO switchboard_owner;
 
 --
+-- Name: replica_lag_seconds(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.replica_lag_seconds() RETURNS double precision
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select coalesce(max(extract(epoch from coalesce(r.replay_lag, interval '0'))), -1)::float8
+    from pg_stat_replication r
+   where r.state = 'streaming'
+$$;
+
+ALTER FUNCTION app_private.replica_lag_seconds() OWNER TO switchboard_owner;
+
+--
 -- Name: request_password_reset(public.citext, inet); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -7430,6 +7475,7 @@ CREATE FUNCTION app_private.set_sending_account_password(account_id uuid, smtp_p
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
+#variable_conflict use_column
 declare
   org uuid;
 begin
@@ -7439,7 +7485,7 @@ begin
   end if;
   insert into app_private.sending_account_secrets as s (org_id, account_id, password_encrypted)
   values (org, set_sending_account_password.account_id, pgp_sym_encrypt(smtp_password, encryption_key))
-  on conflict on constraint sending_account_secrets_account_id_key
+  on conflict (org_id, account_id)
   do update set password_encrypted = excluded.password_encrypted, updated_at = now();
   update app_public.sending_accounts a set enabled = true, disabled_reason = null
    where a.id = set_sending_account_password.account_id;
@@ -7829,7 +7875,7 @@ ALTER FUNCTION app_private.sync_appointment_reminders(appt app_public.appointmen
 -- Name: system_health_for_current_org(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
-CREATE FUNCTION app_private.system_health_for_current_org() RETURNS TABLE(org_id uuid, pending_events bigint, oldest_pending_event_seconds double precision, open_dead_letters bigint, pending_deliveries bigint, dead_deliveries_24h bigint, disabled_endpoints bigint, queued_jobs bigint, failing_jobs bigint, last_feeder_run_at timestamp with time zone, last_contactable_refresh_at timestamp with time zone, last_backup_verified_at timestamp with time zone, last_backup_ok boolean, worker_heartbeat_seconds double precision, checked_at timestamp with time zone, calendar_sources_failing bigint, calendar_last_sync_error text, pending_lead_pushes bigint, failed_lead_pushes_24h bigint, refused_lead_pushes_24h bigint, failing_connections bigint, failed_sms_24h bigint)
+CREATE FUNCTION app_private.system_health_for_current_org() RETURNS TABLE(org_id uuid, pending_events bigint, oldest_pending_event_seconds double precision, open_dead_letters bigint, pending_deliveries bigint, dead_deliveries_24h bigint, disabled_endpoints bigint, queued_jobs bigint, failing_jobs bigint, last_feeder_run_at timestamp with time zone, last_contactable_refresh_at timestamp with time zone, last_backup_verified_at timestamp with time zone, last_backup_ok boolean, worker_heartbeat_seconds double precision, checked_at timestamp with time zone, calendar_sources_failing bigint, calendar_last_sync_error text, pending_lead_pushes bigint, failed_lead_pushes_24h bigint, refused_lead_pushes_24h bigint, failing_connections bigint, failed_sms_24h bigint, replica_lag_seconds double precision)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
@@ -7858,7 +7904,8 @@ CREATE FUNCTION app_private.system_health_for_current_org() RETURNS TABLE(org_id
          (select count(*) from app_public.campaign_connections c
            where c.org_id = o.id and c.enabled and (c.consecutive_failures > 0 or c.validation_status = 'invalid')),
          (select count(*) from app_public.sms_messages m
-           where m.org_id = o.id and m.status in ('failed', 'undelivered', 'in_doubt') and m.updated_at > now() - interval '1 day')
+           where m.org_id = o.id and m.status in ('failed', 'undelivered', 'in_doubt') and m.updated_at > now() - interval '1 day'),
+         app_private.replica_lag_seconds()
     from app_public.organizations o
    where o.id = app_public.current_org_id() and app_public.current_user_is_admin()
 $$;
@@ -11832,8 +11879,9 @@ CREATE VIEW app_public.system_health WITH (security_invoker='true') AS
     system_health_for_current_org.failed_lead_pushes_24h,
     system_health_for_current_org.refused_lead_pushes_24h,
     system_health_for_current_org.failing_connections,
-    system_health_for_current_org.failed_sms_24h
-   FROM app_private.system_health_for_current_org() system_health_for_current_org(org_id, pending_events, oldest_pending_event_seconds, open_dead_letters, pending_deliveries, dead_deliveries_24h, disabled_endpoints, queued_jobs, failing_jobs, last_feeder_run_at, last_contactable_refresh_at, last_backup_verified_at, last_backup_ok, worker_heartbeat_seconds, checked_at, calendar_sources_failing, calendar_last_sync_error, pending_lead_pushes, failed_lead_pushes_24h, refused_lead_pushes_24h, failing_connections, failed_sms_24h);
+    system_health_for_current_org.failed_sms_24h,
+    system_health_for_current_org.replica_lag_seconds
+   FROM app_private.system_health_for_current_org() system_health_for_current_org(org_id, pending_events, oldest_pending_event_seconds, open_dead_letters, pending_deliveries, dead_deliveries_24h, disabled_endpoints, queued_jobs, failing_jobs, last_feeder_run_at, last_contactable_refresh_at, last_backup_verified_at, last_backup_ok, worker_heartbeat_seconds, checked_at, calendar_sources_failing, calendar_last_sync_error, pending_lead_pushes, failed_lead_pushes_24h, refused_lead_pushes_24h, failing_connections, failed_sms_24h, replica_lag_seconds);
 
 ALTER TABLE app_public.system_health OWNER TO switchboard_owner;
 
@@ -12020,7 +12068,7 @@ ALTER TABLE ONLY app_private.campaign_replies
 --
 
 ALTER TABLE ONLY app_private.consent_nonces
-    ADD CONSTRAINT consent_nonces_pkey PRIMARY KEY (nonce);
+    ADD CONSTRAINT consent_nonces_pkey PRIMARY KEY (org_id, nonce);
 
 --
 -- Name: contactable_lead_set contactable_lead_set_pkey; Type: CONSTRAINT; Schema: app_private; Owner: switchboard_owner
@@ -12142,13 +12190,6 @@ ALTER TABLE ONLY app_private.retention_runs
     ADD CONSTRAINT retention_runs_pkey PRIMARY KEY (id);
 
 --
--- Name: sending_account_secrets sending_account_secrets_account_id_key; Type: CONSTRAINT; Schema: app_private; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_private.sending_account_secrets
-    ADD CONSTRAINT sending_account_secrets_account_id_key UNIQUE (account_id);
-
---
 -- Name: sending_account_secrets sending_account_secrets_pkey; Type: CONSTRAINT; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -12160,7 +12201,7 @@ ALTER TABLE ONLY app_private.sending_account_secrets
 --
 
 ALTER TABLE ONLY app_private.sending_account_usage
-    ADD CONSTRAINT sending_account_usage_pkey PRIMARY KEY (account_id, local_day);
+    ADD CONSTRAINT sending_account_usage_pkey PRIMARY KEY (org_id, account_id, local_day);
 
 --
 -- Name: sessions sessions_pkey; Type: CONSTRAINT; Schema: app_private; Owner: switchboard_owner
@@ -12254,25 +12295,11 @@ ALTER TABLE ONLY app_private.worker_heartbeats
     ADD CONSTRAINT worker_heartbeats_pkey PRIMARY KEY (worker_id);
 
 --
--- Name: agents agents_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.agents
-    ADD CONSTRAINT agents_id_key UNIQUE (id);
-
---
 -- Name: agents agents_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
 ALTER TABLE ONLY app_public.agents
     ADD CONSTRAINT agents_pkey PRIMARY KEY (org_id, id);
-
---
--- Name: appointments appointments_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.appointments
-    ADD CONSTRAINT appointments_id_key UNIQUE (id);
 
 --
 -- Name: appointments appointments_no_overlap; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -12317,25 +12344,11 @@ ALTER TABLE ONLY app_public.calendar_sources
     ADD CONSTRAINT calendar_sources_pkey PRIMARY KEY (org_id, id);
 
 --
--- Name: callback_requests callback_requests_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.callback_requests
-    ADD CONSTRAINT callback_requests_id_key UNIQUE (id);
-
---
 -- Name: callback_requests callback_requests_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
 ALTER TABLE ONLY app_public.callback_requests
     ADD CONSTRAINT callback_requests_pkey PRIMARY KEY (org_id, id);
-
---
--- Name: calls calls_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.calls
-    ADD CONSTRAINT calls_id_key UNIQUE (id);
 
 --
 -- Name: calls calls_org_id_platform_external_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -12350,13 +12363,6 @@ ALTER TABLE ONLY app_public.calls
 
 ALTER TABLE ONLY app_public.calls
     ADD CONSTRAINT calls_pkey PRIMARY KEY (org_id, id);
-
---
--- Name: campaign_connections campaign_connections_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.campaign_connections
-    ADD CONSTRAINT campaign_connections_id_key UNIQUE (id);
 
 --
 -- Name: campaign_connections campaign_connections_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -12380,13 +12386,6 @@ ALTER TABLE ONLY app_public.campaign_hourly_metrics
     ADD CONSTRAINT campaign_hourly_metrics_pkey PRIMARY KEY (org_id, campaign_id, local_hour);
 
 --
--- Name: campaigns campaigns_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.campaigns
-    ADD CONSTRAINT campaigns_id_key UNIQUE (id);
-
---
 -- Name: campaigns campaigns_org_id_provider_external_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -12399,13 +12398,6 @@ ALTER TABLE ONLY app_public.campaigns
 
 ALTER TABLE ONLY app_public.campaigns
     ADD CONSTRAINT campaigns_pkey PRIMARY KEY (org_id, id);
-
---
--- Name: contacts contacts_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.contacts
-    ADD CONSTRAINT contacts_id_key UNIQUE (id);
 
 --
 -- Name: contacts contacts_org_id_email_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -12422,13 +12414,6 @@ ALTER TABLE ONLY app_public.contacts
     ADD CONSTRAINT contacts_pkey PRIMARY KEY (org_id, id);
 
 --
--- Name: dead_letters dead_letters_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.dead_letters
-    ADD CONSTRAINT dead_letters_id_key UNIQUE (id);
-
---
 -- Name: dead_letters dead_letters_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -12436,18 +12421,11 @@ ALTER TABLE ONLY app_public.dead_letters
     ADD CONSTRAINT dead_letters_pkey PRIMARY KEY (org_id, id);
 
 --
--- Name: deliveries deliveries_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.deliveries
-    ADD CONSTRAINT deliveries_id_key UNIQUE (id);
-
---
 -- Name: deliveries deliveries_message_id_endpoint_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
 ALTER TABLE ONLY app_public.deliveries
-    ADD CONSTRAINT deliveries_message_id_endpoint_id_key UNIQUE (message_id, endpoint_id);
+    ADD CONSTRAINT deliveries_message_id_endpoint_id_key UNIQUE (org_id, message_id, endpoint_id);
 
 --
 -- Name: deliveries deliveries_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -12464,25 +12442,11 @@ ALTER TABLE ONLY app_public.delivery_attempts
     ADD CONSTRAINT delivery_attempts_pkey PRIMARY KEY (org_id, id);
 
 --
--- Name: delivery_endpoints delivery_endpoints_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.delivery_endpoints
-    ADD CONSTRAINT delivery_endpoints_id_key UNIQUE (id);
-
---
 -- Name: delivery_endpoints delivery_endpoints_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
 ALTER TABLE ONLY app_public.delivery_endpoints
     ADD CONSTRAINT delivery_endpoints_pkey PRIMARY KEY (org_id, id);
-
---
--- Name: delivery_messages delivery_messages_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.delivery_messages
-    ADD CONSTRAINT delivery_messages_id_key UNIQUE (id);
 
 --
 -- Name: delivery_messages delivery_messages_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -12504,13 +12468,6 @@ ALTER TABLE ONLY app_public.email_events
 
 ALTER TABLE ONLY app_public.email_events
     ADD CONSTRAINT email_events_pkey PRIMARY KEY (org_id, id);
-
---
--- Name: emails emails_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.emails
-    ADD CONSTRAINT emails_id_key UNIQUE (id);
 
 --
 -- Name: emails emails_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -12541,13 +12498,6 @@ ALTER TABLE ONLY app_public.feature_flags
     ADD CONSTRAINT feature_flags_pkey PRIMARY KEY (key);
 
 --
--- Name: invitations invitations_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.invitations
-    ADD CONSTRAINT invitations_id_key UNIQUE (id);
-
---
 -- Name: invitations invitations_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -12559,14 +12509,7 @@ ALTER TABLE ONLY app_public.invitations
 --
 
 ALTER TABLE ONLY app_public.invitations
-    ADD CONSTRAINT invitations_token_hash_key UNIQUE (token_hash);
-
---
--- Name: lead_import_batches lead_import_batches_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.lead_import_batches
-    ADD CONSTRAINT lead_import_batches_id_key UNIQUE (id);
+    ADD CONSTRAINT invitations_token_hash_key UNIQUE (org_id, token_hash);
 
 --
 -- Name: lead_import_batches lead_import_batches_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -12590,13 +12533,6 @@ ALTER TABLE ONLY app_public.lead_push_attempts
     ADD CONSTRAINT lead_push_attempts_pkey PRIMARY KEY (org_id, id);
 
 --
--- Name: lead_push_chunks lead_push_chunks_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.lead_push_chunks
-    ADD CONSTRAINT lead_push_chunks_id_key UNIQUE (id);
-
---
 -- Name: lead_push_chunks lead_push_chunks_org_id_connection_id_local_date_position_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -12616,13 +12552,6 @@ ALTER TABLE ONLY app_public.lead_push_chunks
 
 ALTER TABLE ONLY app_public.lead_pushes
     ADD CONSTRAINT lead_pushes_pkey PRIMARY KEY (org_id, connection_id, local_date, lead_id);
-
---
--- Name: leads leads_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.leads
-    ADD CONSTRAINT leads_id_key UNIQUE (id);
 
 --
 -- Name: leads leads_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -12660,13 +12589,6 @@ ALTER TABLE ONLY app_public.resource_hours
     ADD CONSTRAINT resource_hours_pkey PRIMARY KEY (org_id, resource_id, weekday, opens_at);
 
 --
--- Name: resources resources_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.resources
-    ADD CONSTRAINT resources_id_key UNIQUE (id);
-
---
 -- Name: resources resources_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -12674,25 +12596,11 @@ ALTER TABLE ONLY app_public.resources
     ADD CONSTRAINT resources_pkey PRIMARY KEY (org_id, id);
 
 --
--- Name: sending_accounts sending_accounts_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.sending_accounts
-    ADD CONSTRAINT sending_accounts_id_key UNIQUE (id);
-
---
 -- Name: sending_accounts sending_accounts_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
 ALTER TABLE ONLY app_public.sending_accounts
     ADD CONSTRAINT sending_accounts_pkey PRIMARY KEY (org_id, id);
-
---
--- Name: sequence_enrollments sequence_enrollments_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.sequence_enrollments
-    ADD CONSTRAINT sequence_enrollments_id_key UNIQUE (id);
 
 --
 -- Name: sequence_enrollments sequence_enrollments_org_id_campaign_id_contact_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -12713,14 +12621,7 @@ ALTER TABLE ONLY app_public.sequence_enrollments
 --
 
 ALTER TABLE ONLY app_public.sequence_steps
-    ADD CONSTRAINT sequence_steps_campaign_id_position_key UNIQUE (campaign_id, "position");
-
---
--- Name: sequence_steps sequence_steps_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.sequence_steps
-    ADD CONSTRAINT sequence_steps_id_key UNIQUE (id);
+    ADD CONSTRAINT sequence_steps_campaign_id_position_key UNIQUE (org_id, campaign_id, "position");
 
 --
 -- Name: sequence_steps sequence_steps_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -12728,13 +12629,6 @@ ALTER TABLE ONLY app_public.sequence_steps
 
 ALTER TABLE ONLY app_public.sequence_steps
     ADD CONSTRAINT sequence_steps_pkey PRIMARY KEY (org_id, id);
-
---
--- Name: sms_messages sms_messages_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.sms_messages
-    ADD CONSTRAINT sms_messages_id_key UNIQUE (id);
 
 --
 -- Name: sms_messages sms_messages_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -12749,13 +12643,6 @@ ALTER TABLE ONLY app_public.sms_messages
 
 ALTER TABLE ONLY app_public.sms_settings
     ADD CONSTRAINT sms_settings_pkey PRIMARY KEY (org_id);
-
---
--- Name: sources sources_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.sources
-    ADD CONSTRAINT sources_id_key UNIQUE (id);
 
 --
 -- Name: sources sources_pkey; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -12784,13 +12671,6 @@ ALTER TABLE ONLY app_public.suppressions
 
 ALTER TABLE ONLY app_public.suppressions
     ADD CONSTRAINT suppressions_pkey PRIMARY KEY (org_id, id);
-
---
--- Name: transcripts transcripts_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.transcripts
-    ADD CONSTRAINT transcripts_id_key UNIQUE (id);
 
 --
 -- Name: transcripts transcripts_org_id_call_id_key; Type: CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -12874,10 +12754,10 @@ CREATE INDEX alert_state_org_id_idx ON app_private.alert_state USING btree (org_
 CREATE INDEX backup_verification_log_verified_at_idx ON app_private.backup_verification_log USING btree (verified_at);
 
 --
--- Name: campaign_connection_secrets_connection_idx; Type: INDEX; Schema: app_private; Owner: switchboard_owner
+-- Name: campaign_connection_secrets_connection_lookup_idx; Type: INDEX; Schema: app_private; Owner: switchboard_owner
 --
 
-CREATE UNIQUE INDEX campaign_connection_secrets_connection_idx ON app_private.campaign_connection_secrets USING btree (connection_id);
+CREATE INDEX campaign_connection_secrets_connection_lookup_idx ON app_private.campaign_connection_secrets USING btree (connection_id);
 
 --
 -- Name: connection_calls_connection_at_idx; Type: INDEX; Schema: app_private; Owner: switchboard_owner
@@ -12890,6 +12770,12 @@ CREATE INDEX connection_calls_connection_at_idx ON app_private.connection_calls 
 --
 
 CREATE INDEX consent_nonces_lead_id_idx ON app_private.consent_nonces USING btree (lead_id);
+
+--
+-- Name: consent_nonces_nonce_idx; Type: INDEX; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE INDEX consent_nonces_nonce_idx ON app_private.consent_nonces USING btree (nonce);
 
 --
 -- Name: contactable_lead_set_lead_id_idx; Type: INDEX; Schema: app_private; Owner: switchboard_owner
@@ -12950,6 +12836,12 @@ CREATE INDEX password_reset_tokens_user_id_idx ON app_private.password_reset_tok
 --
 
 CREATE INDEX retention_runs_finished_at_idx ON app_private.retention_runs USING btree (finished_at);
+
+--
+-- Name: sending_account_usage_account_day_idx; Type: INDEX; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE INDEX sending_account_usage_account_day_idx ON app_private.sending_account_usage USING btree (account_id, local_day);
 
 --
 -- Name: sessions_org_id_idx; Type: INDEX; Schema: app_private; Owner: switchboard_owner
@@ -13360,6 +13252,12 @@ CREATE INDEX sms_messages_contact_idx ON app_public.sms_messages USING btree (co
 CREATE INDEX sms_messages_due_idx ON app_public.sms_messages USING btree (send_at) WHERE (status = 'scheduled'::text);
 
 --
+-- Name: sms_messages_org_twilio_sid_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE UNIQUE INDEX sms_messages_org_twilio_sid_idx ON app_public.sms_messages USING btree (org_id, twilio_sid) WHERE (twilio_sid IS NOT NULL);
+
+--
 -- Name: sms_messages_reminder_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -13370,12 +13268,6 @@ CREATE UNIQUE INDEX sms_messages_reminder_idx ON app_public.sms_messages USING b
 --
 
 CREATE INDEX sms_messages_to_idx ON app_public.sms_messages USING btree (org_id, to_number, created_at DESC);
-
---
--- Name: sms_messages_twilio_sid_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
---
-
-CREATE UNIQUE INDEX sms_messages_twilio_sid_idx ON app_public.sms_messages USING btree (twilio_sid) WHERE (twilio_sid IS NOT NULL);
 
 --
 -- Name: transcripts_created_at_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
@@ -13727,7 +13619,7 @@ ALTER TABLE ONLY app_private.calendar_writes
 --
 
 ALTER TABLE ONLY app_private.campaign_connection_secrets
-    ADD CONSTRAINT campaign_connection_secrets_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES app_public.campaign_connections(id) ON DELETE CASCADE;
+    ADD CONSTRAINT campaign_connection_secrets_connection_id_fkey FOREIGN KEY (org_id, connection_id) REFERENCES app_public.campaign_connections(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: campaign_connection_secrets campaign_connection_secrets_org_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
@@ -13741,28 +13633,21 @@ ALTER TABLE ONLY app_private.campaign_connection_secrets
 --
 
 ALTER TABLE ONLY app_private.campaign_replies
-    ADD CONSTRAINT campaign_replies_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES app_public.campaigns(id) ON DELETE CASCADE;
+    ADD CONSTRAINT campaign_replies_campaign_id_fkey FOREIGN KEY (org_id, campaign_id) REFERENCES app_public.campaigns(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: campaign_replies campaign_replies_contact_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
 --
 
 ALTER TABLE ONLY app_private.campaign_replies
-    ADD CONSTRAINT campaign_replies_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES app_public.contacts(id) ON DELETE CASCADE;
-
---
--- Name: connection_calls connection_calls_connection_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_private.connection_calls
-    ADD CONSTRAINT connection_calls_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES app_public.campaign_connections(id) ON DELETE CASCADE;
+    ADD CONSTRAINT campaign_replies_contact_id_fkey FOREIGN KEY (org_id, contact_id) REFERENCES app_public.contacts(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: consent_nonces consent_nonces_lead_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
 --
 
 ALTER TABLE ONLY app_private.consent_nonces
-    ADD CONSTRAINT consent_nonces_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app_public.leads(id) ON DELETE CASCADE;
+    ADD CONSTRAINT consent_nonces_lead_id_fkey FOREIGN KEY (org_id, lead_id) REFERENCES app_public.leads(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: consent_nonces consent_nonces_org_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
@@ -13776,7 +13661,7 @@ ALTER TABLE ONLY app_private.consent_nonces
 --
 
 ALTER TABLE ONLY app_private.contactable_lead_set
-    ADD CONSTRAINT contactable_lead_set_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app_public.leads(id) ON DELETE CASCADE;
+    ADD CONSTRAINT contactable_lead_set_lead_id_fkey FOREIGN KEY (org_id, lead_id) REFERENCES app_public.leads(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: contactable_lead_set contactable_lead_set_org_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
@@ -13797,7 +13682,7 @@ ALTER TABLE ONLY app_private.contactable_refresh_runs
 --
 
 ALTER TABLE ONLY app_private.delivery_endpoint_secrets
-    ADD CONSTRAINT delivery_endpoint_secrets_endpoint_id_fkey FOREIGN KEY (endpoint_id) REFERENCES app_public.delivery_endpoints(id) ON DELETE CASCADE;
+    ADD CONSTRAINT delivery_endpoint_secrets_endpoint_id_fkey FOREIGN KEY (org_id, endpoint_id) REFERENCES app_public.delivery_endpoints(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: lead_feed_runs lead_feed_runs_org_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
@@ -13853,14 +13738,14 @@ ALTER TABLE ONLY app_private.password_reset_tokens
 --
 
 ALTER TABLE ONLY app_private.sending_account_secrets
-    ADD CONSTRAINT sending_account_secrets_account_id_fkey FOREIGN KEY (account_id) REFERENCES app_public.sending_accounts(id) ON DELETE CASCADE;
+    ADD CONSTRAINT sending_account_secrets_account_id_fkey FOREIGN KEY (org_id, account_id) REFERENCES app_public.sending_accounts(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: sending_account_usage sending_account_usage_account_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
 --
 
 ALTER TABLE ONLY app_private.sending_account_usage
-    ADD CONSTRAINT sending_account_usage_account_id_fkey FOREIGN KEY (account_id) REFERENCES app_public.sending_accounts(id) ON DELETE CASCADE;
+    ADD CONSTRAINT sending_account_usage_account_id_fkey FOREIGN KEY (org_id, account_id) REFERENCES app_public.sending_accounts(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: sessions sessions_org_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
@@ -13877,13 +13762,6 @@ ALTER TABLE ONLY app_private.sessions
     ADD CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES app_public.users(id) ON DELETE CASCADE;
 
 --
--- Name: signature_failures signature_failures_source_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_private.signature_failures
-    ADD CONSTRAINT signature_failures_source_id_fkey FOREIGN KEY (source_id) REFERENCES app_public.sources(id) ON DELETE CASCADE;
-
---
 -- Name: sms_credentials sms_credentials_org_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -13895,14 +13773,7 @@ ALTER TABLE ONLY app_private.sms_credentials
 --
 
 ALTER TABLE ONLY app_private.source_secrets
-    ADD CONSTRAINT source_secrets_source_id_fkey FOREIGN KEY (source_id) REFERENCES app_public.sources(id) ON DELETE CASCADE;
-
---
--- Name: source_signature_failures source_signature_failures_source_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_private.source_signature_failures
-    ADD CONSTRAINT source_signature_failures_source_id_fkey FOREIGN KEY (source_id) REFERENCES app_public.sources(id) ON DELETE CASCADE;
+    ADD CONSTRAINT source_secrets_source_id_fkey FOREIGN KEY (org_id, source_id) REFERENCES app_public.sources(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: sso_providers sso_providers_org_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
@@ -14070,7 +13941,7 @@ ALTER TABLE ONLY app_public.campaign_connections
 --
 
 ALTER TABLE ONLY app_public.campaign_counters
-    ADD CONSTRAINT campaign_counters_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES app_public.campaigns(id) ON DELETE CASCADE;
+    ADD CONSTRAINT campaign_counters_campaign_id_fkey FOREIGN KEY (org_id, campaign_id) REFERENCES app_public.campaigns(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: campaign_counters campaign_counters_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -14084,7 +13955,7 @@ ALTER TABLE ONLY app_public.campaign_counters
 --
 
 ALTER TABLE ONLY app_public.campaign_hourly_metrics
-    ADD CONSTRAINT campaign_hourly_metrics_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES app_public.campaigns(id) ON DELETE CASCADE;
+    ADD CONSTRAINT campaign_hourly_metrics_campaign_id_fkey FOREIGN KEY (org_id, campaign_id) REFERENCES app_public.campaigns(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: campaign_hourly_metrics campaign_hourly_metrics_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -14119,14 +13990,14 @@ ALTER TABLE ONLY app_public.dead_letters
 --
 
 ALTER TABLE ONLY app_public.deliveries
-    ADD CONSTRAINT deliveries_endpoint_id_fkey FOREIGN KEY (endpoint_id) REFERENCES app_public.delivery_endpoints(id) ON DELETE CASCADE;
+    ADD CONSTRAINT deliveries_endpoint_id_fkey FOREIGN KEY (org_id, endpoint_id) REFERENCES app_public.delivery_endpoints(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: deliveries deliveries_message_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
 ALTER TABLE ONLY app_public.deliveries
-    ADD CONSTRAINT deliveries_message_id_fkey FOREIGN KEY (message_id) REFERENCES app_public.delivery_messages(id) ON DELETE CASCADE;
+    ADD CONSTRAINT deliveries_message_id_fkey FOREIGN KEY (org_id, message_id) REFERENCES app_public.delivery_messages(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: deliveries deliveries_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -14140,7 +14011,7 @@ ALTER TABLE ONLY app_public.deliveries
 --
 
 ALTER TABLE ONLY app_public.delivery_attempts
-    ADD CONSTRAINT delivery_attempts_delivery_id_fkey FOREIGN KEY (delivery_id) REFERENCES app_public.deliveries(id) ON DELETE CASCADE;
+    ADD CONSTRAINT delivery_attempts_delivery_id_fkey FOREIGN KEY (org_id, delivery_id) REFERENCES app_public.deliveries(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: delivery_attempts delivery_attempts_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -14168,14 +14039,14 @@ ALTER TABLE ONLY app_public.delivery_messages
 --
 
 ALTER TABLE ONLY app_public.email_events
-    ADD CONSTRAINT email_events_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES app_public.campaigns(id) ON DELETE CASCADE;
+    ADD CONSTRAINT email_events_campaign_id_fkey FOREIGN KEY (org_id, campaign_id) REFERENCES app_public.campaigns(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: email_events email_events_contact_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
 ALTER TABLE ONLY app_public.email_events
-    ADD CONSTRAINT email_events_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES app_public.contacts(id) ON DELETE SET NULL;
+    ADD CONSTRAINT email_events_contact_id_fkey FOREIGN KEY (org_id, contact_id) REFERENCES app_public.contacts(org_id, id) ON DELETE SET NULL (contact_id);
 
 --
 -- Name: email_events email_events_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -14189,28 +14060,28 @@ ALTER TABLE ONLY app_public.email_events
 --
 
 ALTER TABLE ONLY app_public.emails
-    ADD CONSTRAINT emails_account_id_fkey FOREIGN KEY (account_id) REFERENCES app_public.sending_accounts(id) ON DELETE SET NULL;
+    ADD CONSTRAINT emails_account_id_fkey FOREIGN KEY (org_id, account_id) REFERENCES app_public.sending_accounts(org_id, id) ON DELETE SET NULL (account_id);
 
 --
 -- Name: emails emails_campaign_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
 ALTER TABLE ONLY app_public.emails
-    ADD CONSTRAINT emails_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES app_public.campaigns(id) ON DELETE CASCADE;
+    ADD CONSTRAINT emails_campaign_id_fkey FOREIGN KEY (org_id, campaign_id) REFERENCES app_public.campaigns(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: emails emails_contact_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
 ALTER TABLE ONLY app_public.emails
-    ADD CONSTRAINT emails_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES app_public.contacts(id) ON DELETE SET NULL;
+    ADD CONSTRAINT emails_contact_id_fkey FOREIGN KEY (org_id, contact_id) REFERENCES app_public.contacts(org_id, id) ON DELETE SET NULL (contact_id);
 
 --
 -- Name: emails emails_enrollment_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
 ALTER TABLE ONLY app_public.emails
-    ADD CONSTRAINT emails_enrollment_id_fkey FOREIGN KEY (enrollment_id) REFERENCES app_public.sequence_enrollments(id) ON DELETE CASCADE;
+    ADD CONSTRAINT emails_enrollment_id_fkey FOREIGN KEY (org_id, enrollment_id) REFERENCES app_public.sequence_enrollments(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: emails emails_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -14224,7 +14095,7 @@ ALTER TABLE ONLY app_public.emails
 --
 
 ALTER TABLE ONLY app_public.emails
-    ADD CONSTRAINT emails_step_id_fkey FOREIGN KEY (step_id) REFERENCES app_public.sequence_steps(id) ON DELETE SET NULL;
+    ADD CONSTRAINT emails_step_id_fkey FOREIGN KEY (org_id, step_id) REFERENCES app_public.sequence_steps(org_id, id) ON DELETE SET NULL (step_id);
 
 --
 -- Name: external_busy external_busy_org_id_resource_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -14287,14 +14158,14 @@ ALTER TABLE ONLY app_public.lead_import_batches
 --
 
 ALTER TABLE ONLY app_public.lead_import_batches
-    ADD CONSTRAINT lead_import_batches_source_id_fkey FOREIGN KEY (source_id) REFERENCES app_public.sources(id) ON DELETE SET NULL;
+    ADD CONSTRAINT lead_import_batches_source_id_fkey FOREIGN KEY (org_id, source_id) REFERENCES app_public.sources(org_id, id) ON DELETE SET NULL (source_id);
 
 --
 -- Name: lead_import_rejects lead_import_rejects_batch_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
 ALTER TABLE ONLY app_public.lead_import_rejects
-    ADD CONSTRAINT lead_import_rejects_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES app_public.lead_import_batches(id) ON DELETE CASCADE;
+    ADD CONSTRAINT lead_import_rejects_batch_id_fkey FOREIGN KEY (org_id, batch_id) REFERENCES app_public.lead_import_batches(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: lead_import_rejects lead_import_rejects_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -14308,7 +14179,7 @@ ALTER TABLE ONLY app_public.lead_import_rejects
 --
 
 ALTER TABLE ONLY app_public.lead_push_attempts
-    ADD CONSTRAINT lead_push_attempts_chunk_id_fkey FOREIGN KEY (chunk_id) REFERENCES app_public.lead_push_chunks(id) ON DELETE CASCADE;
+    ADD CONSTRAINT lead_push_attempts_chunk_id_fkey FOREIGN KEY (org_id, chunk_id) REFERENCES app_public.lead_push_chunks(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: lead_push_attempts lead_push_attempts_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -14322,7 +14193,7 @@ ALTER TABLE ONLY app_public.lead_push_attempts
 --
 
 ALTER TABLE ONLY app_public.lead_push_chunks
-    ADD CONSTRAINT lead_push_chunks_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES app_public.campaign_connections(id) ON DELETE CASCADE;
+    ADD CONSTRAINT lead_push_chunks_connection_id_fkey FOREIGN KEY (org_id, connection_id) REFERENCES app_public.campaign_connections(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: lead_push_chunks lead_push_chunks_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -14336,21 +14207,21 @@ ALTER TABLE ONLY app_public.lead_push_chunks
 --
 
 ALTER TABLE ONLY app_public.lead_pushes
-    ADD CONSTRAINT lead_pushes_chunk_id_fkey FOREIGN KEY (chunk_id) REFERENCES app_public.lead_push_chunks(id) ON DELETE CASCADE;
+    ADD CONSTRAINT lead_pushes_chunk_id_fkey FOREIGN KEY (org_id, chunk_id) REFERENCES app_public.lead_push_chunks(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: lead_pushes lead_pushes_connection_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
 ALTER TABLE ONLY app_public.lead_pushes
-    ADD CONSTRAINT lead_pushes_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES app_public.campaign_connections(id) ON DELETE CASCADE;
+    ADD CONSTRAINT lead_pushes_connection_id_fkey FOREIGN KEY (org_id, connection_id) REFERENCES app_public.campaign_connections(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: lead_pushes lead_pushes_lead_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
 ALTER TABLE ONLY app_public.lead_pushes
-    ADD CONSTRAINT lead_pushes_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app_public.leads(id) ON DELETE CASCADE;
+    ADD CONSTRAINT lead_pushes_lead_id_fkey FOREIGN KEY (org_id, lead_id) REFERENCES app_public.leads(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: lead_pushes lead_pushes_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -14413,21 +14284,21 @@ ALTER TABLE ONLY app_public.sending_accounts
 --
 
 ALTER TABLE ONLY app_public.sequence_enrollments
-    ADD CONSTRAINT sequence_enrollments_account_id_fkey FOREIGN KEY (account_id) REFERENCES app_public.sending_accounts(id) ON DELETE SET NULL;
+    ADD CONSTRAINT sequence_enrollments_account_id_fkey FOREIGN KEY (org_id, account_id) REFERENCES app_public.sending_accounts(org_id, id) ON DELETE SET NULL (account_id);
 
 --
 -- Name: sequence_enrollments sequence_enrollments_contact_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
 ALTER TABLE ONLY app_public.sequence_enrollments
-    ADD CONSTRAINT sequence_enrollments_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES app_public.contacts(id) ON DELETE CASCADE;
+    ADD CONSTRAINT sequence_enrollments_contact_id_fkey FOREIGN KEY (org_id, contact_id) REFERENCES app_public.contacts(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: sequence_enrollments sequence_enrollments_lead_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 
 ALTER TABLE ONLY app_public.sequence_enrollments
-    ADD CONSTRAINT sequence_enrollments_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES app_public.leads(id) ON DELETE SET NULL;
+    ADD CONSTRAINT sequence_enrollments_lead_id_fkey FOREIGN KEY (org_id, lead_id) REFERENCES app_public.leads(org_id, id) ON DELETE SET NULL (lead_id);
 
 --
 -- Name: sequence_enrollments sequence_enrollments_org_id_campaign_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -14462,7 +14333,7 @@ ALTER TABLE ONLY app_public.sequence_steps
 --
 
 ALTER TABLE ONLY app_public.sms_messages
-    ADD CONSTRAINT sms_messages_appointment_id_fkey FOREIGN KEY (appointment_id) REFERENCES app_public.appointments(id) ON DELETE CASCADE;
+    ADD CONSTRAINT sms_messages_appointment_id_fkey FOREIGN KEY (org_id, appointment_id) REFERENCES app_public.appointments(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: sms_messages sms_messages_org_id_contact_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -14532,7 +14403,7 @@ ALTER TABLE ONLY app_public.webhook_events
 --
 
 ALTER TABLE ONLY app_public.webhook_events
-    ADD CONSTRAINT webhook_events_source_id_fkey FOREIGN KEY (source_id) REFERENCES app_public.sources(id) ON DELETE CASCADE;
+    ADD CONSTRAINT webhook_events_source_id_fkey FOREIGN KEY (org_id, source_id) REFERENCES app_public.sources(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: workspace_settings_history workspace_settings_history_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -16905,6 +16776,12 @@ GRANT ALL ON FUNCTION app_private.refresh_session(refresh_token text, ip inet, u
 --
 
 REVOKE ALL ON FUNCTION app_private.regex_escape(s text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION replica_lag_seconds(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.replica_lag_seconds() FROM PUBLIC;
 
 --
 -- Name: FUNCTION request_password_reset(email public.citext, ip inet); Type: ACL; Schema: app_private; Owner: switchboard_owner

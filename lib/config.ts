@@ -3,6 +3,7 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { homeDir } from './paths.ts';
 import { freePort } from './ports.ts';
+import { withCredentials } from './multihost.ts';
 
 /**
  * One configuration for `npm start`, the CLI and the tests: `.env` in SWITCHBOARD_HOME
@@ -22,6 +23,13 @@ export interface StackConfig {
   gatewayPort: number;
   /** Set when the stack uses the project-local cluster in `.data/`. */
   local?: { dataDir: string; port: number; superuserPassword: string };
+  /** Set when the stack uses the local pg_auto_failover formation in `.data/ha/` (npm start -- --ha). */
+  ha?: { dataDir: string; monitorPort: number; nodePorts: [number, number]; superuserPassword: string };
+  /**
+   * A second PostgREST that serves reads from a standby (PGRST_READ_URI, or wired by the HA
+   * start): its libpq URI and port. The gateway's /rest/ proxy sends GET and HEAD there.
+   */
+  read?: { authenticatorUrl: string; port: number };
 }
 
 export const ROLES = {
@@ -64,6 +72,10 @@ export async function ensureDevSecrets(env: NodeJS.ProcessEnv = process.env): Pr
     wanted.LOCAL_PG_PORT = async () => String(await freePort());
     wanted.LOCAL_PG_SUPERUSER_PASSWORD = () => secret(16);
   }
+  if (!env.DATABASE_URL && env.SWITCHBOARD_HA === '1') {
+    // The HA formation's fixed ports, chosen free once (npm start -- --ha).
+    for (const key of ['HA_MONITOR_PORT', 'HA_NODE1_PORT', 'HA_NODE2_PORT']) wanted[key] = async () => String(await freePort());
+  }
   const lines: string[] = [];
   for (const [key, make] of Object.entries(wanted)) {
     if (env[key]) continue;
@@ -77,13 +89,6 @@ export async function ensureDevSecrets(env: NodeJS.ProcessEnv = process.env): Pr
   }
 }
 
-function withCredentials(url: string, user: string, password: string | undefined): string {
-  const parsed = new URL(url);
-  parsed.username = user;
-  parsed.password = password ?? '';
-  return parsed.toString();
-}
-
 function required(env: NodeJS.ProcessEnv, key: string): string {
   const value = env[key];
   if (!value) throw new Error(`${key} is not set (run npm start once to generate .env, or set it in the environment)`);
@@ -94,6 +99,16 @@ export function resolveConfig(env: NodeJS.ProcessEnv = process.env): StackConfig
   let ownerUrl = env.DATABASE_URL;
   let rootUrl = env.ROOT_DATABASE_URL;
   let local: StackConfig['local'];
+  let ha: StackConfig['ha'];
+  if (!ownerUrl && env.SWITCHBOARD_HA === '1') {
+    // The HA formation: both data nodes in one libpq URI; connections go to the read-write one.
+    const nodePorts: [number, number] = [Number(required(env, 'HA_NODE1_PORT')), Number(required(env, 'HA_NODE2_PORT'))];
+    const superuserPassword = required(env, 'LOCAL_PG_SUPERUSER_PASSWORD');
+    const base = `postgres://${nodePorts.map((p) => `127.0.0.1:${p}`).join(',')}/${LOCAL_DATABASE}?target_session_attrs=read-write`;
+    ownerUrl = withCredentials(base, ROLES.owner, env.OWNER_DB_PASSWORD);
+    rootUrl = withCredentials(base, 'postgres', superuserPassword);
+    ha = { dataDir: join(homeDir(env), '.data', 'ha'), monitorPort: Number(required(env, 'HA_MONITOR_PORT')), nodePorts, superuserPassword };
+  }
   if (!ownerUrl) {
     const port = Number(required(env, 'LOCAL_PG_PORT'));
     const superuserPassword = required(env, 'LOCAL_PG_SUPERUSER_PASSWORD');
@@ -115,5 +130,23 @@ export function resolveConfig(env: NodeJS.ProcessEnv = process.env): StackConfig
     pgrstPort: Number(env.PGRST_PORT ?? 3000),
     gatewayPort: Number(env.PORT ?? 8080),
     local,
+    ha,
+    read: readReplica(env, ownerUrl, ha),
   };
+}
+
+/**
+ * The read-only PostgREST: PGRST_READ_URI names its database (authenticator credentials
+ * included); under the HA start it prefers the standby of the formation and falls back to the
+ * primary while there is none (target_session_attrs=prefer-standby). PGRST_READ_PORT (default
+ * PGRST_PORT + 1) is where it listens. REST_READ_REPLICA=0 turns it off.
+ */
+function readReplica(env: NodeJS.ProcessEnv, ownerUrl: string, ha: StackConfig['ha']): StackConfig['read'] {
+  if (env.REST_READ_REPLICA === '0') return undefined;
+  let uri = env.PGRST_READ_URI;
+  if (!uri && ha) {
+    uri = withCredentials(ownerUrl, ROLES.authenticator, env.AUTHENTICATOR_DB_PASSWORD).replace('target_session_attrs=read-write', 'target_session_attrs=prefer-standby');
+  }
+  if (!uri) return undefined;
+  return { authenticatorUrl: uri, port: Number(env.PGRST_READ_PORT ?? Number(env.PGRST_PORT ?? 3000) + 1) };
 }

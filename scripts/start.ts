@@ -1,4 +1,5 @@
 import { LocalCluster } from './lib/cluster.ts';
+import { HaFormation } from './lib/ha.ts';
 import { ensureDevSecrets, resolveConfig } from '../lib/config.ts';
 import { bootstrap, migrate } from './lib/database.ts';
 import { type Service, launchServices, stopServices, waitUntilReady } from './lib/services.ts';
@@ -7,10 +8,14 @@ import { consoleBuildIsStale, ensureConsoleBuilt } from './lib/console-build.ts'
 /**
  * npm start: prepare what is missing (local cluster, dev secrets), migrate, then run
  * PostgREST, the gateway and the worker until Ctrl-C / SIGTERM.
+ * npm start -- --ha: the same on a local pg_auto_failover formation in .data/ha/ (a monitor and
+ * two data nodes with synchronous replication), plus a read-only PostgREST on the standby.
  */
+if (process.argv.includes('--ha')) process.env.SWITCHBOARD_HA = '1';
 let services: Service[] = [];
 let cluster: LocalCluster | undefined;
 let stopping: Promise<never> | undefined;
+let formation: HaFormation | undefined;
 
 /**
  * Stops the services, then the cluster, then exits. A terminal's Ctrl-C (or `kill -<pgid>`)
@@ -23,6 +28,7 @@ function shutdown(code: number): Promise<never> {
     console.log('\nStopping Switchboard…');
     await stopServices(services);
     cluster?.stop();
+    await formation?.stop();
     console.log('Stopped.');
     process.exit(code);
   })();
@@ -34,7 +40,12 @@ process.on('SIGTERM', () => void shutdown(0));
 try {
   await ensureDevSecrets();
   const config = resolveConfig();
-  if (config.local) {
+  if (config.ha) {
+    formation = new HaFormation(config.ha);
+    console.log(formation.isInitialized() ? `Starting the HA formation in ${config.ha.dataDir}…` : `Creating an HA formation (pg_auto_failover monitor and two nodes) in ${config.ha.dataDir}…`);
+    await formation.start();
+    // bootstrap() and migrate() find the read-write node of the multi-host URLs themselves.
+  } else if (config.local) {
     cluster = new LocalCluster({ ...config.local, dataDir: config.local.dataDir });
     const fresh = !cluster.isInitialized();
     console.log(fresh ? `Creating a PostgreSQL cluster in ${config.local.dataDir}…` : 'Starting the local PostgreSQL cluster…');
@@ -51,6 +62,10 @@ try {
   // Kept before waiting, so a signal during start-up stops them too.
   services = launchServices(config);
   await waitUntilReady(config, services);
+  if (formation) {
+    console.log(`\nHA formation (pg_auto_failover monitor on 127.0.0.1:${config.ha!.monitorPort}):\n${formation.showState().trimEnd()}`);
+    if (config.read) console.log(`  Read-only REST API (standby) http://127.0.0.1:${config.read.port}`);
+  }
   console.log(`
 Switchboard is running:
   REST API (PostgREST)  http://127.0.0.1:${config.pgrstPort}

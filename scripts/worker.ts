@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
+import { createPool } from '../lib/multihost.ts';
 import pino from 'pino';
 import { Logger, parseCrontab, run } from 'graphile-worker';
 import { taskList } from '../tasks/index.ts';
@@ -14,10 +14,13 @@ const config = resolveConfig();
 const log = pino({ name: 'worker', level: process.env.LOG_LEVEL ?? 'info' });
 const workerId = `${hostname()}:${process.pid}`;
 
-const pool = new pg.Pool({ connectionString: config.workerUrl, max: Number(process.env.WORKER_CONCURRENCY ?? 4) + 2 });
+// One-host or multi-host (HA) URL: after a failover, new connections go to the new primary;
+// graphile-worker re-establishes its LISTEN connection from this pool with a backoff.
+const pool = createPool(config.workerUrl, { max: Number(process.env.WORKER_CONCURRENCY ?? 4) + 2 });
 pool.on('error', (err) => log.warn({ err: err.message }, 'idle database connection lost'));
 
-const runner = await run({
+let stopping = false;
+const startRunner = () => run({
   pgPool: pool,
   concurrency: Number(process.env.WORKER_CONCURRENCY ?? 4),
   pollInterval: Number(process.env.WORKER_POLL_INTERVAL_MS ?? 1000),
@@ -29,6 +32,34 @@ const runner = await run({
     log[method]({ ...scope, ...meta }, message);
   }),
 });
+let runner = await startRunner();
+
+/**
+ * graphile-worker's runner ends with an error when something it cannot retry happens (a
+ * failover can be such a moment): start it again in this process after a pause, so the
+ * worker keeps serving without a restart from outside.
+ */
+function supervise(current: typeof runner): void {
+  current.promise.then(
+    () => undefined,
+    (err: Error) => {
+      if (stopping) return;
+      log.error({ err: err?.message }, 'graphile-worker stopped with an error; starting it again in 2 s');
+      const again = async (): Promise<void> => {
+        if (stopping) return;
+        try {
+          runner = await startRunner();
+          supervise(runner);
+        } catch (error) {
+          log.error({ err: (error as Error).message }, 'graphile-worker could not start; trying again in 2 s');
+          setTimeout(() => void again(), 2_000);
+        }
+      };
+      setTimeout(() => void again(), 2_000);
+    },
+  );
+}
+supervise(runner);
 
 async function beat(): Promise<void> {
   try {
@@ -50,7 +81,6 @@ async function rescheduleDueEvents(olderThan: string): Promise<void> {
 await rescheduleDueEvents('0 seconds');
 const rescheduler = setInterval(() => void rescheduleDueEvents('5 seconds'), Number(process.env.WORKER_RESCHEDULE_MS ?? 5_000));
 
-let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;

@@ -41,3 +41,12 @@ revoke create on schema public from public;
 -- whether it matches and raises no data-dependent errors, so it is safe to mark leakproof
 -- (which only a superuser may do). db/tests/91-console-calls-search proves the plan.
 alter function pg_catalog.ts_match_vq(tsvector, tsquery) leakproof;
+
+-- The owner's security definer functions read the standbys' replication lag (HA).
+do $$
+begin
+  if exists (select from pg_roles where rolname = 'switchboard_owner') then
+    grant pg_read_all_stats to switchboard_owner;
+  end if;
+end
+$$;

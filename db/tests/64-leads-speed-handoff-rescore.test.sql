@@ -49,10 +49,10 @@ select ok(app_private.time_ordered_uuid() > (select id from first_id), 'time-ord
 ------------------------------------------------------------------------------------------
 -- Indexes: each one earns its place.
 select set_eq($$select indexname::text from pg_indexes where schemaname = 'app_public' and tablename = 'leads'$$,
-  array['leads_pkey', 'leads_id_key', 'leads_org_id_mak_key', 'leads_org_id_fips_apn_key', 'leads_org_id_addr_hash_key',
+  array['leads_pkey', 'leads_org_id_mak_key', 'leads_org_id_fips_apn_key', 'leads_org_id_addr_hash_key',
         'leads_org_id_assigned_to_idx', 'leads_org_id_queued_score_idx', 'leads_org_id_email_hash_idx',
         'leads_org_id_score_idx'],
-  'leads: the key, the id FK target, three NULL-safe unique keys, the policy column, the feeder path, the email lookup, the dashboard page by score');
+  'leads: the key (also the target of every foreign key, which carries org_id), three NULL-safe unique keys, the policy column, the feeder path, the email lookup, the dashboard page by score');
 select set_eq($$select indexname::text from pg_indexes where schemaname = 'app_private' and tablename = 'contactable_lead_set'$$,
   array['contactable_lead_set_pkey', 'contactable_lead_set_lead_id_idx'],
   'contactable set: (org_id, lead_id) for per-org reads and the diff, lead_id for the cascade from leads');

@@ -6,6 +6,8 @@ export interface GatewayConfig {
   host: string;
   databaseUrl: string;
   postgrestUrl: string;
+  /** The read-only PostgREST on a standby, when there is one: the /rest/ proxy sends GET and HEAD there. */
+  postgrestReadUrl?: string;
   jwtSecret: string;
   encryptionKey: string;
   accessTokenTtlSeconds: number;
@@ -20,6 +22,7 @@ export interface GatewayConfig {
 const tunables = z.object({
   HOST: z.string().default('127.0.0.1'),
   POSTGREST_URL: z.string().url().optional(),
+  POSTGREST_READ_URL: z.string().url().optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   WORKER_HEARTBEAT_MAX_AGE_SECONDS: z.coerce.number().int().positive().default(60),
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30),
@@ -41,6 +44,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
     host: t.HOST,
     databaseUrl: stack.gatewayUrl,
     postgrestUrl: t.POSTGREST_URL ?? `http://127.0.0.1:${stack.pgrstPort}`,
+    postgrestReadUrl: t.POSTGREST_READ_URL ?? (stack.read ? `http://127.0.0.1:${stack.read.port}` : undefined),
     jwtSecret: stack.jwtSecret,
     encryptionKey: stack.encryptionKey,
     accessTokenTtlSeconds: t.ACCESS_TOKEN_TTL_SECONDS,

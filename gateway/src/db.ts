@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { createPool as createDbPool } from '../../lib/multihost.ts';
 import { ApiError } from './errors.ts';
 
 export type Db = pg.Pool;
@@ -23,8 +24,10 @@ export const defaultAcquireTimeoutMs = () => {
  * hangs until the client gives up.
  */
 export function createPool(connectionString: string, max = 20, options: PoolOptions = {}): Db {
-  const pool = new pg.Pool({
-    connectionString,
+  // Multi-host URLs (HA: `h1:p1,h2:p2?target_session_attrs=read-write`) get a pool whose new
+  // connections go to the current primary; a connection that broke (a failover) is dropped
+  // by the pool and the next one finds the new primary.
+  const pool = createDbPool(connectionString, {
     max,
     application_name: options.applicationName ?? 'switchboard-gateway',
     connectionTimeoutMillis: options.acquireTimeoutMs ?? defaultAcquireTimeoutMs(),

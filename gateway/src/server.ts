@@ -104,6 +104,6 @@ export async function buildServer(config: GatewayConfig, db: Db, options: { uplo
   // The console's secret-issuing calls: the key stays here, PostgREST never holds it.
   await app.register(consoleRpcRoutes, { db, tokens, encryptionKey: config.encryptionKey, allowPrivateUrls: config.deliveryAllowPrivateUrls });
   // The operator console at / and PostgREST on the same origin under /rest/.
-  await app.register(consoleRoutes, { postgrestUrl: config.postgrestUrl, distDir: process.env.CONSOLE_DIST_DIR ?? consoleDist, tokens });
+  await app.register(consoleRoutes, { postgrestUrl: config.postgrestUrl, postgrestReadUrl: config.postgrestReadUrl, distDir: process.env.CONSOLE_DIST_DIR ?? consoleDist, tokens });
   return app;
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { loadEnvFile, resolveConfig } from '../../lib/config.ts';
+import { pinToPrimary } from '../../lib/multihost.ts';
 import { commands, type Command } from './commands.ts';
 
 /**
@@ -34,7 +35,8 @@ async function main(argv: string[]): Promise<number> {
     }
     loadEnvFile();
     const config = resolveConfig();
-    const client = new pg.Client({ connectionString: config.ownerUrl });
+    // A multi-host DATABASE_URL (HA) is pinned to the current primary.
+    const client = new pg.Client({ connectionString: await pinToPrimary(config.ownerUrl) });
     await client.connect();
     try {
       const result = await command.run(client, values as Record<string, string | undefined>, config);

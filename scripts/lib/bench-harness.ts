@@ -2,11 +2,12 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LocalCluster } from './cluster.ts';
+import type { HaFormation } from './ha.ts';
 import { resolveConfig, type StackConfig } from '../../lib/config.ts';
 import { projectRoot } from '../../lib/paths.ts';
 import { freePort } from '../../lib/ports.ts';
 import { type Service, startServices, stopServices } from './services.ts';
-import { createTestCluster } from './test-cluster.ts';
+import { createTestCluster, createTestFormation } from './test-cluster.ts';
 
 /**
  * The harness behind `npm run bench -- <name>|all` and `npm run drill -- <name>|all`
@@ -21,6 +22,8 @@ import { createTestCluster } from './test-cluster.ts';
 export interface RunningStack {
   gatewayUrl: string;
   postgrestUrl: string;
+  /** The read-only PostgREST on the standby (HA formation only). */
+  postgrestReadUrl?: string;
   config: StackConfig;
   env: NodeJS.ProcessEnv;
   services: Service[];
@@ -29,7 +32,10 @@ export interface RunningStack {
 export interface BenchContext {
   config: StackConfig;
   env: Record<string, string>;
+  /** The one-node cluster (every bench and drill but those that export `topology = 'ha'`). */
   cluster: LocalCluster;
+  /** The pg_auto_failover formation, for a module that exports `topology = 'ha'`. */
+  formation?: HaFormation;
   /** Starts PostgREST, gateway and worker on free ports. */
   startStack(extraEnv?: Record<string, string>): Promise<RunningStack>;
   /** Stops what startStack started. */
@@ -52,21 +58,29 @@ export function available(kind: Kind): string[] {
 }
 
 export async function run(kind: Kind, name: string): Promise<BenchResult> {
-  const module = (await import(pathToFileURL(join(folders[kind], `${name}.ts`)).href)) as { default: Bench };
-  const { cluster, env, config } = await createTestCluster({ durable: true });
+  const module = (await import(pathToFileURL(join(folders[kind], `${name}.ts`)).href)) as { default: Bench; topology?: 'ha' };
+  const ha = module.topology === 'ha';
+  const { cluster, formation, env, config } = ha
+    ? { ...(await createTestFormation()), cluster: undefined }
+    : { ...(await createTestCluster({ durable: true })), formation: undefined };
   let services: Service[] = [];
   const ctx: BenchContext = {
     config,
     env,
-    cluster,
+    get cluster(): LocalCluster {
+      if (!cluster) throw new Error(`${name} runs on the HA formation (ctx.formation)`);
+      return cluster;
+    },
+    formation,
     log: (message) => process.stderr.write(`[${name}] ${message}\n`),
     async startStack(extraEnv = {}) {
-      const stackEnv = { ...process.env, ...env, LOG_LEVEL: 'warn', ...extraEnv, PORT: String(await freePort()), PGRST_PORT: String(await freePort()) };
+      const stackEnv = { ...process.env, ...env, LOG_LEVEL: 'warn', ...extraEnv, PORT: String(await freePort()), PGRST_PORT: String(await freePort()), PGRST_READ_PORT: String(await freePort()) };
       const stackConfig = resolveConfig(stackEnv);
-      services = await startServices(stackConfig, { env: stackEnv, quiet: true });
+      services = await startServices(stackConfig, { env: stackEnv, quiet: !process.env.BENCH_VERBOSE });
       return {
         gatewayUrl: `http://127.0.0.1:${stackConfig.gatewayPort}`,
         postgrestUrl: `http://127.0.0.1:${stackConfig.pgrstPort}`,
+        postgrestReadUrl: stackConfig.read ? `http://127.0.0.1:${stackConfig.read.port}` : undefined,
         config: stackConfig,
         env: stackEnv,
         services,
@@ -81,7 +95,8 @@ export async function run(kind: Kind, name: string): Promise<BenchResult> {
     return await module.default(ctx);
   } finally {
     await stopServices(services);
-    cluster.destroy();
+    cluster?.destroy();
+    await formation?.destroy();
   }
 }
 

@@ -15,10 +15,10 @@ export function requirePostgres(): string {
   return bin;
 }
 
-const isRoot = () => process.getuid?.() === 0;
+export const isRoot = () => process.getuid?.() === 0;
 
 /** initdb refuses root, so as root the cluster belongs to and runs as the postgres OS user. */
-function asOwner(command: string, args: string[]): [string, string[]] {
+export function asOwner(command: string, args: string[]): [string, string[]] {
   return isRoot() ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
 }
 
@@ -29,7 +29,7 @@ function runAsOwner(command: string, args: string[]): void {
   }
 }
 
-function giveToPostgres(path: string): void {
+export function giveToPostgres(path: string): void {
   if (!isRoot()) return;
   const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
@@ -45,7 +45,7 @@ export interface ClusterOptions {
 }
 
 /** Whether the postgres OS user can reach a directory (a root-owned home is often 0700). */
-function postgresCanReach(dir: string): boolean {
+export function postgresCanReach(dir: string): boolean {
   if (!isRoot()) return true;
   return spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', dir], { stdio: 'ignore' }).status === 0;
 }

@@ -5,6 +5,29 @@ import { migrate as migrateCommitted, watch as runCurrent, type Settings } from 
 import { Logger, runMigrations as installWorkerSchema } from 'graphile-worker';
 import { type StackConfig, ROLES } from '../../lib/config.ts';
 import { projectRoot } from '../../lib/paths.ts';
+import { formatDbUrl, parseDbUrl, pinToPrimary } from '../../lib/multihost.ts';
+
+/** Multi-host URLs (HA) pinned to the current primary: bootstrap and migrations talk to one node. */
+async function onPrimary(config: StackConfig): Promise<StackConfig> {
+  // A formation that has just started may need a moment to have a read-write node.
+  const pin = async (url: string) => {
+    for (const deadline = Date.now() + 60_000; ; ) {
+      try {
+        return await pinToPrimary(url);
+      } catch (error) {
+        if (!(error as { failingOver?: boolean }).failingOver || Date.now() > deadline) throw error;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  };
+  if (!config.rootUrl) return { ...config, ownerUrl: await pin(config.ownerUrl) };
+  // The superuser finds the primary (the owner role may not exist yet); the owner goes there too.
+  const rootUrl = await pin(config.rootUrl);
+  const [primary] = parseDbUrl(rootUrl).hosts;
+  const owner = parseDbUrl(config.ownerUrl);
+  owner.params.delete('target_session_attrs');
+  return { ...config, rootUrl, ownerUrl: formatDbUrl({ ...owner, hosts: [primary] }) };
+}
 
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
@@ -27,10 +50,11 @@ const quoteIdent = (name: string) => '"' + name.replace(/"/g, '""') + '"';
  */
 export async function bootstrap(config: StackConfig, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (!config.rootUrl) return; // An existing database whose roles an operator manages.
+  config = await onPrimary(config);
   const owner = new URL(config.ownerUrl);
   const database = owner.pathname.slice(1);
   const ownerRole = decodeURIComponent(owner.username);
-  const maintenanceUrl = new URL(config.rootUrl);
+  const maintenanceUrl = new URL(config.rootUrl!);
   maintenanceUrl.pathname = '/postgres';
   await withClient(maintenanceUrl.toString(), async (client) => {
     const { rowCount: hasRole } = await client.query('select 1 from pg_roles where rolname = $1', [ownerRole]);
@@ -42,8 +66,10 @@ export async function bootstrap(config: StackConfig, env: NodeJS.ProcessEnv = pr
     }
     const { rowCount: hasDb } = await client.query('select 1 from pg_database where datname = $1', [database]);
     if (!hasDb) await client.query(`create database ${quoteIdent(database)} owner ${quoteIdent(ownerRole)}`);
+    // A database made by someone else (pg_autoctl creates it on an HA node) changes hands once.
+    else await client.query(`alter database ${quoteIdent(database)} owner to ${quoteIdent(ownerRole)}`);
   });
-  const rootOnAppDb = new URL(config.rootUrl);
+  const rootOnAppDb = new URL(config.rootUrl!);
   rootOnAppDb.pathname = `/${database}`;
   await withClient(rootOnAppDb.toString(), async (client) => {
     await client.query(readFileSync(join(projectRoot, 'db/migrations/afterReset.sql'), 'utf8'));
@@ -74,6 +100,7 @@ export function migrateSettings(config: StackConfig): Settings {
  * migrations, then the current (uncommitted) migration.
  */
 export async function migrate(config: StackConfig): Promise<void> {
+  config = await onPrimary(config);
   await installWorkerSchema({ connectionString: config.ownerUrl, logger: quietLogger });
   const settings = migrateSettings(config);
   await migrateCommitted(settings, false, false);

@@ -32,6 +32,8 @@ export const OS_PACKAGES: OsPackage[] = [
   { pkg: 'chromium', why: "Debian's browser, driven by playwright-core in gateway/test/console.test.ts", for: ['test'], present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') },
   { pkg: 'wrk', why: "the rest benchmark's HTTP load generator (its smoke run is part of npm test)", for: ['test'], present: onPath('wrk') },
   { pkg: 'pgbouncer', why: "the rest benchmark's connection pooler", for: ['test'], present: anyOf('/usr/sbin/pgbouncer', '/usr/bin/pgbouncer') },
+  { pkg: 'postgresql-{pg}-auto-failover', why: 'pg_auto_failover (npm start -- --ha, gateway/test/ha-replica.test.ts, the failover drill)', for: ['test'], present: (pg) => existsSync(`/usr/share/postgresql/${pg}/extension/pgautofailover.control`) },
+  { pkg: 'pg-auto-failover-cli', why: 'pg_autoctl, which runs the monitor and each node of an HA formation', for: ['test'], present: onPath('pg_autoctl') },
   { pkg: 'radicale', why: 'the CalDAV server gateway/test/calendars.test.ts starts (gateway/test/radicale.ts)', for: ['test'], present: onPath('radicale') },
 ];
 

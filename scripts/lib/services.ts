@@ -33,6 +33,11 @@ export function postgrestEnv(config: StackConfig, callerEnv: NodeJS.ProcessEnv =
     // Verified JWTs are cached until they expire: revocation does not depend on this, the
     // db-pre-request (check_session) looks the session up on every request.
     PGRST_JWT_CACHE_MAX_LIFETIME: '3600',
+    // A failover (HA): PostgREST answers 503 while its connections are gone and reconnects on
+    // its own (db-pool-automatic-recovery, on by default); libpq's multi-host URI with
+    // target_session_attrs=read-write then finds the new primary. A request waits at most
+    // this long for a pooled connection.
+    PGRST_DB_POOL_ACQUISITION_TIMEOUT: process.env.PGRST_DB_POOL_ACQUISITION_TIMEOUT ?? '10',
     ...Object.fromEntries(overrides),
   };
 }
@@ -47,6 +52,22 @@ export function postgrestProcessEnv(config: StackConfig, env: NodeJS.ProcessEnv,
     (e): e is [string, string] => e[1] !== undefined && (['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'].includes(e[0]) || e[0].startsWith('PGRST_')) && e[0] !== 'PGRST_PORT',
   );
   return { ...Object.fromEntries(kept), ...postgrestEnv(config, callerEnv) };
+}
+
+/**
+ * The read-only PostgREST (config.read): the same API and JWT checks on a standby. No schema
+ * channel (LISTEN cannot run during recovery); connections are recycled every 5 minutes so
+ * that, after a failover, reads move back to whichever node is the standby by then.
+ */
+export function postgrestReadEnv(config: StackConfig, callerEnv: NodeJS.ProcessEnv = {}): Record<string, string> {
+  if (!config.read) throw new Error('no read replica is configured');
+  return {
+    ...postgrestEnv(config, callerEnv),
+    PGRST_DB_URI: config.read.authenticatorUrl,
+    PGRST_SERVER_PORT: String(config.read.port),
+    PGRST_DB_CHANNEL_ENABLED: 'false',
+    PGRST_DB_POOL_MAX_LIFETIME: process.env.PGRST_READ_POOL_MAX_LIFETIME ?? '300',
+  };
 }
 
 export interface Service {
@@ -80,6 +101,7 @@ export function launchServices(config: StackConfig, options: StartOptions = {}):
   const quiet = options.quiet ?? false;
   return [
     startProcess('postgrest', postgrestBinary(), [], postgrestProcessEnv(config, env, options.env), quiet),
+    ...(config.read ? [startProcess('postgrest-read', postgrestBinary(), [], { ...postgrestProcessEnv(config, env, options.env), ...postgrestReadEnv(config, options.env) }, quiet)] : []),
     startProcess('worker', process.execPath, tsNode('scripts/worker.ts'), env, quiet),
     startProcess('gateway', process.execPath, tsNode('gateway/src/main.ts'), env, quiet),
   ];

@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { LocalCluster } from './cluster.ts';
+import { HaFormation } from './ha.ts';
 import { LOCAL_DATABASE, resolveConfig, type StackConfig } from '../../lib/config.ts';
 import { bootstrap, migrate } from './database.ts';
 import { freePort } from '../../lib/ports.ts';
@@ -77,3 +78,63 @@ export async function createTestCluster(
 }
 
 export const testDatabase = LOCAL_DATABASE;
+
+const HA_PREFIX = 'switchboard-ha-';
+
+/** Stops and removes throwaway HA formations whose creating process is gone (see sweepAbandonedClusters). */
+async function sweepAbandonedFormations(): Promise<void> {
+  for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(HA_PREFIX))) {
+    const home = join(tmpdir(), name);
+    const ownerFile = join(home, OWNER_FILE);
+    if (!existsSync(ownerFile) || processAlive(Number(readFileSync(ownerFile, 'utf8')))) continue;
+    try {
+      await new HaFormation({ dataDir: join(home, '.data', 'ha'), monitorPort: 0, nodePorts: [0, 0], superuserPassword: '' }).destroy();
+      rmSync(home, { recursive: true, force: true });
+    } catch {
+      /* half-made or being swept: the next sweep tries again */
+    }
+  }
+}
+
+/**
+ * A throwaway pg_auto_failover formation (monitor and two synchronous nodes) for drills and
+ * tests, migrated on its primary. Its env makes resolveConfig() use multi-host URIs.
+ */
+export async function createTestFormation(): Promise<{ formation: HaFormation; env: Record<string, string>; config: StackConfig }> {
+  await sweepAbandonedFormations();
+  const home = mkdtempSync(join(tmpdir(), HA_PREFIX));
+  writeFileSync(join(home, OWNER_FILE), String(process.pid));
+  const secret = () => randomBytes(16).toString('hex');
+  const env: Record<string, string> = {
+    SWITCHBOARD_HOME: home,
+    SWITCHBOARD_HA: '1',
+    HA_MONITOR_PORT: String(await freePort()),
+    HA_NODE1_PORT: String(await freePort()),
+    HA_NODE2_PORT: String(await freePort()),
+    LOCAL_PG_SUPERUSER_PASSWORD: secret(),
+    OWNER_DB_PASSWORD: secret(),
+    AUTHENTICATOR_DB_PASSWORD: secret(),
+    GATEWAY_DB_PASSWORD: secret(),
+    WORKER_DB_PASSWORD: secret(),
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+  };
+  const config = resolveConfig(env);
+  const formation = new HaFormation(config.ha!);
+  // Destroying the formation also removes its throwaway home.
+  const destroy = formation.destroy.bind(formation);
+  formation.destroy = async () => {
+    await destroy();
+    rmSync(home, { recursive: true, force: true });
+  };
+  try {
+    await formation.start();
+    // Both pin the multi-host URLs to the node that is read-write.
+    await bootstrap(config, env);
+    await migrate(config);
+  } catch (error) {
+    await formation.destroy();
+    throw error;
+  }
+  return { formation, env, config };
+}

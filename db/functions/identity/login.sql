@@ -42,6 +42,34 @@ begin
   if coalesce(claims ->> 'sid', '') ~ '^[0-9a-fA-F-]{36}$' then
     sid := (claims ->> 'sid')::uuid;
   end if;
+  -- A read replica (a standby in recovery) cannot read the unlogged request counters: there
+  -- the session, role and MFA checks run as everywhere, and the quota is left to the primary
+  -- (reads never count against it; only writes, which always reach the primary, do).
+  if pg_is_in_recovery() then
+    select x.user_id, x.org_id, m.role,
+           o.require_mfa and x.auth_method = 'password' and not exists (select 1 from app_private.user_mfa f
+                                          where f.user_id = x.user_id and f.enabled_at is not null) as needs_mfa
+      into s
+      from app_private.sessions x
+      left join app_public.memberships m on m.org_id = x.org_id and m.user_id = x.user_id
+      left join app_public.organizations o on o.id = x.org_id
+     where x.id = sid and x.revoked_at is null and x.expires_at > now();
+    if not found or s.user_id::text is distinct from claims ->> 'sub'
+       or s.org_id::text is distinct from claims ->> 'org_id' then
+      raise exception 'session is no longer valid'
+        using errcode = 'PT401', detail = 'session_revoked', hint = 'log in again';
+    end if;
+    if s.role is distinct from claims ->> 'org_role' then
+      raise exception 'your role in this organization has changed'
+        using errcode = 'PT401', detail = 'role_changed', hint = 'refresh the access token';
+    end if;
+    if s.needs_mfa then
+      raise exception 'this organization requires multi-factor authentication'
+        using errcode = 'PT403', detail = 'mfa_enrollment_required',
+              hint = 'enroll with POST /auth/mfa/enroll on the gateway';
+    end if;
+    return;
+  end if;
   -- One statement: the session, the current role, the org's MFA rule and this window's
   -- request counts (a GET runs read-only and only checks them).
   select x.user_id, x.org_id, m.role,

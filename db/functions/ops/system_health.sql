@@ -9,7 +9,8 @@ create or replace function app_private.system_health_for_current_org()
                  last_backup_verified_at timestamptz, last_backup_ok boolean, worker_heartbeat_seconds double precision,
                  checked_at timestamptz, calendar_sources_failing bigint, calendar_last_sync_error text,
                  pending_lead_pushes bigint, failed_lead_pushes_24h bigint,
-                 refused_lead_pushes_24h bigint, failing_connections bigint, failed_sms_24h bigint)
+                 refused_lead_pushes_24h bigint, failing_connections bigint, failed_sms_24h bigint,
+                 replica_lag_seconds double precision)
   language sql stable security definer
   set search_path = pg_catalog, public
 as $$
@@ -38,7 +39,8 @@ as $$
          (select count(*) from app_public.campaign_connections c
            where c.org_id = o.id and c.enabled and (c.consecutive_failures > 0 or c.validation_status = 'invalid')),
          (select count(*) from app_public.sms_messages m
-           where m.org_id = o.id and m.status in ('failed', 'undelivered', 'in_doubt') and m.updated_at > now() - interval '1 day')
+           where m.org_id = o.id and m.status in ('failed', 'undelivered', 'in_doubt') and m.updated_at > now() - interval '1 day'),
+         app_private.replica_lag_seconds()
     from app_public.organizations o
    where o.id = app_public.current_org_id() and app_public.current_user_is_admin()
 $$;
@@ -77,6 +79,8 @@ as $$
    where status in ('failed', 'undelivered', 'in_doubt') and updated_at > now() - interval '1 day'
   union all
   select 'switchboard_backup_last_ok', coalesce((select ok::int from app_private.backup_verification_log order by id desc limit 1), -1)::float8
+  union all
+  select 'switchboard_replica_lag_seconds', app_private.replica_lag_seconds()
 $$;
 
 -- The gateway prefixes each statement with /* request_id=… */ (gateway/src/main.ts), so

@@ -127,7 +127,7 @@ begin
       -- The exact cap: one atomic increment per send, refused at the cap.
       insert into app_private.sending_account_usage as u (org_id, account_id, local_day, sent)
       values (m.org_id, acc.id, today, 1)
-      on conflict (account_id, local_day) do update set sent = u.sent + 1 where u.sent < acc.daily_cap
+      on conflict (org_id, account_id, local_day) do update set sent = u.sent + 1 where u.sent < acc.daily_cap
       returning true into reserved;
       exit when reserved;
     end loop;

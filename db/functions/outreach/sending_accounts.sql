@@ -30,6 +30,7 @@ create or replace function app_private.set_sending_account_password(account_id u
   language plpgsql volatile security definer
   set search_path = pg_catalog, public
 as $$
+#variable_conflict use_column
 declare
   org uuid;
 begin
@@ -39,7 +40,7 @@ begin
   end if;
   insert into app_private.sending_account_secrets as s (org_id, account_id, password_encrypted)
   values (org, set_sending_account_password.account_id, pgp_sym_encrypt(smtp_password, encryption_key))
-  on conflict on constraint sending_account_secrets_account_id_key
+  on conflict (org_id, account_id)
   do update set password_encrypted = excluded.password_encrypted, updated_at = now();
   update app_public.sending_accounts a set enabled = true, disabled_reason = null
    where a.id = set_sending_account_password.account_id;

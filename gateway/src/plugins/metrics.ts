@@ -50,6 +50,7 @@ const OPS_HELP: Record<string, string> = {
   switchboard_lead_push_connections_failing: 'Campaign-tool connections whose last calls failed or whose validation failed',
   switchboard_sms_failed_24h: 'SMS failed, undelivered or in doubt in the last 24 hours',
   switchboard_backup_last_ok: '1 when the last backup verification passed, 0 when it failed, -1 when none ran',
+  switchboard_replica_lag_seconds: 'Seconds the slowest streaming standby is behind in replay; -1 while no standby streams',
 };
 
 async function refreshOps(): Promise<void> {

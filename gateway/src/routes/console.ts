@@ -13,6 +13,8 @@ import { bearerClaims, type TokenIssuer } from '../jwt.ts';
  */
 export interface ConsoleOptions {
   postgrestUrl: string;
+  /** A read-only PostgREST on a standby: GET and HEAD go there, everything else to postgrestUrl. */
+  postgrestReadUrl?: string;
   distDir: string;
   tokens: TokenIssuer;
   limits?: RestLimits;
@@ -91,7 +93,7 @@ const PROXY_TIMEOUT_MS = 30_000;
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 export async function consoleRoutes(app: FastifyInstance, options: ConsoleOptions): Promise<void> {
-  await app.register(restProxy, { postgrestUrl: options.postgrestUrl, tokens: options.tokens, limits: options.limits ?? restLimitsFromEnv() });
+  await app.register(restProxy, { postgrestUrl: options.postgrestUrl, postgrestReadUrl: options.postgrestReadUrl, tokens: options.tokens, limits: options.limits ?? restLimitsFromEnv() });
 
   if (existsSync(join(options.distDir, 'index.html'))) {
     await app.register(fastifyStatic, {
@@ -115,8 +117,9 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleOption
   }
 }
 
-async function restProxy(app: FastifyInstance, options: { postgrestUrl: string; tokens: TokenIssuer; limits: RestLimits }): Promise<void> {
+async function restProxy(app: FastifyInstance, options: { postgrestUrl: string; postgrestReadUrl?: string; tokens: TokenIssuer; limits: RestLimits }): Promise<void> {
   const base = options.postgrestUrl.replace(/\/+$/, '');
+  const readBase = (options.postgrestReadUrl ?? options.postgrestUrl).replace(/\/+$/, '');
   const { limits } = options;
   const perIp = new MinuteCounter(limits.perIpPerMinute);
   const perToken = new MinuteCounter(limits.perTokenPerMinute);
@@ -159,8 +162,9 @@ async function restProxy(app: FastifyInstance, options: { postgrestUrl: string; 
         if (typeof value === 'string') headers[name] = value;
       }
       let upstream: Response;
+      const reads = request.method === 'GET' || request.method === 'HEAD';
       try {
-        upstream = await fetch(`${base}${path}`, {
+        upstream = await fetch(`${reads ? readBase : base}${path}`, {
           method: request.method,
           headers,
           body: request.method === 'GET' || request.method === 'HEAD' ? undefined : bodyOf(request.body),

@@ -104,8 +104,11 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
     const stored = maskSecretKey(json);
     let row: { event_id: string; duplicate: boolean };
     try {
+      // pg_current_xact_id() gives even a duplicate's transaction a commit record, so its 200
+      // also waits for the synchronous standby (HA): after a crash the old primary may hold an
+      // event that never reached the standby, and must not vouch for it.
       const { rows } = await options.db.query<{ event_id: string; duplicate: boolean }>(
-        'select event_id, duplicate from app_private.ingest_webhook_event($1, $2, $3, $4, $5, $6, $7::jsonb)',
+        'select event_id, duplicate from app_private.ingest_webhook_event($1, $2, $3, $4, $5, $6, $7::jsonb), pg_current_xact_id()',
         [sourceId, providerName, fields.dedupeKey, fields.partitionKey ?? null, fields.eventType ?? null, fields.occurredAt ?? null,
          stored === json && !provider.parseBody ? rawBody.toString('utf8') : JSON.stringify(stored)],
       );
