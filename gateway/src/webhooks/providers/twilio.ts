@@ -1,6 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { SignedRequest, WebhookProvider } from '../provider.ts';
+import { header, hmac, safeEqual } from '../signatures.ts';
 
 /**
  * Twilio: status callbacks of the SMS we send and inbound SMS, both
@@ -28,17 +28,7 @@ export function twilioSignedContent(url: string, params: FormParams | Record<str
 }
 
 export function twilioSignature(authToken: string, url: string, params: FormParams | Record<string, string>): string {
-  return createHmac('sha1', authToken).update(twilioSignedContent(url, params), 'utf8').digest('base64');
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  if (x.length !== y.length) {
-    timingSafeEqual(y, y);
-    return false;
-  }
-  return timingSafeEqual(x, y);
+  return hmac(authToken, twilioSignedContent(url, params), 'base64', 'sha1');
 }
 
 /** The URL as given, and with the scheme's default port added or removed. */
@@ -55,7 +45,7 @@ export function validTwilioSignature(signature: string | undefined, authTokens: 
   if (!signature || signature.length > 200) return false;
   let ok = false;
   for (const token of authTokens) {
-    for (const candidate of urlVariants(url)) ok = constantTimeEqual(signature.trim(), twilioSignature(token, candidate, params)) || ok;
+    for (const candidate of urlVariants(url)) ok = safeEqual(signature.trim(), twilioSignature(token, candidate, params)) || ok;
   }
   return ok;
 }
@@ -83,7 +73,7 @@ export const twilio: WebhookProvider<TwilioPayload> = {
   contentType: /^application\/x-www-form-urlencoded\s*(;|$)/i,
   parseBody: (raw) => Object.fromEntries(parseForm(raw)),
   verify: (req: SignedRequest, { secrets }) =>
-    validTwilioSignature(header(req, 'x-twilio-signature'), secrets, req.url, parseForm(req.rawBody)),
+    validTwilioSignature(header(req.headers, 'x-twilio-signature'), secrets, req.url, parseForm(req.rawBody)),
   schema,
   inboxFields: (p) => {
     const messageSid = (p.MessageSid ?? p.SmsSid) as string;
@@ -100,8 +90,3 @@ export const twilio: WebhookProvider<TwilioPayload> = {
   // Twilio expects TwiML (an empty <Response/> sends nothing back).
   acknowledge: { contentType: 'text/xml', body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>' },
 };
-
-function header(req: SignedRequest, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
