@@ -1,5 +1,5 @@
 -- High availability (issue 17): what the read replica and the lag gauge need. The Citus
--- readiness of every table is 9-citus.sql, which runs after every other file of current/.
+-- readiness of every table is 99-citus.sql, which runs after every other file of current/.
 
 -- Replication lag (HA): on /metrics (switchboard_replica_lag_seconds) and in system_health.
 --!include ops/replicas.sql
