@@ -57,6 +57,15 @@ export function isMultiHost(url: string): boolean {
   }
 }
 
+/** Whether an error means the connection (or the server behind it) went away, not that a statement failed. */
+export function isConnectionLoss(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | undefined;
+  if (!e || typeof e !== 'object') return false;
+  return e.code === undefined
+    ? /Connection terminated|not queryable|Client was closed/i.test(e.message ?? '')
+    : ['57P01', '57P02', '57P03', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', '08006', '08003', '08001'].includes(e.code);
+}
+
 /**
  * The error a pool raises while no host of a multi-host URL is read-write (a failover). Its
  * SQLSTATE is 57P03 (cannot_connect_now), which graphile-worker retries with a back-off.
@@ -76,11 +85,7 @@ export class NoPrimaryError extends Error {
  */
 function markConnectionLoss(error: unknown): unknown {
   const e = error as { code?: string; message?: string; originalCode?: string };
-  if (!e || typeof e !== 'object') return error;
-  const lost = e.code === undefined
-    ? /Connection terminated|not queryable|Client was closed/i.test(e.message ?? '')
-    : ['57P01', '57P02', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', '08006', '08003', '08001'].includes(e.code);
-  if (lost) {
+  if (isConnectionLoss(error) && e.code !== '57P03') {
     e.originalCode = e.code;
     e.code = '57P03';
   }

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createPool } from '../lib/multihost.ts';
+import { createPool, isConnectionLoss } from '../lib/multihost.ts';
 import pino from 'pino';
 import { Logger, parseCrontab, run } from 'graphile-worker';
 import { taskList } from '../tasks/index.ts';
@@ -20,6 +20,21 @@ const pool = createPool(config.workerUrl, { max: Number(process.env.WORKER_CONCU
 pool.on('error', (err) => log.warn({ err: err.message }, 'idle database connection lost'));
 
 let stopping = false;
+
+// graphile-worker 0.16's runner chains `cron.promise.finally(…)` and `workerPool.promise.finally(…)`
+// without a handler: when its cron loop stops on a lost connection (a failover), those copies
+// reject unhandled and Node would end the process, although runner.promise carries the same
+// error and supervise() below starts the runner again. A lost connection (a failover, a
+// restart of PostgreSQL) is therefore only logged here; anything else still ends the process.
+process.on('unhandledRejection', (reason) => {
+  if (isConnectionLoss(reason)) {
+    log.warn({ err: (reason as Error).message }, 'database connection lost; the runner restarts');
+    return;
+  }
+  log.fatal({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection');
+  process.exit(1);
+});
+
 const startRunner = () => run({
   pgPool: pool,
   concurrency: Number(process.env.WORKER_CONCURRENCY ?? 4),
