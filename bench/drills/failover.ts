@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { BenchContext, BenchResult } from '../../scripts/bench.ts';
 import { createPool } from '../../lib/multihost.ts';
 import { waitFor } from '../../lib/ports.ts';
-import { type Provider, outreachDelivery, retryingSenders } from '../lib/senders.ts';
+import { type Provider, outreachDelivery, retryingSenders, webhookUrl } from '../lib/senders.ts';
 import { sized } from '../lib/stats.ts';
 
 /** This drill runs on a pg_auto_failover formation (monitor and two synchronous nodes), not one cluster. */
@@ -62,7 +62,7 @@ export default async function drill(ctx: BenchContext): Promise<BenchResult> {
       (i) => {
         const provider = PROVIDERS[i % PROVIDERS.length];
         const { id, secret } = sources[provider];
-        return { url: `${stack.gatewayUrl}/webhooks/${provider}/${id}`, ...outreachDelivery(provider, secret, i) };
+        return { url: webhookUrl(stack.gatewayUrl, provider, id, secret), ...outreachDelivery(provider, secret, i) };
       },
       total,
       32,
@@ -85,6 +85,13 @@ export default async function drill(ctx: BenchContext): Promise<BenchResult> {
     const ids = [...new Set(acked.map((o) => o.eventId!))];
     const { rows: [stored] } = await settled(() => db.query('select count(*)::int as n from app_public.webhook_events where org_id = $1 and id = any($2::uuid[])', [org.org_id, ids]));
     ctx.log(`acknowledged ${acked.length} (${ids.length} events), stored ${stored.n}, 503s ${unavailable}, not acknowledged ${total - acked.length}`);
+    const refused = new Map<string, number>();
+    outcomes.forEach((o, i) => {
+      if (o.status >= 200 && o.status < 300) return;
+      const key = `${PROVIDERS[i % PROVIDERS.length]} ${o.status}`;
+      refused.set(key, (refused.get(key) ?? 0) + 1);
+    });
+    if (refused.size) ctx.log(`not acknowledged, by provider and last status: ${[...refused].map(([k, n]) => `${k}×${n}`).join(', ')}`);
     if (stored.n < ids.length) {
       const { rows: found } = await settled(() => db.query<{ id: string }>('select id from app_public.webhook_events where org_id = $1 and id = any($2::uuid[])', [org.org_id, ids]));
       const have = new Set(found.map((r) => r.id));

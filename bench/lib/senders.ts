@@ -53,9 +53,15 @@ export function tally(outcomes: Outcome[]): Record<string, number> {
 
 export type Provider = 'smartlead' | 'replyio' | 'standard';
 
+/** Where a provider's deliveries go: Reply.io authenticates by the source's secret in the URL only. */
+export function webhookUrl(gatewayUrl: string, provider: Provider, sourceId: string, secret: string): string {
+  const base = `${gatewayUrl}/webhooks/${provider}/${sourceId}`;
+  return provider === 'replyio' ? `${base}/${encodeURIComponent(secret)}` : base;
+}
+
 /**
  * A signed email.sent delivery for any of the three outreach providers, signed as each documents
- * (SmartLead and Reply.io: hex HMAC-SHA256 of the body; Standard Webhooks: its official package).
+ * (SmartLead: hex HMAC-SHA256 of the body; Reply.io: the URL; Standard Webhooks: its official package).
  * `i` makes the event unique; the same `i` gives the same dedupe key (a sender's retry).
  */
 export function outreachDelivery(provider: Provider, secret: string, i: number, campaign = `c${i % 10}`): { body: string; headers: Record<string, string> } {
@@ -68,8 +74,14 @@ export function outreachDelivery(provider: Provider, secret: string, i: number, 
       return { body, headers: { 'content-type': 'application/json', 'x-smartlead-signature': hex(body) } };
     }
     case 'replyio': {
-      const body = JSON.stringify({ event: { id: `r-${i}`, type: 'email_sent', timestamp: at }, payload: { contact: { email }, sequence: { id: campaign, name: `Campaign ${campaign}` } } });
-      return { body, headers: { 'content-type': 'application/json', 'x-replyio-signature': hex(body) } };
+      // Reply.io's own shape (gateway/test/fixtures/providers/replyio/shape-a-email_sent.json);
+      // it signs nothing: the secret is in the URL (webhookUrl).
+      const body = JSON.stringify({
+        event: { date: at, id: `r-${i}`, type: 'email_sent', user_id: 1234, team_id: 100, subscription_id: 42 },
+        contact_fields: { id: i, email, first_name: 'Test', last_name: `Lead ${i}` },
+        sequence_fields: { id: campaign, name: `Campaign ${campaign}` },
+      });
+      return { body, headers: { 'content-type': 'application/json' } };
     }
     case 'standard': {
       const body = JSON.stringify({ type: 'email.sent', timestamp: at, data: { campaign_id: campaign, campaign_name: `Campaign ${campaign}`, email } });
