@@ -96,6 +96,8 @@ export async function run(kind: Kind, name: string): Promise<BenchResult> {
   } finally {
     await stopServices(services);
     cluster?.destroy();
+    // BENCH_KEEP_LOGS=<dir>: the formation's pg_autoctl and PostgreSQL logs outlive the run.
+    if (formation && process.env.BENCH_KEEP_LOGS) formation.copyLogs(process.env.BENCH_KEEP_LOGS);
     await formation?.destroy();
   }
 }

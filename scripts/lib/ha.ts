@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { postgresMajor } from '../../lib/postgres-bin.ts';
 import { asOwner, giveToPostgres, postgresCanReach, requirePostgres } from './cluster.ts';
@@ -361,6 +361,18 @@ export class HaFormation {
       } catch {
         /* already gone */
       }
+    }
+  }
+
+  /** Copies the monitor's and nodes' logs (pg_autoctl's, and PostgreSQL's own) into dir, for a drill's post-mortem. */
+  copyLogs(dir: string): void {
+    mkdirSync(dir, { recursive: true });
+    for (const name of ['monitor', ...NODE_NAMES]) {
+      const log = join(this.root, `${name}.log`);
+      if (existsSync(log)) copyFileSync(log, join(dir, `${name}.log`));
+      // PostgreSQL's own log (pg_auto_failover turns its logging collector on).
+      const pgLogs = join(this.pgdata(name), 'log');
+      if (existsSync(pgLogs)) for (const file of readdirSync(pgLogs)) copyFileSync(join(pgLogs, file), join(dir, `${name}-${file}`));
     }
   }
 
