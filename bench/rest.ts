@@ -39,13 +39,15 @@ export default async function rest(ctx: BenchContext): Promise<BenchResult> {
   ensureWrk();
   const replica = Boolean(ctx.formation);
   const authenticator = replica ? undefined : new URL(ctx.config.authenticatorUrl);
-  const bouncer = !authenticator ? undefined : await startPgBouncer(ctx.config.authenticatorUrl, { [decodeURIComponent(authenticator.username)]: decodeURIComponent(authenticator.password) });
+  // BENCH_REST_PGBOUNCER=0 measures PostgREST connected straight to PostgreSQL, as `npm start` runs it.
+  const withBouncer = process.env.BENCH_REST_PGBOUNCER !== '0';
+  const bouncer = !authenticator || !withBouncer ? undefined : await startPgBouncer(ctx.config.authenticatorUrl, { [decodeURIComponent(authenticator.username)]: decodeURIComponent(authenticator.password) });
   const pooled: Record<string, string> = bouncer
     ? { AUTHENTICATOR_DATABASE_URL: bouncer.through(ctx.config.authenticatorUrl), PGRST_DB_PREPARED_STATEMENTS: 'false', PGRST_DB_CHANNEL_ENABLED: 'false' }
     : {};
   ctx.log(bouncer ? 'PostgREST → PgBouncer (transaction mode) → PostgreSQL'
     : replica ? 'HA formation: PostgREST connects directly (multi-host URI), a second one reads from the standby'
-    : 'no pgbouncer on this machine: PostgREST connects directly');
+    : withBouncer ? 'no pgbouncer on this machine: PostgREST connects directly' : 'BENCH_REST_PGBOUNCER=0: PostgREST connects directly');
   const stack = await ctx.startStack({ AUTH_RATE_LIMIT_PER_MINUTE: '100000', PGRST_DB_POOL: '20', ...pooled });
   const owner = createPool(ctx.config.ownerUrl, { max: 4 });
   // Superuser sessions go to one node: the primary of the formation, or the one cluster.
