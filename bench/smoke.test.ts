@@ -25,10 +25,7 @@ function runHarness(kind: 'bench' | 'drill', name: string): Promise<{ code: numb
 for (const kind of ['bench', 'drill'] as const) {
   describe(`${kind} smoke runs`, () => {
     for (const name of available(kind)) {
-      // The failover drill still loses one acknowledged event in some smoke runs (README,
-      // Scale-out): it runs when asked for, and is not yet a gate of npm test.
-      const run = name === 'failover' && !process.env.SWITCHBOARD_FAILOVER_SMOKE ? it.skip : it;
-      run(`${kind} ${name} prints its closing line with lost=0`, async () => {
+      it(`${kind} ${name} prints its closing line with lost=0`, async () => {
         const { code, output } = await runHarness(kind, name);
         const line = output.split('\n').find((l) => l.startsWith(`${kind} ${name}: `));
         expect(line, output.slice(-3000)).toBeDefined();
