@@ -34,21 +34,21 @@ export default async function rest(ctx: BenchContext): Promise<BenchResult> {
   // 60 s on its own, 5 minutes as part of `npm run bench -- all`.
   const seconds = sized(process.env.BENCH_ALL ? 300 : 60, 4, process.env.BENCH_REST_SECONDS);
 
-  // PostgREST reaches PostgreSQL through PgBouncer (transaction mode) when the machine has it:
-  // no prepared statements and no LISTEN through a transaction pooler.
+  // PostgREST connects straight to PostgreSQL, as `npm start` runs it. BENCH_REST_PGBOUNCER=1
+  // puts a throwaway PgBouncer (transaction mode) in between when the machine has one: no
+  // prepared statements and no LISTEN through a transaction pooler.
   ensureWrk();
   const replica = Boolean(ctx.formation);
   const authenticator = replica ? undefined : new URL(ctx.config.authenticatorUrl);
-  // BENCH_REST_PGBOUNCER=0 measures PostgREST connected straight to PostgreSQL, as `npm start` runs it.
-  const withBouncer = process.env.BENCH_REST_PGBOUNCER !== '0';
+  const withBouncer = process.env.BENCH_REST_PGBOUNCER === '1';
   const bouncer = !authenticator || !withBouncer ? undefined : await startPgBouncer(ctx.config.authenticatorUrl, { [decodeURIComponent(authenticator.username)]: decodeURIComponent(authenticator.password) });
   const pooled: Record<string, string> = bouncer
-    ? { AUTHENTICATOR_DATABASE_URL: bouncer.through(ctx.config.authenticatorUrl), PGRST_DB_PREPARED_STATEMENTS: 'false', PGRST_DB_CHANNEL_ENABLED: 'false' }
-    : {};
+    ? { AUTHENTICATOR_DATABASE_URL: bouncer.through(ctx.config.authenticatorUrl), PGRST_DB_PREPARED_STATEMENTS: 'false', PGRST_DB_CHANNEL_ENABLED: 'false', PGRST_DB_POOL: '20' }
+    : {}; // npm start's own PostgREST settings (scripts/lib/services.ts)
   ctx.log(bouncer ? 'PostgREST → PgBouncer (transaction mode) → PostgreSQL'
     : replica ? 'HA formation: PostgREST connects directly (multi-host URI), a second one reads from the standby'
-    : withBouncer ? 'no pgbouncer on this machine: PostgREST connects directly' : 'BENCH_REST_PGBOUNCER=0: PostgREST connects directly');
-  const stack = await ctx.startStack({ AUTH_RATE_LIMIT_PER_MINUTE: '100000', PGRST_DB_POOL: '20', ...pooled });
+    : withBouncer ? 'no pgbouncer on this machine: PostgREST connects directly' : 'PostgREST connects straight to PostgreSQL, as npm start runs it');
+  const stack = await ctx.startStack({ AUTH_RATE_LIMIT_PER_MINUTE: '100000', ...pooled });
   const owner = createPool(ctx.config.ownerUrl, { max: 4 });
   // Superuser sessions go to one node: the primary of the formation, or the one cluster.
   const rootUrl = ctx.formation ? configOnNode(ctx.config, ctx.formation.primary()!.port).rootUrl! : ctx.config.rootUrl!;
