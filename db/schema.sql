@@ -5458,12 +5458,22 @@ ALTER FUNCTION app_private.normalize_zip(zip text) OWNER TO switchboard_owner;
 --
 
 CREATE FUNCTION app_private.opaque_id() RETURNS bigint
-    LANGUAGE sql SECURITY DEFINER
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
-  select (floor(extract(epoch from clock_timestamp() - timestamptz '2024-01-01 00:00:00+00') * 1000)::bigint << 12)
-         | p.perm[(nextval('app_private.opaque_id_seq') % 4096)::int + 1]
-    from app_private.opaque_id_permutation p
+declare
+  k int := (nextval('app_private.opaque_id_seq') % 4096)::int;
+  b bytea;
+begin
+  select substring(p.perm_bytes from 2 * k + 1 for 2) into b from app_private.opaque_id_permutation p;
+  if length(b) is distinct from 2 then
+    -- Not derived yet (cannot happen after this migration): the array itself.
+    return (floor(extract(epoch from clock_timestamp() - timestamptz '2024-01-01 00:00:00+00') * 1000)::bigint << 12)
+           | (select p.perm[k + 1] from app_private.opaque_id_permutation p);
+  end if;
+  return (floor(extract(epoch from clock_timestamp() - timestamptz '2024-01-01 00:00:00+00') * 1000)::bigint << 12)
+         | (get_byte(b, 0) << 8 | get_byte(b, 1));
+end
 $$;
 
 ALTER FUNCTION app_private.opaque_id() OWNER TO switchboard_owner;
@@ -10769,9 +10779,11 @@ ALTER TABLE app_private.mfa_recovery_codes OWNER TO switchboard_owner;
 CREATE TABLE app_private.opaque_id_permutation (
     only_row boolean DEFAULT true NOT NULL,
     perm integer[] NOT NULL,
+    perm_bytes bytea,
     CONSTRAINT opaque_id_permutation_only_row_check CHECK (only_row),
     CONSTRAINT opaque_id_permutation_perm_check CHECK ((cardinality(perm) = 4096))
 );
+ALTER TABLE ONLY app_private.opaque_id_permutation ALTER COLUMN perm_bytes SET STORAGE EXTERNAL;
 
 ALTER TABLE app_private.opaque_id_permutation OWNER TO switchboard_owner;
 
