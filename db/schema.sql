@@ -1189,6 +1189,10 @@ declare
   res record;
   rid uuid;
   want tstzrange;
+  taken record;
+  busy tstzrange;
+  local_start timestamp;
+  local_end timestamp;
 begin
   if idempotency_key is not null then
     select * into appt from app_public.appointments a
@@ -1206,11 +1210,13 @@ begin
     raise exception 'the slot is in the past' using errcode = '22023', hint = 'in_the_past';
   end if;
   rid := coalesce(resource_id, app_private.resolve_resource(org_id, null));
-  -- The resource, its buffers and whether it has business hours, in one look-up.
-  select r.id, r.buffer_before, r.buffer_after,
+  -- The resource, its buffers, the org's time zone and whether it has business hours, in
+  -- one look-up.
+  select r.id, r.buffer_before, r.buffer_after, o.timezone,
          exists (select 1 from app_public.resource_hours h where h.org_id = r.org_id and h.resource_id = r.id) as has_hours
     into res
     from app_public.resources r
+    join app_public.organizations o on o.id = r.org_id
    where r.org_id = book_appointment.org_id and r.active
      and r.id = rid
    -- Held to commit: a calendar sync of this resource (FOR UPDATE) waits for this booking,
@@ -1223,12 +1229,26 @@ begin
        select 1 from app_public.contacts c where c.org_id = book_appointment.org_id and c.id = book_appointment.contact_id) then
     raise exception 'contact not found' using errcode = 'PT404', hint = 'contact_not_found';
   end if;
-  if res.has_hours and not app_private.within_business_hours(org_id, res.id, starts_at, ends_at) then
-    raise exception 'the slot is outside the resource''s business hours'
-      using errcode = '22023', hint = 'outside_business_hours';
+  -- Business hours (as app_private.within_business_hours): inside one window of the
+  -- weekday, read in the org's time zone.
+  if res.has_hours then
+    local_start := book_appointment.starts_at at time zone res.timezone;
+    local_end := book_appointment.ends_at at time zone res.timezone;
+    if not exists (
+         select 1 from app_public.resource_hours h
+          where h.org_id = book_appointment.org_id and h.resource_id = res.id
+            and h.weekday = extract(isodow from local_start)
+            and local_start - date_trunc('day', local_start) >= h.opens_at - time '00:00'
+            and local_end - date_trunc('day', local_start) <= h.closes_at - time '00:00') then
+      raise exception 'the slot is outside the resource''s business hours'
+        using errcode = '22023', hint = 'outside_business_hours';
+    end if;
   end if;
   want := tstzrange(book_appointment.starts_at - res.buffer_before, book_appointment.ends_at + res.buffer_after, '[)');
-  perform app_private.lock_booking_range(res.id, want);
+  -- The per-hour advisory locks of app_private.lock_booking_range, ascending, in one statement.
+  perform pg_catalog.pg_advisory_xact_lock(hashtext(res.id::text), h::int)
+     from generate_series(floor(extract(epoch from lower(want)) / 3600)::bigint,
+                          floor((extract(epoch from upper(want)) - 0.000001) / 3600)::bigint) h;
   if idempotency_key is not null then
     -- A concurrent retry may have committed while this one waited for the lock.
     select * into appt from app_public.appointments a
@@ -1240,20 +1260,53 @@ begin
   -- Under the lock no other booking through here can be inserting an overlapping range,
   -- so this check is exact and a loser fails before writing anything. (A raw INSERT that
   -- bypasses this function still meets the exclusion constraint: 23P01.)
-  perform app_private.assert_slot_free(book_appointment.org_id, res.id, want);
-  perform app_private.assert_not_busy(book_appointment.org_id, res.id, want);
-  insert into app_public.appointments
-    (org_id, resource_id, contact_id, starts_at, ends_at, blocked, idempotency_key, source, call_id, created_by)
-  values (book_appointment.org_id, res.id, book_appointment.contact_id, book_appointment.starts_at,
-          book_appointment.ends_at, want, book_appointment.idempotency_key, book_appointment.source,
-          book_appointment.call_id, actor_id)
-  on conflict (org_id, idempotency_key) where idempotency_key is not null do nothing
-  returning * into appt;
-  if appt.id is null then
-    -- A concurrent request with the same idempotency key won.
-    select * into appt from app_public.appointments a
-     where a.org_id = book_appointment.org_id and a.idempotency_key = book_appointment.idempotency_key;
-    return appt;
+  -- (An EXISTS probe of the exclusion constraint's GiST index; the details are read only
+  -- for a loser. A generic plan of the ORDER BY … LIMIT 1 form walks the org's whole
+  -- starts_at index instead.)
+  if exists (select 1 from app_public.appointments a
+              where a.org_id = book_appointment.org_id and a.resource_id = res.id
+                and a.status <> 'cancelled' and a.blocked && want) then
+    select a.starts_at, a.ends_at into taken
+      from app_public.appointments a
+     where a.org_id = book_appointment.org_id and a.resource_id = res.id
+       and a.status <> 'cancelled' and a.blocked && want
+     order by a.starts_at limit 1;
+    raise exception 'the requested slot is already booked'
+      using errcode = 'PT409', hint = 'slot_taken',
+            detail = json_build_object('resource_id', res.id,
+                                       'starts_at', taken.starts_at, 'ends_at', taken.ends_at)::text;
+  end if;
+  select x.busy into busy from app_public.external_busy x
+   where x.org_id = book_appointment.org_id and x.resource_id = res.id and x.busy && want
+   order by lower(x.busy) limit 1;
+  if busy is not null then
+    raise exception 'the requested slot is busy in the resource''s calendar'
+      using errcode = 'PT409', hint = 'slot_taken',
+            detail = json_build_object('resource_id', res.id, 'starts_at', lower(busy), 'ends_at', upper(busy),
+                                       'source', 'calendar')::text;
+  end if;
+  if idempotency_key is null then
+    -- Without a key there is nothing to conflict on: a plain insert (ON CONFLICT makes it a
+    -- speculative insertion, one more WAL record and a pre-check per booking).
+    insert into app_public.appointments
+      (org_id, resource_id, contact_id, starts_at, ends_at, blocked, source, call_id, created_by)
+    values (book_appointment.org_id, res.id, book_appointment.contact_id, book_appointment.starts_at,
+            book_appointment.ends_at, want, book_appointment.source, book_appointment.call_id, actor_id)
+    returning * into appt;
+  else
+    insert into app_public.appointments
+      (org_id, resource_id, contact_id, starts_at, ends_at, blocked, idempotency_key, source, call_id, created_by)
+    values (book_appointment.org_id, res.id, book_appointment.contact_id, book_appointment.starts_at,
+            book_appointment.ends_at, want, book_appointment.idempotency_key, book_appointment.source,
+            book_appointment.call_id, actor_id)
+    on conflict (org_id, idempotency_key) where idempotency_key is not null do nothing
+    returning * into appt;
+    if appt.id is null then
+      -- A concurrent request with the same idempotency key won.
+      select * into appt from app_public.appointments a
+       where a.org_id = book_appointment.org_id and a.idempotency_key = book_appointment.idempotency_key;
+      return appt;
+    end if;
   end if;
   insert into app_public.pipeline_events (org_id, kind, contact_id, subject_id, actor_id, data)
   values (appt.org_id, 'appointment_booked', appt.contact_id, appt.id, actor_id,
@@ -5405,12 +5458,22 @@ ALTER FUNCTION app_private.normalize_zip(zip text) OWNER TO switchboard_owner;
 --
 
 CREATE FUNCTION app_private.opaque_id() RETURNS bigint
-    LANGUAGE sql SECURITY DEFINER
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
-  select (floor(extract(epoch from clock_timestamp() - timestamptz '2024-01-01 00:00:00+00') * 1000)::bigint << 12)
-         | p.perm[(nextval('app_private.opaque_id_seq') % 4096)::int + 1]
-    from app_private.opaque_id_permutation p
+declare
+  k int := (nextval('app_private.opaque_id_seq') % 4096)::int;
+  b bytea;
+begin
+  select substring(p.perm_bytes from 2 * k + 1 for 2) into b from app_private.opaque_id_permutation p;
+  if length(b) is distinct from 2 then
+    -- Not derived yet (cannot happen after this migration): the array itself.
+    return (floor(extract(epoch from clock_timestamp() - timestamptz '2024-01-01 00:00:00+00') * 1000)::bigint << 12)
+           | (select p.perm[k + 1] from app_private.opaque_id_permutation p);
+  end if;
+  return (floor(extract(epoch from clock_timestamp() - timestamptz '2024-01-01 00:00:00+00') * 1000)::bigint << 12)
+         | (get_byte(b, 0) << 8 | get_byte(b, 1));
+end
 $$;
 
 ALTER FUNCTION app_private.opaque_id() OWNER TO switchboard_owner;
@@ -5691,10 +5754,10 @@ begin
     from app_public.organizations o join app_public.workspace_settings s on s.org_id = o.id
    where o.id = the_org;
 
-  create temp table if not exists outreach_batch (
+  create temp table if not exists outreach_events_batch (
     event_id uuid, provider text, metric text, external_id text, campaign_name text,
     email citext, category text, bounce_type text, occurred_at timestamptz,
-    campaign_id uuid, contact_id uuid, counted boolean default false
+    campaign_id uuid, contact_id uuid, counted boolean default false, message_id text
   ) on commit delete rows;
   create temp table if not exists outreach_pairs (
     campaign_id uuid, contact_id uuid, replied boolean, positive boolean, occurred_at timestamptz,
@@ -5704,12 +5767,17 @@ begin
     campaign_id uuid, occurred_at timestamptz, metric text
   ) on commit delete rows;
   -- Several batches may run in one transaction (tests, callers looping over shards).
-  truncate outreach_batch, outreach_pairs, outreach_deltas;
+  truncate outreach_events_batch, outreach_pairs, outreach_deltas;
 
-  insert into outreach_batch (event_id, provider, metric, external_id, campaign_name, email, category, bounce_type, occurred_at)
+  -- The Message-ID of a standard report is read here, with the other fields, so later
+  -- statements never go back to webhook_events (a join there hashed all of the org's
+  -- events for every batch).
+  insert into outreach_events_batch (event_id, provider, metric, external_id, campaign_name, email, category, bounce_type,
+                                     occurred_at, message_id)
   select e.id, e.provider, m.metric, f.external_id, f.campaign_name,
          case when app_private.is_platform_email(f.email) then f.email end, f.category, f.bounce_type,
-         coalesce(e.occurred_at, e.received_at)
+         coalesce(e.occurred_at, e.received_at),
+         case when e.provider = 'standard' then app_private.normalize_message_id(e.payload #>> '{data,message_id}') end
     from app_public.webhook_events e
     cross join lateral app_private.outreach_fields(e.provider, e.payload) f
     left join app_private.outreach_event_types m on m.provider = e.provider and m.provider_type = f.event_type
@@ -5727,52 +5795,67 @@ begin
 
   -- Unknown campaigns are created on first sight, named by the payload (placeholder names
   -- give way to the first real one). Sorted, so two shards creating the same campaigns never
-  -- wait on each other in opposite orders.
+  -- wait on each other in opposite orders. Two statements, not one ON CONFLICT DO UPDATE:
+  -- that form locks every existing campaign of the batch FOR UPDATE even when its WHERE
+  -- leaves the name alone, which serialised whole batches of every shard on the hot
+  -- campaign's row (and blocked the email_events foreign key checks of the others).
+  -- Here an existing campaign is locked only when it is actually renamed.
   insert into app_public.campaigns as c (org_id, provider, external_id, name)
   select distinct on (b.provider, b.external_id) the_org, b.provider, b.external_id,
          coalesce(nullif(btrim(b.campaign_name), ''), app_private.campaign_placeholder_name(b.provider, b.external_id))
-    from outreach_batch b
+    from outreach_events_batch b
    where b.external_id is not null
    order by b.provider, b.external_id, (nullif(btrim(b.campaign_name), '') is null), b.occurred_at desc
-  on conflict (org_id, provider, external_id) do update set name = excluded.name
-   where c.name = app_private.campaign_placeholder_name(c.provider, c.external_id) and excluded.name <> c.name;
-  update outreach_batch b set campaign_id = c.id
+  on conflict (org_id, provider, external_id) do nothing;
+  update app_public.campaigns c set name = n.name
+    from (select distinct on (b.provider, b.external_id) b.provider, b.external_id, btrim(b.campaign_name) as name
+            from outreach_events_batch b
+           where b.external_id is not null and nullif(btrim(b.campaign_name), '') is not null
+           order by b.provider, b.external_id, b.occurred_at desc) n
+   where c.org_id = the_org and c.provider = n.provider and c.external_id = n.external_id
+     and c.name = app_private.campaign_placeholder_name(c.provider, c.external_id) and n.name <> c.name;
+  update outreach_events_batch b set campaign_id = c.id
     from app_public.campaigns c
    where c.org_id = the_org and c.provider = b.provider and c.external_id = b.external_id;
   -- Reports about an email Switchboard sent (standard `data.message_id`) fill in the address
   -- and campaign the payload left out.
-  update outreach_batch b
+  update outreach_events_batch b
      set email = coalesce(b.email, m.to_email), campaign_id = coalesce(b.campaign_id, m.campaign_id)
-    from app_public.webhook_events e
-    join app_public.emails m
-      on m.org_id = the_org and m.message_id = app_private.normalize_message_id(e.payload #>> '{data,message_id}')
-   where b.provider = 'standard' and e.org_id = the_org and e.id = b.event_id
-     and e.payload #>> '{data,message_id}' is not null;
+    from app_public.emails m
+   where b.message_id is not null and m.org_id = the_org and m.message_id = b.message_id;
 
-  insert into app_public.contacts (org_id, email)
-  select distinct the_org, b.email from outreach_batch b where b.email is not null order by 2
-  on conflict (org_id, email) do nothing;
-  update outreach_batch b set contact_id = k.id
+  -- Contacts: the known ones are looked up first (one hash join); only addresses still
+  -- without a contact are inserted (an ON CONFLICT probe of the citext unique index for every
+  -- event of the batch cost more than the rest of the contact work together).
+  update outreach_events_batch b set contact_id = k.id
     from app_public.contacts k
    where k.org_id = the_org and k.email = b.email;
+  if exists (select 1 from outreach_events_batch b where b.email is not null and b.contact_id is null) then
+    insert into app_public.contacts (org_id, email)
+    select distinct the_org, b.email from outreach_events_batch b where b.email is not null and b.contact_id is null order by 2
+    on conflict (org_id, email) do nothing;
+    update outreach_events_batch b set contact_id = k.id
+      from app_public.contacts k
+     where b.email is not null and b.contact_id is null and k.org_id = the_org and k.email = b.email;
+  end if;
 
   -- One email_event per inbox event: only the rows inserted now are counted.
   with inserted as (
     insert into app_public.email_events (org_id, webhook_event_id, campaign_id, contact_id, kind, category, occurred_at)
     select the_org, b.event_id, b.campaign_id, b.contact_id, b.metric, b.category, b.occurred_at
-      from outreach_batch b
+      from outreach_events_batch b
      -- An event of no campaign (SmartLead's untracked replies) is stored against its contact only.
      where b.metric is not null and (b.campaign_id is not null or b.contact_id is not null)
     on conflict (org_id, webhook_event_id) do nothing
     returning webhook_event_id)
-  update outreach_batch b set counted = true from inserted i where i.webhook_event_id = b.event_id;
+  update outreach_events_batch b set counted = true from inserted i where i.webhook_event_id = b.event_id;
 
   -- Positive replies count (campaign, contact) pairs that have replied with, or were later
   -- categorised into, a positive category — each pair once.
   insert into outreach_pairs (campaign_id, contact_id, replied, positive, occurred_at)
   select b.campaign_id, b.contact_id, bool_or(b.metric = 'replied'),
          coalesce(bool_or(lower(b.category) = any(positive_set)), false), max(b.occurred_at)
-    from outreach_batch b
+    from outreach_events_batch b
    where b.counted and b.metric in ('replied', 'categorized') and b.contact_id is not null and b.campaign_id is not null
    group by b.campaign_id, b.contact_id;
   update outreach_pairs p set was_replied = r.replied, was_positive = r.positive
@@ -5786,33 +5869,61 @@ begin
          positive = campaign_replies.positive or excluded.positive;
 
   insert into outreach_deltas (campaign_id, occurred_at, metric)
-  select b.campaign_id, b.occurred_at, b.metric from outreach_batch b
+  select b.campaign_id, b.occurred_at, b.metric from outreach_events_batch b
    where b.counted and b.metric <> 'categorized' and b.campaign_id is not null
   union all
   select p.campaign_id, p.occurred_at, 'positive_replies' from outreach_pairs p
    where (p.was_replied or p.replied) and (p.was_positive or p.positive)
      and not (p.was_replied and p.was_positive);
 
-  -- Counters: one row lock per campaign per batch, always in campaign order.
+  -- Unsubscribes and hard bounces suppress the address for the whole org.
+  insert into app_public.suppressions (org_id, email, reason, source)
+  select distinct on (b.email) the_org, b.email,
+         case b.metric when 'unsubscribed' then 'unsubscribed' else 'bounced' end, b.provider
+    from outreach_events_batch b
+   where b.counted and b.email is not null
+     and (b.metric = 'unsubscribed' or (b.metric = 'bounced' and coalesce(b.bounce_type, 'hard') <> 'soft'))
+   order by b.email
+  on conflict (org_id, email) do nothing;
+
+  -- A reply stops the replier's sequences (by Message-ID, else by address) and marks the lead replied.
+  perform app_private.stop_sequences_on_reply(the_org,
+    array(select distinct b.email from outreach_events_batch b where b.metric = 'replied' and b.email is not null),
+    array(select distinct b.message_id from outreach_events_batch b
+           where b.metric = 'replied' and b.message_id is not null))
+   where exists (select 1 from outreach_events_batch b where b.metric = 'replied');
+
+  -- Neither contact nor campaign found: kept, marked for admins. The events are found by
+  -- their keys (the planner, misled by a new org's statistics, otherwise hashed all of the
+  -- org's inbox for every batch).
+  update app_public.webhook_events e
+     set status = case when b.contact_id is null and b.campaign_id is null then 'unattributed' else 'processed' end,
+         processed_at = now(), attempts = e.attempts + 1, last_error = null
+    from outreach_events_batch b
+   where e.org_id = the_org and e.id = any (array(select x.event_id from outreach_events_batch x))
+     and e.id = b.event_id;
+
+  -- Counters and hourly buckets come last: the hot campaign's counter row is locked from
+  -- here to the commit, so the other shards' batches wait on it only for these statements,
+  -- not for the status update of the whole batch. Both in key order (deadlock-free).
+  -- One upsert per campaign of the batch: its deltas (zero for a campaign touched without a
+  -- countable event, e.g. a categorisation, which is still marked synced).
   insert into app_public.campaign_counters as t (org_id, campaign_id, sent, opened, clicked, replied,
                                                  positive_replies, bounced, unsubscribed, synced_at)
-  select the_org, d.campaign_id,
-         count(*) filter (where d.metric = 'sent'), count(*) filter (where d.metric = 'opened'),
-         count(*) filter (where d.metric = 'clicked'), count(*) filter (where d.metric = 'replied'),
-         count(*) filter (where d.metric = 'positive_replies'), count(*) filter (where d.metric = 'bounced'),
-         count(*) filter (where d.metric = 'unsubscribed'), now()
-    from outreach_deltas d group by d.campaign_id order by d.campaign_id
+  select the_org, c.campaign_id,
+         count(d.metric) filter (where d.metric = 'sent'), count(d.metric) filter (where d.metric = 'opened'),
+         count(d.metric) filter (where d.metric = 'clicked'), count(d.metric) filter (where d.metric = 'replied'),
+         count(d.metric) filter (where d.metric = 'positive_replies'), count(d.metric) filter (where d.metric = 'bounced'),
+         count(d.metric) filter (where d.metric = 'unsubscribed'), now()
+    from (select distinct b.campaign_id from outreach_events_batch b where b.campaign_id is not null) c
+    left join outreach_deltas d on d.campaign_id = c.campaign_id
+   group by c.campaign_id order by c.campaign_id
   on conflict (org_id, campaign_id) do update
      set sent = t.sent + excluded.sent, opened = t.opened + excluded.opened,
          clicked = t.clicked + excluded.clicked, replied = t.replied + excluded.replied,
          positive_replies = t.positive_replies + excluded.positive_replies,
          bounced = t.bounced + excluded.bounced, unsubscribed = t.unsubscribed + excluded.unsubscribed,
          synced_at = now();
-  -- Campaigns touched without a countable event (e.g. a categorisation) are still synced.
-  insert into app_public.campaign_counters (org_id, campaign_id, synced_at)
-  select distinct the_org, b.campaign_id, now() from outreach_batch b
-   where b.campaign_id is not null order by 2
-  on conflict (org_id, campaign_id) do update set synced_at = now();
 
   -- Hourly buckets in the org's time zone.
   insert into app_public.campaign_hourly_metrics as t (org_id, campaign_id, local_hour, hour_start, sent, opened,
@@ -5831,30 +5942,6 @@ begin
          positive_replies = t.positive_replies + excluded.positive_replies,
          bounced = t.bounced + excluded.bounced, unsubscribed = t.unsubscribed + excluded.unsubscribed;
 
-  -- Unsubscribes and hard bounces suppress the address for the whole org.
-  insert into app_public.suppressions (org_id, email, reason, source)
-  select distinct on (b.email) the_org, b.email,
-         case b.metric when 'unsubscribed' then 'unsubscribed' else 'bounced' end, b.provider
-    from outreach_batch b
-   where b.counted and b.email is not null
-     and (b.metric = 'unsubscribed' or (b.metric = 'bounced' and coalesce(b.bounce_type, 'hard') <> 'soft'))
-   order by b.email
-  on conflict (org_id, email) do nothing;
-
-  -- A reply stops the replier's sequences (by Message-ID, else by address) and marks the lead replied.
-  perform app_private.stop_sequences_on_reply(the_org,
-    array(select distinct b.email from outreach_batch b where b.metric = 'replied' and b.email is not null),
-    array(select distinct app_private.normalize_message_id(e.payload #>> '{data,message_id}')
-            from outreach_batch b join app_public.webhook_events e on e.org_id = the_org and e.id = b.event_id
-           where b.metric = 'replied' and b.provider = 'standard' and e.payload #>> '{data,message_id}' is not null))
-   where exists (select 1 from outreach_batch b where b.metric = 'replied');
-
-  -- Neither contact nor campaign found: kept, marked for admins.
-  update app_public.webhook_events e
-     set status = case when b.contact_id is null and b.campaign_id is null then 'unattributed' else 'processed' end,
-         processed_at = now(), attempts = e.attempts + 1, last_error = null
-    from outreach_batch b
-   where e.org_id = the_org and e.id = b.event_id;
   return n;
 end
 $$;
@@ -7946,6 +8033,54 @@ $$;
 ALTER FUNCTION app_private.tg__audit() OWNER TO switchboard_owner;
 
 --
+-- Name: tg_appointments__after_insert(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.tg_appointments__after_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  subscribed boolean;
+  calendars boolean;
+  reminders boolean;
+  s record;
+begin
+  if new.status <> 'booked' then
+    return null;
+  end if;
+  select exists (select 1 from app_public.delivery_endpoints e
+                  where e.org_id = new.org_id and e.enabled
+                    and (cardinality(e.event_types) = 0 or 'appointment.booked' = any (e.event_types))),
+         exists (select 1 from app_public.calendar_sources c
+                  where c.org_id = new.org_id and c.resource_id = new.resource_id and c.write and c.enabled),
+         new.contact_id is not null
+           and exists (select 1 from app_public.sms_settings x where x.org_id = new.org_id and x.enabled)
+    into subscribed, calendars, reminders;
+  if calendars then
+    for s in select c.id from app_public.calendar_sources c
+              where c.org_id = new.org_id and c.resource_id = new.resource_id and c.write and c.enabled
+    loop
+      perform graphile_worker.add_job('calendar_push',
+        json_build_object('org_id', new.org_id, 'source_id', s.id, 'appointment_id', new.id),
+        job_key => 'calendar_push:' || s.id || ':' || new.id, job_key_mode => 'replace', max_attempts => 10);
+    end loop;
+  end if;
+  if subscribed then
+    perform app_private.emit_event(new.org_id, 'appointment.booked', jsonb_build_object(
+      'appointment_id', new.id, 'resource_id', new.resource_id, 'contact_id', new.contact_id,
+      'starts_at', new.starts_at, 'ends_at', new.ends_at, 'source', new.source));
+  end if;
+  if reminders then
+    perform app_private.sync_appointment_reminders(new);
+  end if;
+  return null;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_appointments__after_insert() OWNER TO switchboard_owner;
+
+--
 -- Name: tg_appointments__blocked_range(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -9294,11 +9429,24 @@ ALTER FUNCTION app_public.batch_update_email_status(ids uuid[], status text) OWN
 --
 
 CREATE FUNCTION app_public.book_appointment(starts_at timestamp with time zone, ends_at timestamp with time zone, contact_id uuid, resource_id uuid DEFAULT NULL::uuid, idempotency_key text DEFAULT NULL::text) RETURNS app_public.appointments
-    LANGUAGE sql SECURITY DEFINER
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
-  select * from app_private.book_appointment(app_private.require_member(), starts_at, ends_at, contact_id,
-                                             resource_id, idempotency_key, 'api', app_public.current_user_id())
+declare
+  -- The claims parsed once (app_private.require_member and current_user_id would parse
+  -- them four times); the same check and error as require_member.
+  claims jsonb := coalesce(nullif(current_setting('request.jwt.claims', true), ''), '{}')::jsonb;
+  org uuid := nullif(claims ->> 'org_id', '')::uuid;
+  actor uuid := nullif(claims ->> 'sub', '')::uuid;
+begin
+  if org is null or actor is null or claims ->> 'org_role' is null then
+    raise exception 'sign in to an organization first' using errcode = '42501', hint = 'not_authenticated';
+  end if;
+  -- PL/pgSQL, not SQL: a SQL function that cannot be inlined is parsed and planned again
+  -- on every call; this plan is cached for the session.
+  return app_private.book_appointment(org, starts_at, ends_at, contact_id,
+                                      resource_id, idempotency_key, 'api', actor);
+end
 $$;
 
 ALTER FUNCTION app_public.book_appointment(starts_at timestamp with time zone, ends_at timestamp with time zone, contact_id uuid, resource_id uuid, idempotency_key text) OWNER TO switchboard_owner;
@@ -10631,9 +10779,11 @@ ALTER TABLE app_private.mfa_recovery_codes OWNER TO switchboard_owner;
 CREATE TABLE app_private.opaque_id_permutation (
     only_row boolean DEFAULT true NOT NULL,
     perm integer[] NOT NULL,
+    perm_bytes bytea,
     CONSTRAINT opaque_id_permutation_only_row_check CHECK (only_row),
     CONSTRAINT opaque_id_permutation_perm_check CHECK ((cardinality(perm) = 4096))
 );
+ALTER TABLE ONLY app_private.opaque_id_permutation ALTER COLUMN perm_bytes SET STORAGE EXTERNAL;
 
 ALTER TABLE app_private.opaque_id_permutation OWNER TO switchboard_owner;
 
@@ -13306,22 +13456,34 @@ CREATE TRIGGER tg_signature_failures__hourly AFTER INSERT OR UPDATE ON app_priva
 CREATE TRIGGER tg_agents__audit AFTER INSERT OR DELETE OR UPDATE ON app_public.agents FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit();
 
 --
--- Name: appointments tg_appointments__blocked_range; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+-- Name: appointments tg_appointments__after_insert; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
 --
 
-CREATE TRIGGER tg_appointments__blocked_range BEFORE INSERT OR UPDATE ON app_public.appointments FOR EACH ROW EXECUTE FUNCTION app_private.tg_appointments__blocked_range();
+CREATE TRIGGER tg_appointments__after_insert AFTER INSERT ON app_public.appointments FOR EACH ROW EXECUTE FUNCTION app_private.tg_appointments__after_insert();
+
+--
+-- Name: appointments tg_appointments__blocked_range_insert; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_appointments__blocked_range_insert BEFORE INSERT ON app_public.appointments FOR EACH ROW WHEN ((new.blocked IS NULL)) EXECUTE FUNCTION app_private.tg_appointments__blocked_range();
+
+--
+-- Name: appointments tg_appointments__blocked_range_update; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_appointments__blocked_range_update BEFORE UPDATE ON app_public.appointments FOR EACH ROW EXECUTE FUNCTION app_private.tg_appointments__blocked_range();
 
 --
 -- Name: appointments tg_appointments__calendar_push; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
 --
 
-CREATE TRIGGER tg_appointments__calendar_push AFTER INSERT OR UPDATE OF starts_at, ends_at, status ON app_public.appointments FOR EACH ROW EXECUTE FUNCTION app_private.tg_appointments__calendar_push();
+CREATE TRIGGER tg_appointments__calendar_push AFTER UPDATE OF starts_at, ends_at, status ON app_public.appointments FOR EACH ROW EXECUTE FUNCTION app_private.tg_appointments__calendar_push();
 
 --
 -- Name: appointments tg_appointments__emit; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
 --
 
-CREATE TRIGGER tg_appointments__emit AFTER INSERT OR UPDATE OF status ON app_public.appointments FOR EACH ROW EXECUTE FUNCTION app_private.tg_appointments__emit();
+CREATE TRIGGER tg_appointments__emit AFTER UPDATE OF status ON app_public.appointments FOR EACH ROW EXECUTE FUNCTION app_private.tg_appointments__emit();
 
 --
 -- Name: appointments tg_appointments__sequence; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
@@ -13333,7 +13495,7 @@ CREATE TRIGGER tg_appointments__sequence BEFORE UPDATE OF starts_at, ends_at, st
 -- Name: appointments tg_appointments__sms_reminders; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
 --
 
-CREATE TRIGGER tg_appointments__sms_reminders AFTER INSERT OR UPDATE OF starts_at, status ON app_public.appointments FOR EACH ROW EXECUTE FUNCTION app_private.tg_appointments__sms_reminders();
+CREATE TRIGGER tg_appointments__sms_reminders AFTER UPDATE OF starts_at, status ON app_public.appointments FOR EACH ROW EXECUTE FUNCTION app_private.tg_appointments__sms_reminders();
 
 --
 -- Name: audit_log tg_audit_log__append_only; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
@@ -17110,6 +17272,12 @@ GRANT ALL ON FUNCTION app_private.system_health_for_current_org() TO authenticat
 --
 
 REVOKE ALL ON FUNCTION app_private.tg__audit() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_appointments__after_insert(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_appointments__after_insert() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_appointments__blocked_range(); Type: ACL; Schema: app_private; Owner: switchboard_owner

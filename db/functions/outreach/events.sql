@@ -89,10 +89,10 @@ begin
     from app_public.organizations o join app_public.workspace_settings s on s.org_id = o.id
    where o.id = the_org;
 
-  create temp table if not exists outreach_batch (
+  create temp table if not exists outreach_events_batch (
     event_id uuid, provider text, metric text, external_id text, campaign_name text,
     email citext, category text, bounce_type text, occurred_at timestamptz,
-    campaign_id uuid, contact_id uuid, counted boolean default false
+    campaign_id uuid, contact_id uuid, counted boolean default false, message_id text
   ) on commit delete rows;
   create temp table if not exists outreach_pairs (
     campaign_id uuid, contact_id uuid, replied boolean, positive boolean, occurred_at timestamptz,
@@ -102,12 +102,17 @@ begin
     campaign_id uuid, occurred_at timestamptz, metric text
   ) on commit delete rows;
   -- Several batches may run in one transaction (tests, callers looping over shards).
-  truncate outreach_batch, outreach_pairs, outreach_deltas;
+  truncate outreach_events_batch, outreach_pairs, outreach_deltas;
 
-  insert into outreach_batch (event_id, provider, metric, external_id, campaign_name, email, category, bounce_type, occurred_at)
+  -- The Message-ID of a standard report is read here, with the other fields, so later
+  -- statements never go back to webhook_events (a join there hashed all of the org's
+  -- events for every batch).
+  insert into outreach_events_batch (event_id, provider, metric, external_id, campaign_name, email, category, bounce_type,
+                                     occurred_at, message_id)
   select e.id, e.provider, m.metric, f.external_id, f.campaign_name,
          case when app_private.is_platform_email(f.email) then f.email end, f.category, f.bounce_type,
-         coalesce(e.occurred_at, e.received_at)
+         coalesce(e.occurred_at, e.received_at),
+         case when e.provider = 'standard' then app_private.normalize_message_id(e.payload #>> '{data,message_id}') end
     from app_public.webhook_events e
     cross join lateral app_private.outreach_fields(e.provider, e.payload) f
     left join app_private.outreach_event_types m on m.provider = e.provider and m.provider_type = f.event_type
@@ -125,52 +130,67 @@ begin
 
   -- Unknown campaigns are created on first sight, named by the payload (placeholder names
   -- give way to the first real one). Sorted, so two shards creating the same campaigns never
-  -- wait on each other in opposite orders.
+  -- wait on each other in opposite orders. Two statements, not one ON CONFLICT DO UPDATE:
+  -- that form locks every existing campaign of the batch FOR UPDATE even when its WHERE
+  -- leaves the name alone, which serialised whole batches of every shard on the hot
+  -- campaign's row (and blocked the email_events foreign key checks of the others).
+  -- Here an existing campaign is locked only when it is actually renamed.
   insert into app_public.campaigns as c (org_id, provider, external_id, name)
   select distinct on (b.provider, b.external_id) the_org, b.provider, b.external_id,
          coalesce(nullif(btrim(b.campaign_name), ''), app_private.campaign_placeholder_name(b.provider, b.external_id))
-    from outreach_batch b
+    from outreach_events_batch b
    where b.external_id is not null
    order by b.provider, b.external_id, (nullif(btrim(b.campaign_name), '') is null), b.occurred_at desc
-  on conflict (org_id, provider, external_id) do update set name = excluded.name
-   where c.name = app_private.campaign_placeholder_name(c.provider, c.external_id) and excluded.name <> c.name;
-  update outreach_batch b set campaign_id = c.id
+  on conflict (org_id, provider, external_id) do nothing;
+  update app_public.campaigns c set name = n.name
+    from (select distinct on (b.provider, b.external_id) b.provider, b.external_id, btrim(b.campaign_name) as name
+            from outreach_events_batch b
+           where b.external_id is not null and nullif(btrim(b.campaign_name), '') is not null
+           order by b.provider, b.external_id, b.occurred_at desc) n
+   where c.org_id = the_org and c.provider = n.provider and c.external_id = n.external_id
+     and c.name = app_private.campaign_placeholder_name(c.provider, c.external_id) and n.name <> c.name;
+  update outreach_events_batch b set campaign_id = c.id
     from app_public.campaigns c
    where c.org_id = the_org and c.provider = b.provider and c.external_id = b.external_id;
   -- Reports about an email Switchboard sent (standard `data.message_id`) fill in the address
   -- and campaign the payload left out.
-  update outreach_batch b
+  update outreach_events_batch b
      set email = coalesce(b.email, m.to_email), campaign_id = coalesce(b.campaign_id, m.campaign_id)
-    from app_public.webhook_events e
-    join app_public.emails m
-      on m.org_id = the_org and m.message_id = app_private.normalize_message_id(e.payload #>> '{data,message_id}')
-   where b.provider = 'standard' and e.org_id = the_org and e.id = b.event_id
-     and e.payload #>> '{data,message_id}' is not null;
+    from app_public.emails m
+   where b.message_id is not null and m.org_id = the_org and m.message_id = b.message_id;
 
-  insert into app_public.contacts (org_id, email)
-  select distinct the_org, b.email from outreach_batch b where b.email is not null order by 2
-  on conflict (org_id, email) do nothing;
-  update outreach_batch b set contact_id = k.id
+  -- Contacts: the known ones are looked up first (one hash join); only addresses still
+  -- without a contact are inserted (an ON CONFLICT probe of the citext unique index for every
+  -- event of the batch cost more than the rest of the contact work together).
+  update outreach_events_batch b set contact_id = k.id
     from app_public.contacts k
    where k.org_id = the_org and k.email = b.email;
+  if exists (select 1 from outreach_events_batch b where b.email is not null and b.contact_id is null) then
+    insert into app_public.contacts (org_id, email)
+    select distinct the_org, b.email from outreach_events_batch b where b.email is not null and b.contact_id is null order by 2
+    on conflict (org_id, email) do nothing;
+    update outreach_events_batch b set contact_id = k.id
+      from app_public.contacts k
+     where b.email is not null and b.contact_id is null and k.org_id = the_org and k.email = b.email;
+  end if;
 
   -- One email_event per inbox event: only the rows inserted now are counted.
   with inserted as (
     insert into app_public.email_events (org_id, webhook_event_id, campaign_id, contact_id, kind, category, occurred_at)
     select the_org, b.event_id, b.campaign_id, b.contact_id, b.metric, b.category, b.occurred_at
-      from outreach_batch b
+      from outreach_events_batch b
      -- An event of no campaign (SmartLead's untracked replies) is stored against its contact only.
      where b.metric is not null and (b.campaign_id is not null or b.contact_id is not null)
     on conflict (org_id, webhook_event_id) do nothing
     returning webhook_event_id)
-  update outreach_batch b set counted = true from inserted i where i.webhook_event_id = b.event_id;
+  update outreach_events_batch b set counted = true from inserted i where i.webhook_event_id = b.event_id;
 
   -- Positive replies count (campaign, contact) pairs that have replied with, or were later
   -- categorised into, a positive category — each pair once.
   insert into outreach_pairs (campaign_id, contact_id, replied, positive, occurred_at)
   select b.campaign_id, b.contact_id, bool_or(b.metric = 'replied'),
          coalesce(bool_or(lower(b.category) = any(positive_set)), false), max(b.occurred_at)
-    from outreach_batch b
+    from outreach_events_batch b
    where b.counted and b.metric in ('replied', 'categorized') and b.contact_id is not null and b.campaign_id is not null
    group by b.campaign_id, b.contact_id;
   update outreach_pairs p set was_replied = r.replied, was_positive = r.positive
@@ -184,33 +204,61 @@ begin
          positive = campaign_replies.positive or excluded.positive;
 
   insert into outreach_deltas (campaign_id, occurred_at, metric)
-  select b.campaign_id, b.occurred_at, b.metric from outreach_batch b
+  select b.campaign_id, b.occurred_at, b.metric from outreach_events_batch b
    where b.counted and b.metric <> 'categorized' and b.campaign_id is not null
   union all
   select p.campaign_id, p.occurred_at, 'positive_replies' from outreach_pairs p
    where (p.was_replied or p.replied) and (p.was_positive or p.positive)
      and not (p.was_replied and p.was_positive);
 
-  -- Counters: one row lock per campaign per batch, always in campaign order.
+  -- Unsubscribes and hard bounces suppress the address for the whole org.
+  insert into app_public.suppressions (org_id, email, reason, source)
+  select distinct on (b.email) the_org, b.email,
+         case b.metric when 'unsubscribed' then 'unsubscribed' else 'bounced' end, b.provider
+    from outreach_events_batch b
+   where b.counted and b.email is not null
+     and (b.metric = 'unsubscribed' or (b.metric = 'bounced' and coalesce(b.bounce_type, 'hard') <> 'soft'))
+   order by b.email
+  on conflict (org_id, email) do nothing;
+
+  -- A reply stops the replier's sequences (by Message-ID, else by address) and marks the lead replied.
+  perform app_private.stop_sequences_on_reply(the_org,
+    array(select distinct b.email from outreach_events_batch b where b.metric = 'replied' and b.email is not null),
+    array(select distinct b.message_id from outreach_events_batch b
+           where b.metric = 'replied' and b.message_id is not null))
+   where exists (select 1 from outreach_events_batch b where b.metric = 'replied');
+
+  -- Neither contact nor campaign found: kept, marked for admins. The events are found by
+  -- their keys (the planner, misled by a new org's statistics, otherwise hashed all of the
+  -- org's inbox for every batch).
+  update app_public.webhook_events e
+     set status = case when b.contact_id is null and b.campaign_id is null then 'unattributed' else 'processed' end,
+         processed_at = now(), attempts = e.attempts + 1, last_error = null
+    from outreach_events_batch b
+   where e.org_id = the_org and e.id = any (array(select x.event_id from outreach_events_batch x))
+     and e.id = b.event_id;
+
+  -- Counters and hourly buckets come last: the hot campaign's counter row is locked from
+  -- here to the commit, so the other shards' batches wait on it only for these statements,
+  -- not for the status update of the whole batch. Both in key order (deadlock-free).
+  -- One upsert per campaign of the batch: its deltas (zero for a campaign touched without a
+  -- countable event, e.g. a categorisation, which is still marked synced).
   insert into app_public.campaign_counters as t (org_id, campaign_id, sent, opened, clicked, replied,
                                                  positive_replies, bounced, unsubscribed, synced_at)
-  select the_org, d.campaign_id,
-         count(*) filter (where d.metric = 'sent'), count(*) filter (where d.metric = 'opened'),
-         count(*) filter (where d.metric = 'clicked'), count(*) filter (where d.metric = 'replied'),
-         count(*) filter (where d.metric = 'positive_replies'), count(*) filter (where d.metric = 'bounced'),
-         count(*) filter (where d.metric = 'unsubscribed'), now()
-    from outreach_deltas d group by d.campaign_id order by d.campaign_id
+  select the_org, c.campaign_id,
+         count(d.metric) filter (where d.metric = 'sent'), count(d.metric) filter (where d.metric = 'opened'),
+         count(d.metric) filter (where d.metric = 'clicked'), count(d.metric) filter (where d.metric = 'replied'),
+         count(d.metric) filter (where d.metric = 'positive_replies'), count(d.metric) filter (where d.metric = 'bounced'),
+         count(d.metric) filter (where d.metric = 'unsubscribed'), now()
+    from (select distinct b.campaign_id from outreach_events_batch b where b.campaign_id is not null) c
+    left join outreach_deltas d on d.campaign_id = c.campaign_id
+   group by c.campaign_id order by c.campaign_id
   on conflict (org_id, campaign_id) do update
      set sent = t.sent + excluded.sent, opened = t.opened + excluded.opened,
          clicked = t.clicked + excluded.clicked, replied = t.replied + excluded.replied,
          positive_replies = t.positive_replies + excluded.positive_replies,
          bounced = t.bounced + excluded.bounced, unsubscribed = t.unsubscribed + excluded.unsubscribed,
          synced_at = now();
-  -- Campaigns touched without a countable event (e.g. a categorisation) are still synced.
-  insert into app_public.campaign_counters (org_id, campaign_id, synced_at)
-  select distinct the_org, b.campaign_id, now() from outreach_batch b
-   where b.campaign_id is not null order by 2
-  on conflict (org_id, campaign_id) do update set synced_at = now();
 
   -- Hourly buckets in the org's time zone.
   insert into app_public.campaign_hourly_metrics as t (org_id, campaign_id, local_hour, hour_start, sent, opened,
@@ -229,30 +277,6 @@ begin
          positive_replies = t.positive_replies + excluded.positive_replies,
          bounced = t.bounced + excluded.bounced, unsubscribed = t.unsubscribed + excluded.unsubscribed;
 
-  -- Unsubscribes and hard bounces suppress the address for the whole org.
-  insert into app_public.suppressions (org_id, email, reason, source)
-  select distinct on (b.email) the_org, b.email,
-         case b.metric when 'unsubscribed' then 'unsubscribed' else 'bounced' end, b.provider
-    from outreach_batch b
-   where b.counted and b.email is not null
-     and (b.metric = 'unsubscribed' or (b.metric = 'bounced' and coalesce(b.bounce_type, 'hard') <> 'soft'))
-   order by b.email
-  on conflict (org_id, email) do nothing;
-
-  -- A reply stops the replier's sequences (by Message-ID, else by address) and marks the lead replied.
-  perform app_private.stop_sequences_on_reply(the_org,
-    array(select distinct b.email from outreach_batch b where b.metric = 'replied' and b.email is not null),
-    array(select distinct app_private.normalize_message_id(e.payload #>> '{data,message_id}')
-            from outreach_batch b join app_public.webhook_events e on e.org_id = the_org and e.id = b.event_id
-           where b.metric = 'replied' and b.provider = 'standard' and e.payload #>> '{data,message_id}' is not null))
-   where exists (select 1 from outreach_batch b where b.metric = 'replied');
-
-  -- Neither contact nor campaign found: kept, marked for admins.
-  update app_public.webhook_events e
-     set status = case when b.contact_id is null and b.campaign_id is null then 'unattributed' else 'processed' end,
-         processed_at = now(), attempts = e.attempts + 1, last_error = null
-    from outreach_batch b
-   where e.org_id = the_org and e.id = b.event_id;
   return n;
 end
 $$;
