@@ -195,8 +195,17 @@ begin
    where m.org_id = b.org_id and m.provider = b.verification_provider and m.verdict = 'valid';
 
   suffix := replace(b.id::text, '-', '');
-  drop view if exists pg_temp.lm_losers;
-  drop view if exists pg_temp.lm_units;
+  -- (Tables of these names are left when the prepare ran in this same transaction.)
+  begin
+    drop table if exists pg_temp.lm_losers;
+  exception when wrong_object_type then
+    drop view pg_temp.lm_losers;
+  end;
+  begin
+    drop table if exists pg_temp.lm_units;
+  exception when wrong_object_type then
+    drop view pg_temp.lm_units;
+  end;
   execute format('create temporary view lm_losers as select * from app_private.%I', 'lead_los_' || suffix);
   execute format('create temporary view lm_units as select * from app_private.%I', 'lead_upd_' || suffix);
   if exists (select 1 from pg_temp.lm_losers) then

@@ -40,6 +40,8 @@ drop function if exists app_private.merge_lead_batch_prepare(uuid, int);
 --!include leads/merge.sql
 --!include leads/merge_parallel.sql
 --!include leads/uploads.sql
+-- The two tables above are exempt from erasure (no data about a person).
+--!include ops/compliance.sql
 
 revoke all on function app_private.pending_lead_batch_ids() from public;
 grant execute on function app_private.pending_lead_batch_ids() to authenticated;
