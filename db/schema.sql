@@ -3008,6 +3008,64 @@ $$;
 ALTER FUNCTION app_private.disable_sending_account(account_id uuid, reason text, error text) OWNER TO switchboard_owner;
 
 --
+-- Name: discard_lead_batch_attempt(uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.discard_lead_batch_attempt(batch_id uuid) RETURNS integer
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select coalesce(sum(app_private.discard_pending_lead_batches(b.org_id, b.id)), 0)::int
+    from app_public.lead_import_batches b
+   where b.id = discard_lead_batch_attempt.batch_id
+$$;
+
+ALTER FUNCTION app_private.discard_lead_batch_attempt(batch_id uuid) OWNER TO switchboard_owner;
+
+--
+-- Name: discard_pending_lead_batches(uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.discard_pending_lead_batches(org_id uuid, only_batch uuid DEFAULT NULL::uuid) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  gone uuid[];
+  n int := 0;
+  id uuid;
+begin
+  if not exists (select 1 from app_private.lead_import_pending p
+                  where p.org_id = discard_pending_lead_batches.org_id
+                    and (only_batch is null or p.batch_id = only_batch)) then
+    return 0;
+  end if;
+  perform pg_advisory_xact_lock(app_private.lead_lock_key(discard_pending_lead_batches.org_id));
+  -- Waits for a chunk still inserting (it holds its pending row FOR SHARE), so the DELETE
+  -- below sees every lead the attempt committed.
+  with d as (
+    delete from app_private.lead_import_pending p
+     where p.org_id = discard_pending_lead_batches.org_id and (only_batch is null or p.batch_id = only_batch)
+    returning p.batch_id)
+  select array_agg(d.batch_id) into gone from d;
+  if gone is null then
+    return 0;
+  end if;
+  delete from app_public.leads l
+   where l.org_id = discard_pending_lead_batches.org_id and l.first_batch_id = any (gone);
+  get diagnostics n = row_count;
+  foreach id in array gone loop
+    execute format('drop table if exists app_private.%I', 'lead_new_' || replace(id::text, '-', ''));
+    execute format('drop table if exists app_private.%I', 'lead_upd_' || replace(id::text, '-', ''));
+    execute format('drop table if exists app_private.%I', 'lead_los_' || replace(id::text, '-', ''));
+  end loop;
+  return n;
+end
+$$;
+
+ALTER FUNCTION app_private.discard_pending_lead_batches(org_id uuid, only_batch uuid) OWNER TO switchboard_owner;
+
+--
 -- Name: due_calendar_sources(integer); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -3263,6 +3321,8 @@ CREATE FUNCTION app_private.erasure_exempt() RETURNS TABLE(table_name text, reas
     ('app_public.verification_code_map', 'verification provider codes'),
     ('app_public.lead_import_batches', 'file-level counts and hashes'),
     ('app_private.lead_upload_hashes', 'file hashes'),
+    ('app_private.lead_import_pending', 'a parallel merge in progress: batch ids and counts'),
+    ('app_private.lead_import_chunks', 'a parallel merge in progress: chunk numbers and counts'),
     ('app_private.contactable_refresh_runs', 'run timestamps'),
     ('app_public.dead_letters', 'failed job references (ids and error codes)'),
     ('app_public.deliveries', 'delivery state of an outbound message (the message itself is in scope)'),
@@ -4577,6 +4637,31 @@ $$;
 ALTER FUNCTION app_private.lock_booking_range(resource_id uuid, blocked tstzrange) OWNER TO switchboard_owner;
 
 --
+-- Name: lock_lead_batch_org(uuid, boolean); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.lock_lead_batch_org(batch_id uuid, take boolean) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  org uuid;
+begin
+  select b.org_id into org from app_public.lead_import_batches b where b.id = lock_lead_batch_org.batch_id;
+  if org is null then
+    return false;
+  end if;
+  if take then
+    perform pg_advisory_lock(app_private.lead_lock_key(org));
+    return true;
+  end if;
+  return pg_advisory_unlock(app_private.lead_lock_key(org));
+end
+$$;
+
+ALTER FUNCTION app_private.lock_lead_batch_org(batch_id uuid, take boolean) OWNER TO switchboard_owner;
+
+--
 -- Name: log_retention_run(text, bigint, timestamp with time zone); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -4720,6 +4805,9 @@ CREATE FUNCTION app_private.mark_lead_batch_failed(batch_id uuid, error text) RE
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
+  select app_private.discard_pending_lead_batches(b.org_id, b.id)
+    from app_public.lead_import_batches b
+   where b.id = mark_lead_batch_failed.batch_id and b.status <> 'merged';
   update app_public.lead_import_batches b
      set status = 'failed', error = left(mark_lead_batch_failed.error, 500)
    where b.id = mark_lead_batch_failed.batch_id and b.status <> 'merged'
@@ -4753,6 +4841,12 @@ declare
   n_absorbed int := 0;
   work text;
   staged text;
+  -- Above one, the new leads are inserted by that many transactions at once (see
+  -- merge_lead_batch_prepare): this call only prepares them.
+  chunks int := greatest(1, coalesce(nullif(current_setting('switchboard.lead_merge_chunks', true), '')::int, 1));
+  new_table text;
+  attempt uuid;
+  n_new int;
 begin
   -- Room for the batch's temporary tables in memory (the default 8 MB spills a large batch
   -- to files read back several times). Only possible before the session's first temporary
@@ -4767,6 +4861,9 @@ begin
     raise exception 'no batch %', merge_lead_batch.batch_id using errcode = 'P0002';
   end if;
   perform pg_advisory_xact_lock(app_private.lead_lock_key(b.org_id));
+  -- Leads that an interrupted parallel merge of this org left hidden go first (the lock says
+  -- no merge of the org is running).
+  perform app_private.discard_pending_lead_batches(b.org_id);
   select * into b from app_public.lead_import_batches x where x.id = merge_lead_batch.batch_id for update;
   if b.status = 'merged' then
     return jsonb_build_object('batch_id', b.id, 'status', 'merged', 'already', true);
@@ -4954,7 +5051,7 @@ begin
     from pg_temp.lm_leadmatch m
     join pg_temp.lm_target t on t.grp = m.grp
    where m.lead_id <> t.target_id;
-  if exists (select 1 from pg_temp.lm_losers) then
+  if chunks = 1 and exists (select 1 from pg_temp.lm_losers) then
     n_absorbed := app_private.absorb_leads(b.org_id);
   end if;
 
@@ -4994,6 +5091,342 @@ begin
     left join pg_temp.lm_target t on t.grp = d.grp
    group by t.target_id, case when t.target_id is null then d.grp end;
 
+  -- 5. A parallel merge (chunks > 1) stops here: its new leads go to an unlogged table of the
+  --    batch, numbered into contiguous ranges of their time-ordered ids (each inserting
+  --    transaction grows the id indexes at a place of its own); matched leads and absorbed
+  --    ones wait for the publish step, which applies them in the transaction that un-hides
+  --    the batch's new leads (merge_lead_batch_publish).
+  if chunks > 1 then
+    new_table := 'lead_new_' || replace(b.id::text, '-', '');
+    execute format('drop table if exists app_private.%I', new_table);
+    execute format($q$create unlogged table app_private.%3$I as
+  select n.*, ntile(%4$s) over () as chunk
+    from (
+  select app_private.time_ordered_uuid() as id, u.first_name, u.last_name, u.email, u.phone, u.property_address, u.property_city, u.property_state,
+         u.property_zip, u.county_fips, u.apn, u.apn_normalized, u.mak, u.address_normalized, u.addr_hash,
+         u.mailing_address, u.mailing_city, u.mailing_state, u.mailing_zip, u.estimated_equity, u.owner_occupied,
+         u.email_codes, u.phone_codes,
+         u.email_codes && %1$s as email_verified, u.phone_codes && %1$s as phone_verified,
+         app_private.lead_score(u.email_codes && %1$s, u.phone_codes && %1$s, u.estimated_equity, u.owner_occupied,
+                                now() - %2$L::timestamptz) as lead_score,
+         u.attributes
+    from (
+      select u.first_name, u.last_name, u.email, u.phone, u.property_address, u.property_city, u.property_state,
+             u.property_zip, u.county_fips, u.apn, u.apn_normalized, u.mak, u.address_normalized, u.addr_hash,
+             u.mailing_address, u.mailing_city, u.mailing_state, u.mailing_zip, u.estimated_equity, u.owner_occupied,
+             u.email_codes, u.phone_codes, u.attributes, u.new_grp as ord
+        from pg_temp.lm_units u
+       where u.target_id is null
+      union all
+      select r.first_name, r.last_name, r.email_n, r.phone_n, r.property_address, r.property_city, r.property_state,
+             r.zip_n, case when r.apn_n is not null then r.fips_n end, case when r.apn_n is not null then r.apn end, r.apn_n,
+             r.mak_n, case when r.addr_hash is not null then r.addr_n end, r.addr_hash,
+             r.mailing_address, r.mailing_city, r.mailing_state, r.mailing_zip_n, r.equity_n, r.owner_occupied_n,
+             case when r.email_code is not null then array[r.email_code] else '{}' end,
+             case when r.phone_code is not null then array[r.phone_code] else '{}' end,
+             r.attributes, r.row_number
+        from pg_temp.lm r
+       where not exists (select 1 from pg_temp.lm_dup d where d.row_number = r.row_number)
+    ) u
+    ) n
+  $q$, quote_literal(email_ok) || '::text[]', b.received_at, new_table, chunks);
+    get diagnostics n_new = row_count;
+    execute format('drop table if exists app_private.%I', 'lead_upd_' || replace(b.id::text, '-', ''));
+    execute format('create unlogged table app_private.%I as select * from pg_temp.lm_units where target_id is not null',
+                   'lead_upd_' || replace(b.id::text, '-', ''));
+    execute format('drop table if exists app_private.%I', 'lead_los_' || replace(b.id::text, '-', ''));
+    execute format('create unlogged table app_private.%I as select * from pg_temp.lm_losers',
+                   'lead_los_' || replace(b.id::text, '-', ''));
+    drop view pg_temp.lm;
+    execute format('drop table app_private.%I', work);
+    attempt := gen_random_uuid();
+    insert into app_private.lead_import_pending (org_id, batch_id, attempt, chunks, rows_new, rows_merged, rows_rejected, passes, started_at)
+    values (b.org_id, b.id, attempt, chunks, n_new, n_valid, n_rejected, passes, t0);
+    return jsonb_build_object('batch_id', b.id, 'status', 'prepared', 'attempt', attempt, 'chunks', chunks, 'leads_new', n_new,
+                              'rows_merged', n_valid, 'rows_rejected', n_rejected, 'passes', passes,
+                              'ms', round(extract(epoch from clock_timestamp() - t0) * 1000));
+  end if;
+
+  n_updated := app_private.merge_lead_update_matched(b, email_ok);
+
+  -- 5b. New leads.
+  insert into app_public.leads (
+    id, org_id, first_name, last_name, email, phone, property_address, property_city, property_state, property_zip,
+    county_fips, apn, apn_normalized, mak, address_normalized, addr_hash, mailing_address, mailing_city, mailing_state,
+    mailing_zip, estimated_equity, owner_occupied, email_verification_codes, phone_verification_codes,
+    verification_provider, email_verified, phone_verified, lead_score, attributes, data_as_of, first_batch_id, last_batch_id)
+  select app_private.time_ordered_uuid(), b.org_id, u.first_name, u.last_name, u.email, u.phone, u.property_address, u.property_city, u.property_state,
+         u.property_zip, u.county_fips, u.apn, u.apn_normalized, u.mak, u.address_normalized, u.addr_hash,
+         u.mailing_address, u.mailing_city, u.mailing_state, u.mailing_zip, u.estimated_equity, u.owner_occupied,
+         u.email_codes, u.phone_codes, b.verification_provider,
+         u.email_codes && email_ok, u.phone_codes && email_ok,
+         app_private.lead_score(u.email_codes && email_ok, u.phone_codes && email_ok, u.estimated_equity, u.owner_occupied,
+                                now() - b.received_at),
+         u.attributes, b.received_at, b.id, b.id
+    from (
+      select u.first_name, u.last_name, u.email, u.phone, u.property_address, u.property_city, u.property_state,
+             u.property_zip, u.county_fips, u.apn, u.apn_normalized, u.mak, u.address_normalized, u.addr_hash,
+             u.mailing_address, u.mailing_city, u.mailing_state, u.mailing_zip, u.estimated_equity, u.owner_occupied,
+             u.email_codes, u.phone_codes, u.attributes, u.new_grp as ord
+        from pg_temp.lm_units u
+       where u.target_id is null
+      union all
+      select r.first_name, r.last_name, r.email_n, r.phone_n, r.property_address, r.property_city, r.property_state,
+             r.zip_n, case when r.apn_n is not null then r.fips_n end, case when r.apn_n is not null then r.apn end, r.apn_n,
+             r.mak_n, case when r.addr_hash is not null then r.addr_n end, r.addr_hash,
+             r.mailing_address, r.mailing_city, r.mailing_state, r.mailing_zip_n, r.equity_n, r.owner_occupied_n,
+             case when r.email_code is not null then array[r.email_code] else '{}' end,
+             case when r.phone_code is not null then array[r.phone_code] else '{}' end,
+             r.attributes, r.row_number
+        from pg_temp.lm r
+       where not exists (select 1 from pg_temp.lm_dup d where d.row_number = r.row_number)
+    ) u;
+  get diagnostics n_created = row_count;
+
+  if staged is not null then
+    execute format('drop table app_private.%I', staged);
+  else
+    delete from app_private.lead_staging s where s.batch_id = b.id;
+  end if;
+  drop view pg_temp.lm;
+  execute format('drop table app_private.%I', work);
+  update app_public.lead_import_batches x
+     set status = 'merged', rows_merged = n_valid, rows_rejected = n_rejected,
+         leads_created = n_created, leads_updated = n_updated, merged_at = clock_timestamp(), error = null
+   where x.id = b.id;
+
+  insert into app_public.pipeline_events (org_id, kind, subject_id, quantity, duration_ms, data)
+  values (b.org_id, 'merged', b.id, n_valid,
+          (extract(epoch from clock_timestamp() - b.received_at) * 1000)::bigint,
+          jsonb_build_object('batch_id', b.id, 'created', n_created, 'updated', n_updated, 'absorbed', n_absorbed, 'passes', passes));
+  if n_rejected > 0 then
+    insert into app_public.pipeline_events (org_id, kind, subject_id, quantity, data)
+    values (b.org_id, 'rows_rejected', b.id, n_rejected, jsonb_build_object('batch_id', b.id));
+  end if;
+  return jsonb_build_object('batch_id', b.id, 'status', 'merged', 'rows_merged', n_valid, 'rows_rejected', n_rejected,
+                            'leads_created', n_created, 'leads_updated', n_updated, 'leads_absorbed', n_absorbed, 'passes', passes,
+                            'ms', round(extract(epoch from clock_timestamp() - t0) * 1000));
+end
+$_$;
+
+ALTER FUNCTION app_private.merge_lead_batch(batch_id uuid) OWNER TO switchboard_owner;
+
+--
+-- Name: merge_lead_batch_chunk(uuid, uuid, integer); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.merge_lead_batch_chunk(batch_id uuid, attempt uuid, chunk integer) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $_$
+declare
+  p app_private.lead_import_pending;
+  b app_public.lead_import_batches;
+  n int;
+begin
+  select * into p from app_private.lead_import_pending x
+   where x.batch_id = merge_lead_batch_chunk.batch_id and x.attempt = merge_lead_batch_chunk.attempt
+     for share;
+  if not found then
+    raise exception 'batch % has no pending attempt %', merge_lead_batch_chunk.batch_id, merge_lead_batch_chunk.attempt
+      using errcode = '55000';
+  end if;
+  if chunk < 1 or chunk > p.chunks then
+    raise exception 'chunk % out of 1..%', chunk, p.chunks using errcode = '22023';
+  end if;
+  insert into app_private.lead_import_chunks (org_id, batch_id, chunk, attempt)
+  values (p.org_id, p.batch_id, merge_lead_batch_chunk.chunk, p.attempt)
+  on conflict do nothing;
+  if not found then
+    return 0;
+  end if;
+  select * into b from app_public.lead_import_batches x where x.org_id = p.org_id and x.id = p.batch_id;
+  execute format($q$
+    insert into app_public.leads (
+      id, org_id, first_name, last_name, email, phone, property_address, property_city, property_state, property_zip,
+      county_fips, apn, apn_normalized, mak, address_normalized, addr_hash, mailing_address, mailing_city, mailing_state,
+      mailing_zip, estimated_equity, owner_occupied, email_verification_codes, phone_verification_codes,
+      verification_provider, email_verified, phone_verified, lead_score, attributes, data_as_of, first_batch_id, last_batch_id)
+    select n.id, $1, n.first_name, n.last_name, n.email, n.phone, n.property_address, n.property_city, n.property_state,
+           n.property_zip, n.county_fips, n.apn, n.apn_normalized, n.mak, n.address_normalized, n.addr_hash,
+           n.mailing_address, n.mailing_city, n.mailing_state, n.mailing_zip, n.estimated_equity, n.owner_occupied,
+           n.email_codes, n.phone_codes, $2, n.email_verified, n.phone_verified, n.lead_score, n.attributes,
+           $3, $4, $4
+      from app_private.%I n
+     where n.chunk = $5
+  $q$, 'lead_new_' || replace(p.batch_id::text, '-', ''))
+  using p.org_id, b.verification_provider, b.received_at, p.batch_id, merge_lead_batch_chunk.chunk;
+  get diagnostics n = row_count;
+  update app_private.lead_import_chunks c set rows_inserted = n, done_at = clock_timestamp()
+   where c.org_id = p.org_id and c.batch_id = p.batch_id and c.chunk = merge_lead_batch_chunk.chunk;
+  return n;
+end
+$_$;
+
+ALTER FUNCTION app_private.merge_lead_batch_chunk(batch_id uuid, attempt uuid, chunk integer) OWNER TO switchboard_owner;
+
+--
+-- Name: merge_lead_batch_prepare(uuid, integer, integer); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.merge_lead_batch_prepare(batch_id uuid, chunks integer, min_rows integer DEFAULT 0) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  n int;
+begin
+  select coalesce(b.rows_total, 0) into n from app_public.lead_import_batches b where b.id = merge_lead_batch_prepare.batch_id;
+  perform set_config('switchboard.lead_merge_chunks',
+                     case when n >= coalesce(min_rows, 0) then greatest(1, least(coalesce(chunks, 1), 16)) else 1 end::text, true);
+  return app_private.merge_lead_batch(batch_id);
+end
+$$;
+
+ALTER FUNCTION app_private.merge_lead_batch_prepare(batch_id uuid, chunks integer, min_rows integer) OWNER TO switchboard_owner;
+
+--
+-- Name: merge_lead_batch_publish(uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.merge_lead_batch_publish(batch_id uuid, attempt uuid) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    SET client_min_messages TO 'warning'
+    SET work_mem TO '256MB'
+    AS $$
+declare
+  p app_private.lead_import_pending;
+  b app_public.lead_import_batches;
+  email_ok text[];
+  n_created int;
+  n_updated int;
+  n_absorbed int := 0;
+  done int;
+  suffix text;
+  staged text;
+begin
+  select * into b from app_public.lead_import_batches x where x.id = merge_lead_batch_publish.batch_id;
+  if not found then
+    raise exception 'no batch %', merge_lead_batch_publish.batch_id using errcode = 'P0002';
+  end if;
+  perform pg_advisory_xact_lock(app_private.lead_lock_key(b.org_id));
+  select * into p from app_private.lead_import_pending x
+   where x.org_id = b.org_id and x.batch_id = b.id and x.attempt = merge_lead_batch_publish.attempt
+     for update;
+  if not found then
+    raise exception 'batch % has no pending attempt %', b.id, merge_lead_batch_publish.attempt using errcode = '55000';
+  end if;
+  select count(*), coalesce(sum(c.rows_inserted), 0) into done, n_created
+    from app_private.lead_import_chunks c
+   where c.org_id = p.org_id and c.batch_id = p.batch_id and c.attempt = p.attempt and c.done_at is not null;
+  if done <> p.chunks or n_created <> p.rows_new then
+    raise exception 'batch %: % of % chunks inserted (% of % leads)', b.id, done, p.chunks, n_created, p.rows_new
+      using errcode = '55000';
+  end if;
+  select * into b from app_public.lead_import_batches x where x.org_id = p.org_id and x.id = p.batch_id for update;
+  select coalesce(array_agg(upper(m.code)), '{}') into email_ok
+    from app_public.verification_code_map m
+   where m.org_id = b.org_id and m.provider = b.verification_provider and m.verdict = 'valid';
+
+  suffix := replace(b.id::text, '-', '');
+  -- (Tables of these names are left when the prepare ran in this same transaction.)
+  begin
+    drop table if exists pg_temp.lm_losers;
+  exception when wrong_object_type then
+    drop view pg_temp.lm_losers;
+  end;
+  begin
+    drop table if exists pg_temp.lm_units;
+  exception when wrong_object_type then
+    drop view pg_temp.lm_units;
+  end;
+  execute format('create temporary view lm_losers as select * from app_private.%I', 'lead_los_' || suffix);
+  execute format('create temporary view lm_units as select * from app_private.%I', 'lead_upd_' || suffix);
+  if exists (select 1 from pg_temp.lm_losers) then
+    n_absorbed := app_private.absorb_leads(b.org_id);
+  end if;
+  n_updated := app_private.merge_lead_update_matched(b, email_ok);
+  drop view pg_temp.lm_losers;
+  drop view pg_temp.lm_units;
+  execute format('drop table app_private.%I', 'lead_new_' || suffix);
+  execute format('drop table app_private.%I', 'lead_upd_' || suffix);
+  execute format('drop table app_private.%I', 'lead_los_' || suffix);
+  staged := app_private.lead_upload_table(b.id);
+  if to_regclass(format('app_private.%I', staged)) is not null then
+    execute format('drop table app_private.%I', staged);
+  else
+    delete from app_private.lead_staging s where s.batch_id = b.id;
+  end if;
+  delete from app_private.lead_import_pending x where x.org_id = p.org_id and x.batch_id = p.batch_id;
+
+  update app_public.lead_import_batches x
+     set status = 'merged', rows_merged = p.rows_merged, rows_rejected = p.rows_rejected,
+         leads_created = n_created, leads_updated = n_updated, merged_at = clock_timestamp(), error = null
+   where x.org_id = b.org_id and x.id = b.id;
+  insert into app_public.pipeline_events (org_id, kind, subject_id, quantity, duration_ms, data)
+  values (b.org_id, 'merged', b.id, p.rows_merged,
+          (extract(epoch from clock_timestamp() - b.received_at) * 1000)::bigint,
+          jsonb_build_object('batch_id', b.id, 'created', n_created, 'updated', n_updated, 'absorbed', n_absorbed,
+                             'passes', p.passes, 'chunks', p.chunks));
+  if p.rows_rejected > 0 then
+    insert into app_public.pipeline_events (org_id, kind, subject_id, quantity, data)
+    values (b.org_id, 'rows_rejected', b.id, p.rows_rejected, jsonb_build_object('batch_id', b.id));
+  end if;
+  return jsonb_build_object('batch_id', b.id, 'status', 'merged', 'rows_merged', p.rows_merged, 'rows_rejected', p.rows_rejected,
+                            'leads_created', n_created, 'leads_updated', n_updated, 'leads_absorbed', n_absorbed,
+                            'passes', p.passes, 'chunks', p.chunks,
+                            'ms', round(extract(epoch from clock_timestamp() - p.started_at) * 1000));
+end
+$$;
+
+ALTER FUNCTION app_private.merge_lead_batch_publish(batch_id uuid, attempt uuid) OWNER TO switchboard_owner;
+
+--
+-- Name: lead_import_batches; Type: TABLE; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TABLE app_public.lead_import_batches (
+    org_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    source_id uuid,
+    content_sha256 text NOT NULL,
+    status text DEFAULT 'receiving'::text NOT NULL,
+    rows_total integer DEFAULT 0 NOT NULL,
+    rows_merged integer DEFAULT 0 NOT NULL,
+    rows_rejected integer DEFAULT 0 NOT NULL,
+    leads_created integer DEFAULT 0 NOT NULL,
+    leads_updated integer DEFAULT 0 NOT NULL,
+    bytes bigint DEFAULT 0 NOT NULL,
+    verification_provider text DEFAULT 'default'::text NOT NULL,
+    received_at timestamp with time zone DEFAULT now() NOT NULL,
+    merge_started_at timestamp with time zone,
+    merged_at timestamp with time zone,
+    attempts integer DEFAULT 0 NOT NULL,
+    error text,
+    uploaded_by uuid,
+    CONSTRAINT lead_import_batches_content_sha256_check CHECK ((content_sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT lead_import_batches_rows_merged_check CHECK ((rows_merged >= 0)),
+    CONSTRAINT lead_import_batches_rows_rejected_check CHECK ((rows_rejected >= 0)),
+    CONSTRAINT lead_import_batches_rows_total_check CHECK ((rows_total >= 0)),
+    CONSTRAINT lead_import_batches_status_check CHECK ((status = ANY (ARRAY['receiving'::text, 'queued'::text, 'merging'::text, 'merged'::text, 'failed'::text])))
+);
+
+ALTER TABLE ONLY app_public.lead_import_batches FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app_public.lead_import_batches OWNER TO switchboard_owner;
+
+--
+-- Name: merge_lead_update_matched(app_public.lead_import_batches, text[]); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.merge_lead_update_matched(b app_public.lead_import_batches, email_ok text[]) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  n_updated int;
+begin
   -- 5a. Matched leads. Newer data (this batch was received at or after the lead's data)
   --     wins where non-null; older data only fills gaps. Keys fill gaps only when free.
   with u as (
@@ -5041,40 +5474,6 @@ begin
   where l.org_id = b.org_id and l.id = u.target_id;
   get diagnostics n_updated = row_count;
 
-  -- 5b. New leads.
-  insert into app_public.leads (
-    id, org_id, first_name, last_name, email, phone, property_address, property_city, property_state, property_zip,
-    county_fips, apn, apn_normalized, mak, address_normalized, addr_hash, mailing_address, mailing_city, mailing_state,
-    mailing_zip, estimated_equity, owner_occupied, email_verification_codes, phone_verification_codes,
-    verification_provider, email_verified, phone_verified, lead_score, attributes, data_as_of, first_batch_id, last_batch_id)
-  select app_private.time_ordered_uuid(), b.org_id, u.first_name, u.last_name, u.email, u.phone, u.property_address, u.property_city, u.property_state,
-         u.property_zip, u.county_fips, u.apn, u.apn_normalized, u.mak, u.address_normalized, u.addr_hash,
-         u.mailing_address, u.mailing_city, u.mailing_state, u.mailing_zip, u.estimated_equity, u.owner_occupied,
-         u.email_codes, u.phone_codes, b.verification_provider,
-         u.email_codes && email_ok, u.phone_codes && email_ok,
-         app_private.lead_score(u.email_codes && email_ok, u.phone_codes && email_ok, u.estimated_equity, u.owner_occupied,
-                                now() - b.received_at),
-         u.attributes, b.received_at, b.id, b.id
-    from (
-      select u.first_name, u.last_name, u.email, u.phone, u.property_address, u.property_city, u.property_state,
-             u.property_zip, u.county_fips, u.apn, u.apn_normalized, u.mak, u.address_normalized, u.addr_hash,
-             u.mailing_address, u.mailing_city, u.mailing_state, u.mailing_zip, u.estimated_equity, u.owner_occupied,
-             u.email_codes, u.phone_codes, u.attributes, u.new_grp as ord
-        from pg_temp.lm_units u
-       where u.target_id is null
-      union all
-      select r.first_name, r.last_name, r.email_n, r.phone_n, r.property_address, r.property_city, r.property_state,
-             r.zip_n, case when r.apn_n is not null then r.fips_n end, case when r.apn_n is not null then r.apn end, r.apn_n,
-             r.mak_n, case when r.addr_hash is not null then r.addr_n end, r.addr_hash,
-             r.mailing_address, r.mailing_city, r.mailing_state, r.mailing_zip_n, r.equity_n, r.owner_occupied_n,
-             case when r.email_code is not null then array[r.email_code] else '{}' end,
-             case when r.phone_code is not null then array[r.phone_code] else '{}' end,
-             r.attributes, r.row_number
-        from pg_temp.lm r
-       where not exists (select 1 from pg_temp.lm_dup d where d.row_number = r.row_number)
-    ) u;
-  get diagnostics n_created = row_count;
-
   -- 6. Flags and score of the updated leads (new ones were computed on insert).
   update app_public.leads l
      set email_verified = l.email_verification_codes && email_ok,
@@ -5085,33 +5484,11 @@ begin
    where u.target_id is not null and l.org_id = b.org_id and l.id = u.target_id
      and l.verification_provider = b.verification_provider;
 
-  if staged is not null then
-    execute format('drop table app_private.%I', staged);
-  else
-    delete from app_private.lead_staging s where s.batch_id = b.id;
-  end if;
-  drop view pg_temp.lm;
-  execute format('drop table app_private.%I', work);
-  update app_public.lead_import_batches x
-     set status = 'merged', rows_merged = n_valid, rows_rejected = n_rejected,
-         leads_created = n_created, leads_updated = n_updated, merged_at = clock_timestamp(), error = null
-   where x.id = b.id;
-
-  insert into app_public.pipeline_events (org_id, kind, subject_id, quantity, duration_ms, data)
-  values (b.org_id, 'merged', b.id, n_valid,
-          (extract(epoch from clock_timestamp() - b.received_at) * 1000)::bigint,
-          jsonb_build_object('batch_id', b.id, 'created', n_created, 'updated', n_updated, 'absorbed', n_absorbed, 'passes', passes));
-  if n_rejected > 0 then
-    insert into app_public.pipeline_events (org_id, kind, subject_id, quantity, data)
-    values (b.org_id, 'rows_rejected', b.id, n_rejected, jsonb_build_object('batch_id', b.id));
-  end if;
-  return jsonb_build_object('batch_id', b.id, 'status', 'merged', 'rows_merged', n_valid, 'rows_rejected', n_rejected,
-                            'leads_created', n_created, 'leads_updated', n_updated, 'leads_absorbed', n_absorbed, 'passes', passes,
-                            'ms', round(extract(epoch from clock_timestamp() - t0) * 1000));
+  return n_updated;
 end
-$_$;
+$$;
 
-ALTER FUNCTION app_private.merge_lead_batch(batch_id uuid) OWNER TO switchboard_owner;
+ALTER FUNCTION app_private.merge_lead_update_matched(b app_public.lead_import_batches, email_ok text[]) OWNER TO switchboard_owner;
 
 --
 -- Name: mfa_begin_enrollment(uuid, bytea, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -5590,6 +5967,21 @@ CREATE FUNCTION app_private.parse_money(value text) RETURNS numeric
 $_$;
 
 ALTER FUNCTION app_private.parse_money(value text) OWNER TO switchboard_owner;
+
+--
+-- Name: pending_lead_batch_ids(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.pending_lead_batch_ids() RETURNS uuid[]
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+  select coalesce(array_agg(p.batch_id), '{}')
+    from app_private.lead_import_pending p
+   where p.org_id = app_public.current_org_id()
+$$;
+
+ALTER FUNCTION app_private.pending_lead_batch_ids() OWNER TO switchboard_owner;
 
 --
 -- Name: percent_encode(text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -10687,6 +11079,44 @@ CREATE TABLE app_private.lead_feed_runs (
 ALTER TABLE app_private.lead_feed_runs OWNER TO switchboard_owner;
 
 --
+-- Name: lead_import_chunks; Type: TABLE; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE TABLE app_private.lead_import_chunks (
+    org_id uuid NOT NULL,
+    batch_id uuid NOT NULL,
+    chunk integer NOT NULL,
+    attempt uuid NOT NULL,
+    rows_inserted integer,
+    done_at timestamp with time zone
+);
+
+ALTER TABLE ONLY app_private.lead_import_chunks FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app_private.lead_import_chunks OWNER TO switchboard_owner;
+
+--
+-- Name: lead_import_pending; Type: TABLE; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE TABLE app_private.lead_import_pending (
+    org_id uuid NOT NULL,
+    batch_id uuid NOT NULL,
+    attempt uuid NOT NULL,
+    chunks integer NOT NULL,
+    rows_new integer NOT NULL,
+    rows_merged integer NOT NULL,
+    rows_rejected integer NOT NULL,
+    passes integer DEFAULT 0 NOT NULL,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT lead_import_pending_chunks_check CHECK (((chunks >= 2) AND (chunks <= 16)))
+);
+
+ALTER TABLE ONLY app_private.lead_import_pending FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app_private.lead_import_pending OWNER TO switchboard_owner;
+
+--
 -- Name: lead_staging; Type: TABLE; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -11540,40 +11970,6 @@ ALTER TABLE ONLY app_public.feature_flag_overrides FORCE ROW LEVEL SECURITY;
 ALTER TABLE app_public.feature_flag_overrides OWNER TO switchboard_owner;
 
 --
--- Name: lead_import_batches; Type: TABLE; Schema: app_public; Owner: switchboard_owner
---
-
-CREATE TABLE app_public.lead_import_batches (
-    org_id uuid NOT NULL,
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    source_id uuid,
-    content_sha256 text NOT NULL,
-    status text DEFAULT 'receiving'::text NOT NULL,
-    rows_total integer DEFAULT 0 NOT NULL,
-    rows_merged integer DEFAULT 0 NOT NULL,
-    rows_rejected integer DEFAULT 0 NOT NULL,
-    leads_created integer DEFAULT 0 NOT NULL,
-    leads_updated integer DEFAULT 0 NOT NULL,
-    bytes bigint DEFAULT 0 NOT NULL,
-    verification_provider text DEFAULT 'default'::text NOT NULL,
-    received_at timestamp with time zone DEFAULT now() NOT NULL,
-    merge_started_at timestamp with time zone,
-    merged_at timestamp with time zone,
-    attempts integer DEFAULT 0 NOT NULL,
-    error text,
-    uploaded_by uuid,
-    CONSTRAINT lead_import_batches_content_sha256_check CHECK ((content_sha256 ~ '^[0-9a-f]{64}$'::text)),
-    CONSTRAINT lead_import_batches_rows_merged_check CHECK ((rows_merged >= 0)),
-    CONSTRAINT lead_import_batches_rows_rejected_check CHECK ((rows_rejected >= 0)),
-    CONSTRAINT lead_import_batches_rows_total_check CHECK ((rows_total >= 0)),
-    CONSTRAINT lead_import_batches_status_check CHECK ((status = ANY (ARRAY['receiving'::text, 'queued'::text, 'merging'::text, 'merged'::text, 'failed'::text])))
-);
-
-ALTER TABLE ONLY app_public.lead_import_batches FORCE ROW LEVEL SECURITY;
-
-ALTER TABLE app_public.lead_import_batches OWNER TO switchboard_owner;
-
---
 -- Name: lead_import_rejects; Type: TABLE; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -12254,6 +12650,20 @@ ALTER TABLE ONLY app_private.feature_flag_history
 
 ALTER TABLE ONLY app_private.lead_feed_runs
     ADD CONSTRAINT lead_feed_runs_pkey PRIMARY KEY (org_id, local_date);
+
+--
+-- Name: lead_import_chunks lead_import_chunks_pkey; Type: CONSTRAINT; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_private.lead_import_chunks
+    ADD CONSTRAINT lead_import_chunks_pkey PRIMARY KEY (org_id, batch_id, chunk);
+
+--
+-- Name: lead_import_pending lead_import_pending_pkey; Type: CONSTRAINT; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_private.lead_import_pending
+    ADD CONSTRAINT lead_import_pending_pkey PRIMARY KEY (org_id, batch_id);
 
 --
 -- Name: lead_upload_hashes lead_upload_hashes_pkey; Type: CONSTRAINT; Schema: app_private; Owner: switchboard_owner
@@ -13854,6 +14264,20 @@ ALTER TABLE ONLY app_private.lead_feed_runs
     ADD CONSTRAINT lead_feed_runs_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
 
 --
+-- Name: lead_import_chunks lead_import_chunks_org_id_batch_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_private.lead_import_chunks
+    ADD CONSTRAINT lead_import_chunks_org_id_batch_id_fkey FOREIGN KEY (org_id, batch_id) REFERENCES app_private.lead_import_pending(org_id, batch_id) ON DELETE CASCADE;
+
+--
+-- Name: lead_import_pending lead_import_pending_org_id_batch_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE ONLY app_private.lead_import_pending
+    ADD CONSTRAINT lead_import_pending_org_id_batch_id_fkey FOREIGN KEY (org_id, batch_id) REFERENCES app_public.lead_import_batches(org_id, id) ON DELETE CASCADE;
+
+--
 -- Name: lead_upload_hashes lead_upload_hashes_org_id_fkey; Type: FK CONSTRAINT; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -14582,6 +15006,18 @@ ALTER TABLE ONLY app_public.workspace_settings
     ADD CONSTRAINT workspace_settings_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
 
 --
+-- Name: lead_import_chunks; Type: ROW SECURITY; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE app_private.lead_import_chunks ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: lead_import_pending; Type: ROW SECURITY; Schema: app_private; Owner: switchboard_owner
+--
+
+ALTER TABLE app_private.lead_import_pending ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: source_signature_failures; Type: ROW SECURITY; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -15135,7 +15571,7 @@ CREATE POLICY select_all ON app_public.feature_flags FOR SELECT TO authenticated
 -- Name: leads select_assigned_or_admin; Type: POLICY; Schema: app_public; Owner: switchboard_owner
 --
 
-CREATE POLICY select_assigned_or_admin ON app_public.leads FOR SELECT TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_is_admin() AS current_user_is_admin) OR (assigned_to = ( SELECT app_public.current_user_id() AS current_user_id)))));
+CREATE POLICY select_assigned_or_admin ON app_public.leads FOR SELECT TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_is_admin() AS current_user_is_admin) OR (assigned_to = ( SELECT app_public.current_user_id() AS current_user_id))) AND ((first_batch_id IS NULL) OR (NOT (first_batch_id = ANY (( SELECT app_private.pending_lead_batch_ids() AS pending_lead_batch_ids)::uuid[]))))));
 
 --
 -- Name: auth_events select_own_entries; Type: POLICY; Schema: app_public; Owner: switchboard_owner
@@ -15359,7 +15795,7 @@ ALTER TABLE app_public.transcripts ENABLE ROW LEVEL SECURITY;
 -- Name: leads update_assigned_or_admin; Type: POLICY; Schema: app_public; Owner: switchboard_owner
 --
 
-CREATE POLICY update_assigned_or_admin ON app_public.leads FOR UPDATE TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_is_admin() AS current_user_is_admin) OR (assigned_to = ( SELECT app_public.current_user_id() AS current_user_id))))) WITH CHECK (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_is_admin() AS current_user_is_admin) OR (assigned_to = ( SELECT app_public.current_user_id() AS current_user_id)))));
+CREATE POLICY update_assigned_or_admin ON app_public.leads FOR UPDATE TO authenticated USING (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_is_admin() AS current_user_is_admin) OR (assigned_to = ( SELECT app_public.current_user_id() AS current_user_id))) AND ((first_batch_id IS NULL) OR (NOT (first_batch_id = ANY (( SELECT app_private.pending_lead_batch_ids() AS pending_lead_batch_ids)::uuid[])))))) WITH CHECK (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (( SELECT app_public.current_user_is_admin() AS current_user_is_admin) OR (assigned_to = ( SELECT app_public.current_user_id() AS current_user_id)))));
 
 --
 -- Name: contacts update_own_org; Type: POLICY; Schema: app_public; Owner: switchboard_owner
@@ -16106,6 +16542,19 @@ REVOKE ALL ON FUNCTION app_private.disable_delivery_endpoint(org_id uuid, endpoi
 REVOKE ALL ON FUNCTION app_private.disable_sending_account(account_id uuid, reason text, error text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION discard_lead_batch_attempt(batch_id uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.discard_lead_batch_attempt(batch_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.discard_lead_batch_attempt(batch_id uuid) TO switchboard_worker;
+
+--
+-- Name: FUNCTION discard_pending_lead_batches(org_id uuid, only_batch uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.discard_pending_lead_batches(org_id uuid, only_batch uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION due_calendar_sources(max_count integer); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -16536,6 +16985,13 @@ REVOKE ALL ON FUNCTION app_private.local_day(tz text, at timestamp with time zon
 REVOKE ALL ON FUNCTION app_private.lock_booking_range(resource_id uuid, blocked tstzrange) FROM PUBLIC;
 
 --
+-- Name: FUNCTION lock_lead_batch_org(batch_id uuid, take boolean); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.lock_lead_batch_org(batch_id uuid, take boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.lock_lead_batch_org(batch_id uuid, take boolean) TO switchboard_worker;
+
+--
 -- Name: FUNCTION log_retention_run(step text, removed bigint, started_at timestamp with time zone); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -16588,6 +17044,39 @@ GRANT ALL ON FUNCTION app_private.mark_lead_batch_failed(batch_id uuid, error te
 
 REVOKE ALL ON FUNCTION app_private.merge_lead_batch(batch_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.merge_lead_batch(batch_id uuid) TO switchboard_worker;
+
+--
+-- Name: FUNCTION merge_lead_batch_chunk(batch_id uuid, attempt uuid, chunk integer); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.merge_lead_batch_chunk(batch_id uuid, attempt uuid, chunk integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.merge_lead_batch_chunk(batch_id uuid, attempt uuid, chunk integer) TO switchboard_worker;
+
+--
+-- Name: FUNCTION merge_lead_batch_prepare(batch_id uuid, chunks integer, min_rows integer); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.merge_lead_batch_prepare(batch_id uuid, chunks integer, min_rows integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.merge_lead_batch_prepare(batch_id uuid, chunks integer, min_rows integer) TO switchboard_worker;
+
+--
+-- Name: FUNCTION merge_lead_batch_publish(batch_id uuid, attempt uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.merge_lead_batch_publish(batch_id uuid, attempt uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.merge_lead_batch_publish(batch_id uuid, attempt uuid) TO switchboard_worker;
+
+--
+-- Name: TABLE lead_import_batches; Type: ACL; Schema: app_public; Owner: switchboard_owner
+--
+
+GRANT SELECT ON TABLE app_public.lead_import_batches TO authenticated;
+
+--
+-- Name: FUNCTION merge_lead_update_matched(b app_public.lead_import_batches, email_ok text[]); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.merge_lead_update_matched(b app_public.lead_import_batches, email_ok text[]) FROM PUBLIC;
 
 --
 -- Name: FUNCTION mfa_begin_enrollment(session_id uuid, secret bytea, secret_key text); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -16724,6 +17213,13 @@ REVOKE ALL ON FUNCTION app_private.parse_boolean(value text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.parse_money(value text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION pending_lead_batch_ids(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.pending_lead_batch_ids() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.pending_lead_batch_ids() TO authenticated;
 
 --
 -- Name: FUNCTION percent_encode(value text); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -18195,12 +18691,6 @@ GRANT INSERT(flag_key) ON TABLE app_public.feature_flag_overrides TO authenticat
 --
 
 GRANT INSERT(enabled),UPDATE(enabled) ON TABLE app_public.feature_flag_overrides TO authenticated;
-
---
--- Name: TABLE lead_import_batches; Type: ACL; Schema: app_public; Owner: switchboard_owner
---
-
-GRANT SELECT ON TABLE app_public.lead_import_batches TO authenticated;
 
 --
 -- Name: TABLE lead_import_rejects; Type: ACL; Schema: app_public; Owner: switchboard_owner

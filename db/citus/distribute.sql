@@ -46,6 +46,8 @@ select create_distributed_table('app_public.transcripts', 'org_id');
 select create_distributed_table('app_public.callback_requests', 'org_id');
 select create_distributed_table('app_public.lead_import_batches', 'org_id');
 select create_distributed_table('app_private.lead_upload_hashes', 'org_id');
+select create_distributed_table('app_private.lead_import_pending', 'org_id');
+select create_distributed_table('app_private.lead_import_chunks', 'org_id');
 select create_distributed_table('app_public.lead_import_rejects', 'org_id');
 select create_distributed_table('app_public.leads', 'org_id');
 select create_distributed_table('app_public.verification_code_map', 'org_id');

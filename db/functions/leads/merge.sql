@@ -115,6 +115,79 @@ as $$
           || substr(gen_random_uuid()::text, 16))::uuid
 $$;
 
+
+-- Steps 5a and 6 of a merge: the matched leads (pg_temp.lm_units rows with a target) take the
+-- batch's data by the merge rules; their flags and score are re-derived. Shared by the
+-- one-transaction merge and the publish step of a parallel one.
+create or replace function app_private.merge_lead_update_matched(b app_public.lead_import_batches, email_ok text[])
+  returns int
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  n_updated int;
+begin
+  -- 5a. Matched leads. Newer data (this batch was received at or after the lead's data)
+  --     wins where non-null; older data only fills gaps. Keys fill gaps only when free.
+  with u as (
+    select u.*, l.data_as_of <= b.received_at as newer
+      from pg_temp.lm_units u
+      join app_public.leads l on l.org_id = b.org_id and l.id = u.target_id
+  )
+  update app_public.leads l set
+    first_name = case when u.newer then coalesce(u.first_name, l.first_name) else coalesce(l.first_name, u.first_name) end,
+    last_name = case when u.newer then coalesce(u.last_name, l.last_name) else coalesce(l.last_name, u.last_name) end,
+    email = case when u.newer then coalesce(u.email, l.email) else coalesce(l.email, u.email) end,
+    phone = case when u.newer then coalesce(u.phone, l.phone) else coalesce(l.phone, u.phone) end,
+    property_address = case when u.newer then coalesce(u.property_address, l.property_address) else coalesce(l.property_address, u.property_address) end,
+    property_city = case when u.newer then coalesce(u.property_city, l.property_city) else coalesce(l.property_city, u.property_city) end,
+    property_state = case when u.newer then coalesce(u.property_state, l.property_state) else coalesce(l.property_state, u.property_state) end,
+    property_zip = case when u.newer then coalesce(u.property_zip, l.property_zip) else coalesce(l.property_zip, u.property_zip) end,
+    mailing_address = case when u.newer then coalesce(u.mailing_address, l.mailing_address) else coalesce(l.mailing_address, u.mailing_address) end,
+    mailing_city = case when u.newer then coalesce(u.mailing_city, l.mailing_city) else coalesce(l.mailing_city, u.mailing_city) end,
+    mailing_state = case when u.newer then coalesce(u.mailing_state, l.mailing_state) else coalesce(l.mailing_state, u.mailing_state) end,
+    mailing_zip = case when u.newer then coalesce(u.mailing_zip, l.mailing_zip) else coalesce(l.mailing_zip, u.mailing_zip) end,
+    estimated_equity = case when u.newer then coalesce(u.estimated_equity, l.estimated_equity) else coalesce(l.estimated_equity, u.estimated_equity) end,
+    owner_occupied = case when l.owner_occupied is null and u.owner_occupied is null then null
+                          else coalesce(l.owner_occupied, false) or coalesce(u.owner_occupied, false) end,
+    mak = coalesce(l.mak, case when not exists (select 1 from app_public.leads x where x.org_id = b.org_id and x.mak = u.mak) then u.mak end),
+    county_fips = case when l.apn_normalized is not null then l.county_fips
+                       when not exists (select 1 from app_public.leads x where x.org_id = b.org_id and x.county_fips = u.county_fips and x.apn_normalized = u.apn_normalized)
+                         then u.county_fips end,
+    apn = case when l.apn_normalized is not null then l.apn
+               when not exists (select 1 from app_public.leads x where x.org_id = b.org_id and x.county_fips = u.county_fips and x.apn_normalized = u.apn_normalized)
+                 then u.apn end,
+    apn_normalized = case when l.apn_normalized is not null then l.apn_normalized
+                          when not exists (select 1 from app_public.leads x where x.org_id = b.org_id and x.county_fips = u.county_fips and x.apn_normalized = u.apn_normalized)
+                            then u.apn_normalized end,
+    address_normalized = case when l.addr_hash is not null then l.address_normalized
+                              when not exists (select 1 from app_public.leads x where x.org_id = b.org_id and x.addr_hash = u.addr_hash)
+                                then u.address_normalized end,
+    addr_hash = coalesce(l.addr_hash, case when not exists (select 1 from app_public.leads x where x.org_id = b.org_id and x.addr_hash = u.addr_hash) then u.addr_hash end),
+    email_verification_codes = array(select distinct c from unnest(l.email_verification_codes || u.email_codes) c order by c),
+    phone_verification_codes = array(select distinct c from unnest(l.phone_verification_codes || u.phone_codes) c order by c),
+    attributes = case when u.newer then l.attributes || u.attributes else u.attributes || l.attributes end,
+    data_as_of = greatest(l.data_as_of, b.received_at),
+    last_batch_id = b.id,
+    updated_at = now()
+  from u
+  where l.org_id = b.org_id and l.id = u.target_id;
+  get diagnostics n_updated = row_count;
+
+  -- 6. Flags and score of the updated leads (new ones were computed on insert).
+  update app_public.leads l
+     set email_verified = l.email_verification_codes && email_ok,
+         phone_verified = l.phone_verification_codes && email_ok,
+         lead_score = app_private.lead_score(l.email_verification_codes && email_ok, l.phone_verification_codes && email_ok,
+                                             l.estimated_equity, l.owner_occupied, now() - l.data_as_of)
+    from pg_temp.lm_units u
+   where u.target_id is not null and l.org_id = b.org_id and l.id = u.target_id
+     and l.verification_provider = b.verification_provider;
+
+  return n_updated;
+end
+$$;
+
 create or replace function app_private.merge_lead_batch(batch_id uuid)
   returns jsonb
   language plpgsql volatile security definer
@@ -141,6 +214,12 @@ declare
   n_absorbed int := 0;
   work text;
   staged text;
+  -- Above one, the new leads are inserted by that many transactions at once (see
+  -- merge_lead_batch_prepare): this call only prepares them.
+  chunks int := greatest(1, coalesce(nullif(current_setting('switchboard.lead_merge_chunks', true), '')::int, 1));
+  new_table text;
+  attempt uuid;
+  n_new int;
 begin
   -- Room for the batch's temporary tables in memory (the default 8 MB spills a large batch
   -- to files read back several times). Only possible before the session's first temporary
@@ -155,6 +234,9 @@ begin
     raise exception 'no batch %', merge_lead_batch.batch_id using errcode = 'P0002';
   end if;
   perform pg_advisory_xact_lock(app_private.lead_lock_key(b.org_id));
+  -- Leads that an interrupted parallel merge of this org left hidden go first (the lock says
+  -- no merge of the org is running).
+  perform app_private.discard_pending_lead_batches(b.org_id);
   select * into b from app_public.lead_import_batches x where x.id = merge_lead_batch.batch_id for update;
   if b.status = 'merged' then
     return jsonb_build_object('batch_id', b.id, 'status', 'merged', 'already', true);
@@ -343,7 +425,7 @@ begin
     from pg_temp.lm_leadmatch m
     join pg_temp.lm_target t on t.grp = m.grp
    where m.lead_id <> t.target_id;
-  if exists (select 1 from pg_temp.lm_losers) then
+  if chunks = 1 and exists (select 1 from pg_temp.lm_losers) then
     n_absorbed := app_private.absorb_leads(b.org_id);
   end if;
 
@@ -383,52 +465,64 @@ begin
     left join pg_temp.lm_target t on t.grp = d.grp
    group by t.target_id, case when t.target_id is null then d.grp end;
 
-  -- 5a. Matched leads. Newer data (this batch was received at or after the lead's data)
-  --     wins where non-null; older data only fills gaps. Keys fill gaps only when free.
-  with u as (
-    select u.*, l.data_as_of <= b.received_at as newer
-      from pg_temp.lm_units u
-      join app_public.leads l on l.org_id = b.org_id and l.id = u.target_id
-  )
-  update app_public.leads l set
-    first_name = case when u.newer then coalesce(u.first_name, l.first_name) else coalesce(l.first_name, u.first_name) end,
-    last_name = case when u.newer then coalesce(u.last_name, l.last_name) else coalesce(l.last_name, u.last_name) end,
-    email = case when u.newer then coalesce(u.email, l.email) else coalesce(l.email, u.email) end,
-    phone = case when u.newer then coalesce(u.phone, l.phone) else coalesce(l.phone, u.phone) end,
-    property_address = case when u.newer then coalesce(u.property_address, l.property_address) else coalesce(l.property_address, u.property_address) end,
-    property_city = case when u.newer then coalesce(u.property_city, l.property_city) else coalesce(l.property_city, u.property_city) end,
-    property_state = case when u.newer then coalesce(u.property_state, l.property_state) else coalesce(l.property_state, u.property_state) end,
-    property_zip = case when u.newer then coalesce(u.property_zip, l.property_zip) else coalesce(l.property_zip, u.property_zip) end,
-    mailing_address = case when u.newer then coalesce(u.mailing_address, l.mailing_address) else coalesce(l.mailing_address, u.mailing_address) end,
-    mailing_city = case when u.newer then coalesce(u.mailing_city, l.mailing_city) else coalesce(l.mailing_city, u.mailing_city) end,
-    mailing_state = case when u.newer then coalesce(u.mailing_state, l.mailing_state) else coalesce(l.mailing_state, u.mailing_state) end,
-    mailing_zip = case when u.newer then coalesce(u.mailing_zip, l.mailing_zip) else coalesce(l.mailing_zip, u.mailing_zip) end,
-    estimated_equity = case when u.newer then coalesce(u.estimated_equity, l.estimated_equity) else coalesce(l.estimated_equity, u.estimated_equity) end,
-    owner_occupied = case when l.owner_occupied is null and u.owner_occupied is null then null
-                          else coalesce(l.owner_occupied, false) or coalesce(u.owner_occupied, false) end,
-    mak = coalesce(l.mak, case when not exists (select 1 from app_public.leads x where x.org_id = b.org_id and x.mak = u.mak) then u.mak end),
-    county_fips = case when l.apn_normalized is not null then l.county_fips
-                       when not exists (select 1 from app_public.leads x where x.org_id = b.org_id and x.county_fips = u.county_fips and x.apn_normalized = u.apn_normalized)
-                         then u.county_fips end,
-    apn = case when l.apn_normalized is not null then l.apn
-               when not exists (select 1 from app_public.leads x where x.org_id = b.org_id and x.county_fips = u.county_fips and x.apn_normalized = u.apn_normalized)
-                 then u.apn end,
-    apn_normalized = case when l.apn_normalized is not null then l.apn_normalized
-                          when not exists (select 1 from app_public.leads x where x.org_id = b.org_id and x.county_fips = u.county_fips and x.apn_normalized = u.apn_normalized)
-                            then u.apn_normalized end,
-    address_normalized = case when l.addr_hash is not null then l.address_normalized
-                              when not exists (select 1 from app_public.leads x where x.org_id = b.org_id and x.addr_hash = u.addr_hash)
-                                then u.address_normalized end,
-    addr_hash = coalesce(l.addr_hash, case when not exists (select 1 from app_public.leads x where x.org_id = b.org_id and x.addr_hash = u.addr_hash) then u.addr_hash end),
-    email_verification_codes = array(select distinct c from unnest(l.email_verification_codes || u.email_codes) c order by c),
-    phone_verification_codes = array(select distinct c from unnest(l.phone_verification_codes || u.phone_codes) c order by c),
-    attributes = case when u.newer then l.attributes || u.attributes else u.attributes || l.attributes end,
-    data_as_of = greatest(l.data_as_of, b.received_at),
-    last_batch_id = b.id,
-    updated_at = now()
-  from u
-  where l.org_id = b.org_id and l.id = u.target_id;
-  get diagnostics n_updated = row_count;
+
+  -- 5. A parallel merge (chunks > 1) stops here: its new leads go to an unlogged table of the
+  --    batch, numbered into contiguous ranges of their time-ordered ids (each inserting
+  --    transaction grows the id indexes at a place of its own); matched leads and absorbed
+  --    ones wait for the publish step, which applies them in the transaction that un-hides
+  --    the batch's new leads (merge_lead_batch_publish).
+  if chunks > 1 then
+    new_table := 'lead_new_' || replace(b.id::text, '-', '');
+    execute format('drop table if exists app_private.%I', new_table);
+    execute format($q$create unlogged table app_private.%3$I as
+  select n.*, ntile(%4$s) over () as chunk
+    from (
+  select app_private.time_ordered_uuid() as id, u.first_name, u.last_name, u.email, u.phone, u.property_address, u.property_city, u.property_state,
+         u.property_zip, u.county_fips, u.apn, u.apn_normalized, u.mak, u.address_normalized, u.addr_hash,
+         u.mailing_address, u.mailing_city, u.mailing_state, u.mailing_zip, u.estimated_equity, u.owner_occupied,
+         u.email_codes, u.phone_codes,
+         u.email_codes && %1$s as email_verified, u.phone_codes && %1$s as phone_verified,
+         app_private.lead_score(u.email_codes && %1$s, u.phone_codes && %1$s, u.estimated_equity, u.owner_occupied,
+                                now() - %2$L::timestamptz) as lead_score,
+         u.attributes
+    from (
+      select u.first_name, u.last_name, u.email, u.phone, u.property_address, u.property_city, u.property_state,
+             u.property_zip, u.county_fips, u.apn, u.apn_normalized, u.mak, u.address_normalized, u.addr_hash,
+             u.mailing_address, u.mailing_city, u.mailing_state, u.mailing_zip, u.estimated_equity, u.owner_occupied,
+             u.email_codes, u.phone_codes, u.attributes, u.new_grp as ord
+        from pg_temp.lm_units u
+       where u.target_id is null
+      union all
+      select r.first_name, r.last_name, r.email_n, r.phone_n, r.property_address, r.property_city, r.property_state,
+             r.zip_n, case when r.apn_n is not null then r.fips_n end, case when r.apn_n is not null then r.apn end, r.apn_n,
+             r.mak_n, case when r.addr_hash is not null then r.addr_n end, r.addr_hash,
+             r.mailing_address, r.mailing_city, r.mailing_state, r.mailing_zip_n, r.equity_n, r.owner_occupied_n,
+             case when r.email_code is not null then array[r.email_code] else '{}' end,
+             case when r.phone_code is not null then array[r.phone_code] else '{}' end,
+             r.attributes, r.row_number
+        from pg_temp.lm r
+       where not exists (select 1 from pg_temp.lm_dup d where d.row_number = r.row_number)
+    ) u
+    ) n
+  $q$, quote_literal(email_ok) || '::text[]', b.received_at, new_table, chunks);
+    get diagnostics n_new = row_count;
+    execute format('drop table if exists app_private.%I', 'lead_upd_' || replace(b.id::text, '-', ''));
+    execute format('create unlogged table app_private.%I as select * from pg_temp.lm_units where target_id is not null',
+                   'lead_upd_' || replace(b.id::text, '-', ''));
+    execute format('drop table if exists app_private.%I', 'lead_los_' || replace(b.id::text, '-', ''));
+    execute format('create unlogged table app_private.%I as select * from pg_temp.lm_losers',
+                   'lead_los_' || replace(b.id::text, '-', ''));
+    drop view pg_temp.lm;
+    execute format('drop table app_private.%I', work);
+    attempt := gen_random_uuid();
+    insert into app_private.lead_import_pending (org_id, batch_id, attempt, chunks, rows_new, rows_merged, rows_rejected, passes, started_at)
+    values (b.org_id, b.id, attempt, chunks, n_new, n_valid, n_rejected, passes, t0);
+    return jsonb_build_object('batch_id', b.id, 'status', 'prepared', 'attempt', attempt, 'chunks', chunks, 'leads_new', n_new,
+                              'rows_merged', n_valid, 'rows_rejected', n_rejected, 'passes', passes,
+                              'ms', round(extract(epoch from clock_timestamp() - t0) * 1000));
+  end if;
+
+  n_updated := app_private.merge_lead_update_matched(b, email_ok);
 
   -- 5b. New leads.
   insert into app_public.leads (
@@ -463,16 +557,6 @@ begin
        where not exists (select 1 from pg_temp.lm_dup d where d.row_number = r.row_number)
     ) u;
   get diagnostics n_created = row_count;
-
-  -- 6. Flags and score of the updated leads (new ones were computed on insert).
-  update app_public.leads l
-     set email_verified = l.email_verification_codes && email_ok,
-         phone_verified = l.phone_verification_codes && email_ok,
-         lead_score = app_private.lead_score(l.email_verification_codes && email_ok, l.phone_verification_codes && email_ok,
-                                             l.estimated_equity, l.owner_occupied, now() - l.data_as_of)
-    from pg_temp.lm_units u
-   where u.target_id is not null and l.org_id = b.org_id and l.id = u.target_id
-     and l.verification_provider = b.verification_provider;
 
   if staged is not null then
     execute format('drop table app_private.%I', staged);

@@ -93,12 +93,15 @@ end
 $$;
 
 -- The merge job gave up (after its retries): the batch says so; its staged rows stay for
--- inspection.
+-- inspection. Leads a parallel attempt left hidden are deleted.
 create or replace function app_private.mark_lead_batch_failed(batch_id uuid, error text)
   returns void
   language sql volatile security definer
   set search_path = pg_catalog, public
 as $$
+  select app_private.discard_pending_lead_batches(b.org_id, b.id)
+    from app_public.lead_import_batches b
+   where b.id = mark_lead_batch_failed.batch_id and b.status <> 'merged';
   update app_public.lead_import_batches b
      set status = 'failed', error = left(mark_lead_batch_failed.error, 500)
    where b.id = mark_lead_batch_failed.batch_id and b.status <> 'merged'

@@ -108,6 +108,8 @@ as $$
     ('app_public.verification_code_map', 'verification provider codes'),
     ('app_public.lead_import_batches', 'file-level counts and hashes'),
     ('app_private.lead_upload_hashes', 'file hashes'),
+    ('app_private.lead_import_pending', 'a parallel merge in progress: batch ids and counts'),
+    ('app_private.lead_import_chunks', 'a parallel merge in progress: chunk numbers and counts'),
     ('app_private.contactable_refresh_runs', 'run timestamps'),
     ('app_public.dead_letters', 'failed job references (ids and error codes)'),
     ('app_public.deliveries', 'delivery state of an outbound message (the message itself is in scope)'),

@@ -1,0 +1,268 @@
+-- A large batch's new leads inserted by several transactions at once, all-or-nothing as users
+-- see it. The worker task (tasks/merge_lead_batch.ts) holds the org's lead lock for the whole
+-- merge on one connection (a session advisory lock: no other merge of the org can start, and
+-- the lock goes away with the connection if the worker dies) and runs:
+--   1. merge_lead_batch_prepare(batch, chunks) — the merge's steps 1–4 (normalise, reject,
+--      match, group), then the new leads into an unlogged table of the batch, numbered into
+--      `chunks` ranges; the batch is registered in app_private.lead_import_pending under a
+--      fresh attempt id. Commits.
+--   2. merge_lead_batch_chunk(batch, attempt, k) for every k, each on its own connection and
+--      transaction, at once: inserts chunk k into app_public.leads. The rows carry
+--      first_batch_id = the batch, and every reader of leads treats the leads of a pending
+--      batch as absent (the RLS policies through pending_lead_batch_ids(); the feeder and the
+--      contactable set never see them: they are 'new' and unconsented). Each chunk records
+--      itself in lead_import_chunks in the same transaction: a chunk is inserted once.
+--   3. merge_lead_batch_publish(batch, attempt) — one short transaction: matched leads
+--      updated and absorbed ones merged (as the one-transaction merge does), the batch marked
+--      merged and its pending row deleted. Its commit un-hides every new lead at once.
+-- Failure anywhere before 3 commits: discard_pending_lead_batches deletes the leads the
+-- attempt inserted and its pending row (the task calls it; the next merge of the org does
+-- too, under the lock, for an attempt whose worker died), then the job is retried from
+-- step 1. A straggling chunk of a discarded attempt cannot insert afterwards: it needs its
+-- attempt's pending row (which it locks FOR SHARE, so the discard waits for a running one).
+
+-- The batches of the caller's org whose leads are still hidden (usually none).
+create or replace function app_private.pending_lead_batch_ids() returns uuid[]
+  language sql stable security definer
+  set search_path = pg_catalog, public
+as $$
+  select coalesce(array_agg(p.batch_id), '{}')
+    from app_private.lead_import_pending p
+   where p.org_id = app_public.current_org_id()
+$$;
+
+-- Deletes what interrupted parallel merges of the org left (their hidden leads, work tables
+-- and pending rows); only_batch limits it to one batch. Takes the org's lead lock.
+create or replace function app_private.discard_pending_lead_batches(org_id uuid, only_batch uuid default null)
+  returns int
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  gone uuid[];
+  n int := 0;
+  id uuid;
+begin
+  if not exists (select 1 from app_private.lead_import_pending p
+                  where p.org_id = discard_pending_lead_batches.org_id
+                    and (only_batch is null or p.batch_id = only_batch)) then
+    return 0;
+  end if;
+  perform pg_advisory_xact_lock(app_private.lead_lock_key(discard_pending_lead_batches.org_id));
+  -- Waits for a chunk still inserting (it holds its pending row FOR SHARE), so the DELETE
+  -- below sees every lead the attempt committed.
+  with d as (
+    delete from app_private.lead_import_pending p
+     where p.org_id = discard_pending_lead_batches.org_id and (only_batch is null or p.batch_id = only_batch)
+    returning p.batch_id)
+  select array_agg(d.batch_id) into gone from d;
+  if gone is null then
+    return 0;
+  end if;
+  delete from app_public.leads l
+   where l.org_id = discard_pending_lead_batches.org_id and l.first_batch_id = any (gone);
+  get diagnostics n = row_count;
+  foreach id in array gone loop
+    execute format('drop table if exists app_private.%I', 'lead_new_' || replace(id::text, '-', ''));
+    execute format('drop table if exists app_private.%I', 'lead_upd_' || replace(id::text, '-', ''));
+    execute format('drop table if exists app_private.%I', 'lead_los_' || replace(id::text, '-', ''));
+  end loop;
+  return n;
+end
+$$;
+
+-- Step 1: the merge up to its new leads, which wait in an unlogged table (see above). A
+-- batch of fewer than min_rows rows (or chunks <= 1) is merged in one transaction right
+-- away: the answer's status is then 'merged'.
+create or replace function app_private.merge_lead_batch_prepare(batch_id uuid, chunks int, min_rows int default 0)
+  returns jsonb
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  n int;
+begin
+  select coalesce(b.rows_total, 0) into n from app_public.lead_import_batches b where b.id = merge_lead_batch_prepare.batch_id;
+  perform set_config('switchboard.lead_merge_chunks',
+                     case when n >= coalesce(min_rows, 0) then greatest(1, least(coalesce(chunks, 1), 16)) else 1 end::text, true);
+  return app_private.merge_lead_batch(batch_id);
+end
+$$;
+
+-- The task's clean-up when a step of its parallel merge failed.
+create or replace function app_private.discard_lead_batch_attempt(batch_id uuid)
+  returns int
+  language sql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+  select coalesce(sum(app_private.discard_pending_lead_batches(b.org_id, b.id)), 0)::int
+    from app_public.lead_import_batches b
+   where b.id = discard_lead_batch_attempt.batch_id
+$$;
+
+-- Step 2: one chunk of the new leads, in its own transaction. Returns the leads inserted (0
+-- when this chunk of this attempt was inserted already).
+create or replace function app_private.merge_lead_batch_chunk(batch_id uuid, attempt uuid, chunk int)
+  returns int
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  p app_private.lead_import_pending;
+  b app_public.lead_import_batches;
+  n int;
+begin
+  select * into p from app_private.lead_import_pending x
+   where x.batch_id = merge_lead_batch_chunk.batch_id and x.attempt = merge_lead_batch_chunk.attempt
+     for share;
+  if not found then
+    raise exception 'batch % has no pending attempt %', merge_lead_batch_chunk.batch_id, merge_lead_batch_chunk.attempt
+      using errcode = '55000';
+  end if;
+  if chunk < 1 or chunk > p.chunks then
+    raise exception 'chunk % out of 1..%', chunk, p.chunks using errcode = '22023';
+  end if;
+  insert into app_private.lead_import_chunks (org_id, batch_id, chunk, attempt)
+  values (p.org_id, p.batch_id, merge_lead_batch_chunk.chunk, p.attempt)
+  on conflict do nothing;
+  if not found then
+    return 0;
+  end if;
+  select * into b from app_public.lead_import_batches x where x.org_id = p.org_id and x.id = p.batch_id;
+  execute format($q$
+    insert into app_public.leads (
+      id, org_id, first_name, last_name, email, phone, property_address, property_city, property_state, property_zip,
+      county_fips, apn, apn_normalized, mak, address_normalized, addr_hash, mailing_address, mailing_city, mailing_state,
+      mailing_zip, estimated_equity, owner_occupied, email_verification_codes, phone_verification_codes,
+      verification_provider, email_verified, phone_verified, lead_score, attributes, data_as_of, first_batch_id, last_batch_id)
+    select n.id, $1, n.first_name, n.last_name, n.email, n.phone, n.property_address, n.property_city, n.property_state,
+           n.property_zip, n.county_fips, n.apn, n.apn_normalized, n.mak, n.address_normalized, n.addr_hash,
+           n.mailing_address, n.mailing_city, n.mailing_state, n.mailing_zip, n.estimated_equity, n.owner_occupied,
+           n.email_codes, n.phone_codes, $2, n.email_verified, n.phone_verified, n.lead_score, n.attributes,
+           $3, $4, $4
+      from app_private.%I n
+     where n.chunk = $5
+  $q$, 'lead_new_' || replace(p.batch_id::text, '-', ''))
+  using p.org_id, b.verification_provider, b.received_at, p.batch_id, merge_lead_batch_chunk.chunk;
+  get diagnostics n = row_count;
+  update app_private.lead_import_chunks c set rows_inserted = n, done_at = clock_timestamp()
+   where c.org_id = p.org_id and c.batch_id = p.batch_id and c.chunk = merge_lead_batch_chunk.chunk;
+  return n;
+end
+$$;
+
+-- Step 3: the publish. One transaction: absorbed and matched leads as in the one-transaction
+-- merge, counters, pipeline events, the pending row deleted: the new leads appear at commit.
+create or replace function app_private.merge_lead_batch_publish(batch_id uuid, attempt uuid)
+  returns jsonb
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+  set client_min_messages = warning
+  set work_mem = '256MB'
+as $$
+declare
+  p app_private.lead_import_pending;
+  b app_public.lead_import_batches;
+  email_ok text[];
+  n_created int;
+  n_updated int;
+  n_absorbed int := 0;
+  done int;
+  suffix text;
+  staged text;
+begin
+  select * into b from app_public.lead_import_batches x where x.id = merge_lead_batch_publish.batch_id;
+  if not found then
+    raise exception 'no batch %', merge_lead_batch_publish.batch_id using errcode = 'P0002';
+  end if;
+  perform pg_advisory_xact_lock(app_private.lead_lock_key(b.org_id));
+  select * into p from app_private.lead_import_pending x
+   where x.org_id = b.org_id and x.batch_id = b.id and x.attempt = merge_lead_batch_publish.attempt
+     for update;
+  if not found then
+    raise exception 'batch % has no pending attempt %', b.id, merge_lead_batch_publish.attempt using errcode = '55000';
+  end if;
+  select count(*), coalesce(sum(c.rows_inserted), 0) into done, n_created
+    from app_private.lead_import_chunks c
+   where c.org_id = p.org_id and c.batch_id = p.batch_id and c.attempt = p.attempt and c.done_at is not null;
+  if done <> p.chunks or n_created <> p.rows_new then
+    raise exception 'batch %: % of % chunks inserted (% of % leads)', b.id, done, p.chunks, n_created, p.rows_new
+      using errcode = '55000';
+  end if;
+  select * into b from app_public.lead_import_batches x where x.org_id = p.org_id and x.id = p.batch_id for update;
+  select coalesce(array_agg(upper(m.code)), '{}') into email_ok
+    from app_public.verification_code_map m
+   where m.org_id = b.org_id and m.provider = b.verification_provider and m.verdict = 'valid';
+
+  suffix := replace(b.id::text, '-', '');
+  -- (Tables of these names are left when the prepare ran in this same transaction.)
+  begin
+    drop table if exists pg_temp.lm_losers;
+  exception when wrong_object_type then
+    drop view pg_temp.lm_losers;
+  end;
+  begin
+    drop table if exists pg_temp.lm_units;
+  exception when wrong_object_type then
+    drop view pg_temp.lm_units;
+  end;
+  execute format('create temporary view lm_losers as select * from app_private.%I', 'lead_los_' || suffix);
+  execute format('create temporary view lm_units as select * from app_private.%I', 'lead_upd_' || suffix);
+  if exists (select 1 from pg_temp.lm_losers) then
+    n_absorbed := app_private.absorb_leads(b.org_id);
+  end if;
+  n_updated := app_private.merge_lead_update_matched(b, email_ok);
+  drop view pg_temp.lm_losers;
+  drop view pg_temp.lm_units;
+  execute format('drop table app_private.%I', 'lead_new_' || suffix);
+  execute format('drop table app_private.%I', 'lead_upd_' || suffix);
+  execute format('drop table app_private.%I', 'lead_los_' || suffix);
+  staged := app_private.lead_upload_table(b.id);
+  if to_regclass(format('app_private.%I', staged)) is not null then
+    execute format('drop table app_private.%I', staged);
+  else
+    delete from app_private.lead_staging s where s.batch_id = b.id;
+  end if;
+  delete from app_private.lead_import_pending x where x.org_id = p.org_id and x.batch_id = p.batch_id;
+
+  update app_public.lead_import_batches x
+     set status = 'merged', rows_merged = p.rows_merged, rows_rejected = p.rows_rejected,
+         leads_created = n_created, leads_updated = n_updated, merged_at = clock_timestamp(), error = null
+   where x.org_id = b.org_id and x.id = b.id;
+  insert into app_public.pipeline_events (org_id, kind, subject_id, quantity, duration_ms, data)
+  values (b.org_id, 'merged', b.id, p.rows_merged,
+          (extract(epoch from clock_timestamp() - b.received_at) * 1000)::bigint,
+          jsonb_build_object('batch_id', b.id, 'created', n_created, 'updated', n_updated, 'absorbed', n_absorbed,
+                             'passes', p.passes, 'chunks', p.chunks));
+  if p.rows_rejected > 0 then
+    insert into app_public.pipeline_events (org_id, kind, subject_id, quantity, data)
+    values (b.org_id, 'rows_rejected', b.id, p.rows_rejected, jsonb_build_object('batch_id', b.id));
+  end if;
+  return jsonb_build_object('batch_id', b.id, 'status', 'merged', 'rows_merged', p.rows_merged, 'rows_rejected', p.rows_rejected,
+                            'leads_created', n_created, 'leads_updated', n_updated, 'leads_absorbed', n_absorbed,
+                            'passes', p.passes, 'chunks', p.chunks,
+                            'ms', round(extract(epoch from clock_timestamp() - p.started_at) * 1000));
+end
+$$;
+
+-- The org's lead lock for the length of a session (the task's connection): held from the
+-- prepare to the publish of a parallel merge.
+create or replace function app_private.lock_lead_batch_org(batch_id uuid, take boolean)
+  returns boolean
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, public
+as $$
+declare
+  org uuid;
+begin
+  select b.org_id into org from app_public.lead_import_batches b where b.id = lock_lead_batch_org.batch_id;
+  if org is null then
+    return false;
+  end if;
+  if take then
+    perform pg_advisory_lock(app_private.lead_lock_key(org));
+    return true;
+  end if;
+  return pg_advisory_unlock(app_private.lead_lock_key(org));
+end
+$$;
