@@ -23,7 +23,9 @@ afterAll(async () => {
 
 const stored = async (sourceId: string) =>
   (await owner.query<{ dedupe_key: string; n: number; tx: string }>(
-    'select dedupe_key, count(*)::int as n, min(xmin::text) as tx from app_public.webhook_events where source_id = $1 group by dedupe_key',
+    // received_at defaults to now(), the transaction's start: one value per transaction
+    // (xmin would not do: the worker's status update gives a processed row a new one).
+    'select dedupe_key, count(*)::int as n, min(received_at)::text as tx from app_public.webhook_events where source_id = $1 group by dedupe_key',
     [sourceId])).rows;
 
 /** A SmartLead body with a NUL escape: valid JSON for the gateway, refused by jsonb (SQLSTATE 22P05). */
@@ -104,22 +106,29 @@ describe('ingest group commit', () => {
       sourceId, provider: 'smartlead', dedupeKey: key, partitionKey: `${key}@example.test`, eventType: 'EMAIL_SENT',
       occurredAt: new Date().toISOString(), payload,
     });
-    const settle = (events: InboxEvent[]) => Promise.allSettled(events.map((e) => inbox.store(e)));
+    // One slot: the first event is stored alone at once, and the events submitted while it
+    // is in flight wait for it and then go together, as one statement.
+    const settle = async (plug: string, events: InboxEvent[]) => {
+      const alone = inbox.store(event(plug));
+      const settled = await Promise.allSettled(events.map((e) => inbox.store(e)));
+      expect((await alone).duplicate).toBe(false);
+      return settled;
+    };
 
-    // Submitted in one turn of the event loop: one batch, one transaction; the repeated key's
-    // first copy (position 2) is accepted, its later copy (position 5) is its duplicate.
-    const first = await settle([event('a'), event('k'), event('b'), event('c'), event('k'), event('d')]);
+    // One batch, one transaction; the repeated key's first copy (position 2) is accepted, its
+    // later copy (position 5) is its duplicate.
+    const first = await settle('p1', [event('a'), event('k'), event('b'), event('c'), event('k'), event('d')]);
     expect(first.every((r) => r.status === 'fulfilled')).toBe(true);
     const rows1 = first.map((r) => (r as PromiseFulfilledResult<{ event_id: string; duplicate: boolean }>).value);
     expect(rows1.map((r) => r.duplicate)).toEqual([false, false, false, false, true, false]);
     expect(rows1[4].event_id).toBe(rows1[1].event_id);
-    const after1 = await stored(source.sourceId);
+    const after1 = (await stored(source.sourceId)).filter((r) => r.dedupe_key !== 'p1');
     expect(after1.length).toBe(5);
     expect(new Set(after1.map((r) => r.tx)).size).toBe(1);
 
     // A batch with a value jsonb refuses (22P05) and an unknown source (P0002) among good
     // events: each bad one fails with its own code, the good ones (and a duplicate) are stored.
-    const second = await settle([
+    const second = await settle('p2', [
       event('e'), event('nul', '{"name": "x\\u0000y"}'), event('f'), event('ghost', '{}', randomUUID()), event('a'), event('g'),
     ]);
     expect(second.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
@@ -129,7 +138,7 @@ describe('ingest group commit', () => {
     expect(values[4]).toEqual({ event_id: rows1[0].event_id, duplicate: true });
     expect([values[0], values[2], values[5]].every((v) => v?.duplicate === false)).toBe(true);
     const after2 = await stored(source.sourceId);
-    expect(after2.map((r) => r.dedupe_key).sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'k']);
+    expect(after2.map((r) => r.dedupe_key).sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'k', 'p1', 'p2']);
     expect(after2.every((r) => r.n === 1)).toBe(true);
 
     // Every shard with new events got its processing job (as the single-event function
