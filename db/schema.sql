@@ -4280,6 +4280,73 @@ $$;
 ALTER FUNCTION app_private.ingest_webhook_event(source_id uuid, provider text, dedupe_key text, partition_key text, event_type text, occurred_at timestamp with time zone, payload jsonb) OWNER TO switchboard_owner;
 
 --
+-- Name: ingest_webhook_events(uuid[], text[], text[], text[], text[], timestamp with time zone[], text[]); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.ingest_webhook_events(source_ids uuid[], providers text[], dedupe_keys text[], partition_keys text[], event_types text[], occurred_ats timestamp with time zone[], payloads text[]) RETURNS TABLE(ord integer, event_id uuid, duplicate boolean)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+#variable_conflict use_column
+declare
+  n int := coalesce(cardinality(dedupe_keys), 0);
+  i int;
+  src_org uuid;
+  event_shard smallint;
+  job_providers text[] := '{}';
+  job_orgs uuid[] := '{}';
+  job_shards smallint[] := '{}';
+begin
+  if coalesce(cardinality(source_ids), 0) <> n or coalesce(cardinality(providers), 0) <> n
+     or coalesce(cardinality(partition_keys), 0) <> n or coalesce(cardinality(event_types), 0) <> n
+     or coalesce(cardinality(occurred_ats), 0) <> n or coalesce(cardinality(payloads), 0) <> n then
+    raise exception 'the arrays of a batch must have the same length' using errcode = '22023';
+  end if;
+
+  for i in
+    select k.i from unnest(source_ids, dedupe_keys) with ordinality k(source_id, dedupe_key, i)
+     order by k.source_id, k.dedupe_key, k.i
+  loop
+    ord := i;
+    event_id := null;
+    select s.org_id into src_org from app_public.sources s
+     where s.id = source_ids[i] and s.provider = providers[i] and s.enabled;
+    if src_org is null then
+      raise exception 'unknown source' using errcode = 'P0002';
+    end if;
+    event_shard := abs(hashtext(coalesce(partition_keys[i], dedupe_keys[i]))) % 8;
+
+    insert into app_public.webhook_events (org_id, source_id, provider, dedupe_key, shard, event_type, occurred_at, payload)
+    values (src_org, source_ids[i], providers[i], dedupe_keys[i], event_shard, event_types[i], occurred_ats[i], payloads[i]::jsonb)
+    on conflict (org_id, source_id, dedupe_key) do nothing
+    -- The stored shard: a provider's trigger may place its events on shards of their own.
+    returning id, shard into event_id, event_shard;
+
+    if event_id is null then
+      select e.id into event_id from app_public.webhook_events e
+       where e.org_id = src_org and e.source_id = source_ids[i] and e.dedupe_key = dedupe_keys[i];
+      duplicate := true;
+    else
+      duplicate := false;
+      job_providers := job_providers || providers[i];
+      job_orgs := job_orgs || src_org;
+      job_shards := job_shards || event_shard;
+    end if;
+    return next;
+  end loop;
+
+  -- One job per (task, org, shard) with new events, as ingest_webhook_event schedules per event.
+  perform app_private.schedule_event_processing(j.task, j.org_id, j.shard)
+     from (select distinct t.task_identifier as task, k.org_id, k.shard
+             from unnest(job_providers, job_orgs, job_shards) k(provider, org_id, shard)
+             left join app_private.provider_tasks t on t.provider = k.provider) j
+    order by j.task, j.org_id, j.shard;
+end
+$$;
+
+ALTER FUNCTION app_private.ingest_webhook_events(source_ids uuid[], providers text[], dedupe_keys text[], partition_keys text[], event_types text[], occurred_ats timestamp with time zone[], payloads text[]) OWNER TO switchboard_owner;
+
+--
 -- Name: is_locked_out(public.citext); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -14151,7 +14218,7 @@ CREATE TRIGGER tg_webhook_events__twilio BEFORE INSERT ON app_public.webhook_eve
 -- Name: webhook_events tg_webhook_events__vapi; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
 --
 
-CREATE TRIGGER tg_webhook_events__vapi BEFORE INSERT ON app_public.webhook_events FOR EACH ROW EXECUTE FUNCTION app_private.tg_webhook_events__vapi();
+CREATE TRIGGER tg_webhook_events__vapi BEFORE INSERT ON app_public.webhook_events FOR EACH ROW WHEN ((new.provider = 'vapi'::text)) EXECUTE FUNCTION app_private.tg_webhook_events__vapi();
 
 --
 -- Name: workspace_settings tg_workspace_settings__audit; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
@@ -16870,6 +16937,13 @@ REVOKE ALL ON FUNCTION app_private.hotp(secret bytea, counter bigint) FROM PUBLI
 
 REVOKE ALL ON FUNCTION app_private.ingest_webhook_event(source_id uuid, provider text, dedupe_key text, partition_key text, event_type text, occurred_at timestamp with time zone, payload jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.ingest_webhook_event(source_id uuid, provider text, dedupe_key text, partition_key text, event_type text, occurred_at timestamp with time zone, payload jsonb) TO switchboard_gateway;
+
+--
+-- Name: FUNCTION ingest_webhook_events(source_ids uuid[], providers text[], dedupe_keys text[], partition_keys text[], event_types text[], occurred_ats timestamp with time zone[], payloads text[]); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.ingest_webhook_events(source_ids uuid[], providers text[], dedupe_keys text[], partition_keys text[], event_types text[], occurred_ats timestamp with time zone[], payloads text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.ingest_webhook_events(source_ids uuid[], providers text[], dedupe_keys text[], partition_keys text[], event_types text[], occurred_ats timestamp with time zone[], payloads text[]) TO switchboard_gateway;
 
 --
 -- Name: FUNCTION is_locked_out(email public.citext); Type: ACL; Schema: app_private; Owner: switchboard_owner

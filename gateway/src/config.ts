@@ -13,7 +13,11 @@ export interface GatewayConfig {
   accessTokenTtlSeconds: number;
   workerHeartbeatMaxAgeSeconds: number;
   authRateLimitPerMinute: number;
-  webhooks: { bodyLimit: number; credentialTtlMs: number; ratePerSourcePerMinute: number; ratePerIpPerMinute: number };
+  webhooks: {
+    bodyLimit: number; credentialTtlMs: number; ratePerSourcePerMinute: number; ratePerIpPerMinute: number;
+    /** Group commit (gateway/src/webhooks/group-commit.ts): events per statement, statements at once. */
+    groupCommitMaxBatch?: number; groupCommitMaxInFlight?: number;
+  };
   logLevel: string;
   /** DELIVERY_ALLOW_PRIVATE_URLS: endpoints created from the console may be private or plain http. */
   deliveryAllowPrivateUrls: boolean;
@@ -31,6 +35,9 @@ const tunables = z.object({
   SOURCE_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   WEBHOOK_RATE_PER_SOURCE_PER_MINUTE: z.coerce.number().int().positive().default(60_000),
   WEBHOOK_RATE_PER_IP_PER_MINUTE: z.coerce.number().int().positive().default(120_000),
+  // Group commit: 1 stores every webhook alone (as before issue 23).
+  WEBHOOK_GROUP_COMMIT_MAX_BATCH: z.coerce.number().int().min(1).max(1000).default(64),
+  WEBHOOK_GROUP_COMMIT_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(2),
   DELIVERY_ALLOW_PRIVATE_URLS: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -55,6 +62,8 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
       credentialTtlMs: t.SOURCE_CACHE_TTL_MS,
       ratePerSourcePerMinute: t.WEBHOOK_RATE_PER_SOURCE_PER_MINUTE,
       ratePerIpPerMinute: t.WEBHOOK_RATE_PER_IP_PER_MINUTE,
+      groupCommitMaxBatch: t.WEBHOOK_GROUP_COMMIT_MAX_BATCH,
+      groupCommitMaxInFlight: t.WEBHOOK_GROUP_COMMIT_MAX_IN_FLIGHT,
     },
     logLevel: t.LOG_LEVEL,
     deliveryAllowPrivateUrls: /^(1|true|yes)$/i.test(t.DELIVERY_ALLOW_PRIVATE_URLS),

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ZodError } from 'zod';
+import { ZodError as ZodError4 } from 'zod/v4';
 import { ApiError } from '../errors.ts';
 import { isPoolTimeout, poolBusy } from '../db.ts';
 
@@ -12,7 +13,7 @@ const fastifyCodes: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid_payload', 'The content length does not match the body.'],
 };
 
-function describeZodError(error: ZodError): string {
+function describeZodError(error: ZodError | ZodError4): string {
   const issue = error.issues[0];
   const where = issue?.path.length ? issue.path.join('.') : 'body';
   return `${where}: ${issue?.message ?? 'invalid'}`;
@@ -32,7 +33,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       const busy = poolBusy();
       return reply.code(busy.statusCode).headers(busy.headers).send({ error: busy.code, message: busy.message });
     }
-    if (error instanceof ZodError) {
+    if (error instanceof ZodError || error instanceof ZodError4) {
       return reply.code(400).send({ error: 'invalid_payload', message: describeZodError(error) });
     }
     const known = error.code ? fastifyCodes[error.code] : undefined;

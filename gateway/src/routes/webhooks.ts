@@ -7,6 +7,7 @@ import { providers } from '../webhooks/providers/index.ts';
 import { recordSignatureFailure } from '../plugins/metrics.ts';
 import { matchesAnySecret } from '../webhooks/signatures.ts';
 import { maskSecretKey } from '../webhooks/providers/common.ts';
+import { GroupCommit } from '../webhooks/group-commit.ts';
 
 export interface WebhookOptions {
   db: Db;
@@ -15,6 +16,8 @@ export interface WebhookOptions {
   credentialTtlMs: number;
   ratePerSourcePerMinute: number;
   ratePerIpPerMinute: number;
+  groupCommitMaxBatch?: number;
+  groupCommitMaxInFlight?: number;
 }
 
 const params = z.object({ provider: z.string(), source_id: z.string(), secret: z.string().optional() });
@@ -26,12 +29,15 @@ const invalidSignature = () => new ApiError(401, 'invalid_signature', 'The signa
 /**
  * POST /webhooks/{provider}/{source_id}[/{secret}]: authenticate (the secret in the URL, or
  * what the provider sends: a signature, a header, a body field), validate, then one SQL call
- * stores the event and its processing job in one transaction. 202 accepted / 200 duplicate
- * are only sent after that commit. The path's secret is never logged (server.ts's request
+ * stores the event and its processing job in one transaction (shared with the webhooks that
+ * arrive at the same moment: group commit). 202 accepted / 200 duplicate are only sent after
+ * that commit. The path's secret is never logged (server.ts's request
  * serializer) and never a metric label (routes are labelled by pattern).
  */
 export async function webhookRoutes(app: FastifyInstance, options: WebhookOptions): Promise<void> {
   const credentials = new CredentialCache(options.db, options.encryptionKey, options.credentialTtlMs);
+  // Webhooks arriving together share one transaction (see group-commit.ts for why and what stays the same).
+  const inbox = new GroupCommit(options.db, { maxBatch: options.groupCommitMaxBatch, maxInFlight: options.groupCommitMaxInFlight });
 
   // The signature covers the exact bytes, so this scope keeps JSON bodies raw.
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) =>
@@ -104,15 +110,15 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
     const stored = maskSecretKey(json);
     let row: { event_id: string; duplicate: boolean };
     try {
-      // pg_current_xact_id() gives even a duplicate's transaction a commit record, so its 200
-      // also waits for the synchronous standby (HA): after a crash the old primary may hold an
-      // event that never reached the standby, and must not vouch for it.
-      const { rows } = await options.db.query<{ event_id: string; duplicate: boolean }>(
-        'select event_id, duplicate from app_private.ingest_webhook_event($1, $2, $3, $4, $5, $6, $7::jsonb), pg_current_xact_id()',
-        [sourceId, providerName, fields.dedupeKey, fields.partitionKey ?? null, fields.eventType ?? null, fields.occurredAt ?? null,
-         stored === json && !provider.parseBody ? rawBody.toString('utf8') : JSON.stringify(stored)],
-      );
-      row = rows[0];
+      // Answered only after the commit of the transaction that stored it (alone or in a
+      // group); pg_current_xact_id() gives even a duplicate's transaction a commit record, so
+      // its 200 also waits for the synchronous standby (HA): after a crash the old primary
+      // may hold an event that never reached the standby, and must not vouch for it.
+      row = await inbox.store({
+        sourceId, provider: providerName, dedupeKey: fields.dedupeKey, partitionKey: fields.partitionKey ?? null,
+        eventType: fields.eventType ?? null, occurredAt: fields.occurredAt ?? null,
+        payload: stored === json && !provider.parseBody ? rawBody.toString('utf8') : JSON.stringify(stored),
+      });
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
       if (code === 'P0002') throw invalidSignature(); // disabled since the cached lookup

@@ -7,6 +7,8 @@ import type { SourceCredentials } from './provider.ts';
  */
 export class CredentialCache {
   private readonly entries = new Map<string, { value: SourceCredentials | null; expires: number }>();
+  /** Look-ups in flight: requests that miss together share one query (a burst, or every TTL). */
+  private readonly loading = new Map<string, Promise<SourceCredentials | null>>();
 
   constructor(
     private readonly db: Db,
@@ -14,11 +16,20 @@ export class CredentialCache {
     private readonly ttlMs: number,
   ) {}
 
-  async get(sourceId: string, provider: string): Promise<SourceCredentials | null> {
+  get(sourceId: string, provider: string): Promise<SourceCredentials | null> {
     const key = `${provider}:${sourceId}`;
-    const now = Date.now();
     const hit = this.entries.get(key);
-    if (hit && hit.expires > now) return hit.value;
+    if (hit && hit.expires > Date.now()) return Promise.resolve(hit.value);
+    let loading = this.loading.get(key);
+    if (!loading) {
+      loading = this.load(key, sourceId, provider).finally(() => this.loading.delete(key));
+      this.loading.set(key, loading);
+    }
+    return loading;
+  }
+
+  private async load(key: string, sourceId: string, provider: string): Promise<SourceCredentials | null> {
+    const now = Date.now();
     const { rows } = await this.db.query<{ org_id: string; secrets: string[]; auth: Record<string, unknown> }>(
       'select org_id, secrets, auth from app_private.source_credentials($1, $2, $3)',
       [sourceId, provider, this.encryptionKey],

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { z } from 'zod';
+import type { z } from 'zod/v4';
 import type { Db } from '../db.ts';
 
 /** What a sender's request offers for authentication. */
@@ -46,7 +46,8 @@ export interface WebhookProvider<P = unknown> {
   name: string;
   /** True when the request carries one of the source's valid secrets the way this platform can. */
   verify(request: SignedRequest, credentials: SourceCredentials): boolean;
-  schema: z.ZodType<P, z.ZodTypeDef, unknown>;
+  /** zod 4 (`zod/v4`): several times faster than zod 3 on these objects, and this runs per webhook. */
+  schema: z.ZodType<P, unknown>;
   inboxFields(payload: P, request: SignedRequest): InboxFields;
   /** Body content type when not JSON (Twilio: application/x-www-form-urlencoded). */
   contentType?: RegExp;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 
 /** Provider ids arrive as strings or numbers; we keep them as text. */
 export const externalId = z.union([z.string().trim().min(1).max(200), z.number().int()]).transform(String);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import type { WebhookProvider } from '../provider.ts';
 import { eventName, externalId, lenientTimestamp, optionalEmail } from './common.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import type { SignedRequest, WebhookProvider } from '../provider.ts';
 import { header, matchesAnySecret, matchesHexHmac, sha256Hex } from '../signatures.ts';
 import { eventName, externalId, lenientTimestamp, maskSecretKey, optionalEmail } from './common.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import type { SignedRequest, SourceCredentials, WebhookProvider } from '../provider.ts';
 import { freshUnixTimestamp, hmac, header, safeEqual, sha256Hex } from '../signatures.ts';
 import { campaignName, category, email, eventName, externalId, timestamp } from './common.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import type { SignedRequest, WebhookProvider } from '../provider.ts';
 import { header, hmac, safeEqual } from '../signatures.ts';
 

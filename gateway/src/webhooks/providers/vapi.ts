@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import type { SignedRequest, SourceCredentials, WebhookProvider } from '../provider.ts';
 import { type HmacAlgorithm, freshSecondsOrMillis, header, hmac, matchesAnySecret, safeEqual, sha256Hex } from '../signatures.ts';
 
