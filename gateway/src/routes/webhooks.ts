@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { Db } from '../db.ts';
 import { ApiError, invalidPayload } from '../errors.ts';
 import { CredentialCache } from '../webhooks/credentials.ts';
@@ -20,8 +19,12 @@ export interface WebhookOptions {
   groupCommitMaxInFlight?: number;
 }
 
-const params = z.object({ provider: z.string(), source_id: z.string(), secret: z.string().optional() });
-const uuid = z.string().uuid();
+/**
+ * The route's parameters are always strings (find-my-way decodes them); a regular expression
+ * instead of zod here, per webhook: zod 3's object and uuid parsers cost more CPU than the HMAC.
+ */
+interface Params { provider: string; source_id: string; secret?: string }
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Unknown, disabled and badly signed all look the same to the sender. */
 const invalidSignature = () => new ApiError(401, 'invalid_signature', 'The signature is missing, expired or does not match.');
@@ -67,7 +70,7 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
   };
 
   const receive = async (request: FastifyRequest, reply: FastifyReply) => {
-    const { provider: providerName, source_id: sourceId, secret: pathSecret } = params.parse(request.params);
+    const { provider: providerName, source_id: sourceId, secret: pathSecret } = request.params as Params;
     const provider = providers[providerName];
     if (!provider) throw new ApiError(404, 'not_found', 'No such webhook provider.');
     const contentType = request.headers['content-type'] ?? '';
@@ -77,7 +80,7 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
         ? 'These webhooks must be sent as application/x-www-form-urlencoded.' : 'Webhooks must be sent as application/json.');
     }
     const rawBody = request.body;
-    if (!uuid.safeParse(sourceId).success) throw invalidSignature();
+    if (!uuid.test(sourceId)) throw invalidSignature();
 
     const source = await credentials.get(sourceId, providerName).catch((error) => {
       request.log.error({ err: error }, 'credential lookup failed');
