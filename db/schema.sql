@@ -10228,17 +10228,25 @@ declare
   s record;
   rows jsonb;
   result jsonb := '{}';
+  lead_ids uuid[];
 begin
   if not app_public.current_user_is_admin() then
     raise exception 'only admins export contacts' using errcode = '42501';
   end if;
   select * into ident from app_private.contact_identity(org, contact_id);
   person := ident.contact;
+  -- Leads of a batch still being merged in parallel are not there yet for users
+  -- (leads/merge_parallel.sql); erasure, though, removes them too.
+  lead_ids := array(select l.id from app_public.leads l
+                     where l.org_id = org and l.id = any (ident.lead_ids)
+                       and (l.first_batch_id is null
+                            or not l.first_batch_id = any (array(select p.batch_id from app_private.lead_import_pending p
+                                                                  where p.org_id = org))));
   for s in select * from app_private.erasure_scope() e
             where e.action in ('delete', 'scrub', 'keep') and e.table_name not in ('app_public.contacts', 'app_public.audit_log')
             order by e.table_name loop
     execute format('select jsonb_agg(to_jsonb(t)) from %s t where t.org_id = $1 and (%s)', s.table_name, s.match)
-      into rows using org, person.id, ident.norm_email, ident.norm_phone, ident.lead_ids, ident.call_ids, ident.inbox_ids;
+      into rows using org, person.id, ident.norm_email, ident.norm_phone, lead_ids, ident.call_ids, ident.inbox_ids;
     if rows is not null then
       result := result || jsonb_build_object(s.table_name, coalesce(result -> s.table_name, '[]'::jsonb) || rows);
     end if;
