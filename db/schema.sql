@@ -13905,6 +13905,12 @@ CREATE UNIQUE INDEX sms_messages_reminder_idx ON app_public.sms_messages USING b
 CREATE INDEX sms_messages_to_idx ON app_public.sms_messages USING btree (org_id, to_number, created_at DESC);
 
 --
+-- Name: sources_id_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE INDEX sources_id_idx ON app_public.sources USING btree (id);
+
+--
 -- Name: transcripts_created_at_idx; Type: INDEX; Schema: app_public; Owner: switchboard_owner
 --
 
