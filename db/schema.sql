@@ -6544,6 +6544,29 @@ $$;
 ALTER FUNCTION app_private.purge_request_counters() OWNER TO switchboard_owner;
 
 --
+-- Name: queue_calendar_pushes(uuid, uuid, uuid); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.queue_calendar_pushes(org uuid, resource uuid, appointment uuid) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  s record;
+begin
+  for s in select c.id from app_public.calendar_sources c
+            where c.org_id = org and c.resource_id = resource and c.write and c.enabled
+  loop
+    perform graphile_worker.add_job('calendar_push',
+      json_build_object('org_id', org, 'source_id', s.id, 'appointment_id', appointment),
+      job_key => 'calendar_push:' || s.id || ':' || appointment, job_key_mode => 'replace', max_attempts => 10);
+  end loop;
+end
+$$;
+
+ALTER FUNCTION app_private.queue_calendar_pushes(org uuid, resource uuid, appointment uuid) OWNER TO switchboard_owner;
+
+--
 -- Name: queue_sms(uuid, text, uuid, uuid, text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -8503,7 +8526,6 @@ declare
   subscribed boolean;
   calendars boolean;
   reminders boolean;
-  s record;
 begin
   if new.status <> 'booked' then
     return null;
@@ -8517,13 +8539,7 @@ begin
            and exists (select 1 from app_public.sms_settings x where x.org_id = new.org_id and x.enabled)
     into subscribed, calendars, reminders;
   if calendars then
-    for s in select c.id from app_public.calendar_sources c
-              where c.org_id = new.org_id and c.resource_id = new.resource_id and c.write and c.enabled
-    loop
-      perform graphile_worker.add_job('calendar_push',
-        json_build_object('org_id', new.org_id, 'source_id', s.id, 'appointment_id', new.id),
-        job_key => 'calendar_push:' || s.id || ':' || new.id, job_key_mode => 'replace', max_attempts => 10);
-    end loop;
+    perform app_private.queue_calendar_pushes(new.org_id, new.resource_id, new.id);
   end if;
   if subscribed then
     perform app_private.emit_event(new.org_id, 'appointment.booked', jsonb_build_object(
@@ -8580,8 +8596,6 @@ CREATE FUNCTION app_private.tg_appointments__calendar_push() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
-declare
-  s record;
 begin
   if tg_op = 'UPDATE' and new.starts_at = old.starts_at and new.ends_at = old.ends_at and new.status = old.status then
     return null;
@@ -8589,13 +8603,7 @@ begin
   if tg_op = 'INSERT' and new.status <> 'booked' then
     return null;
   end if;
-  for s in select c.id from app_public.calendar_sources c
-            where c.org_id = new.org_id and c.resource_id = new.resource_id and c.write and c.enabled
-  loop
-    perform graphile_worker.add_job('calendar_push',
-      json_build_object('org_id', new.org_id, 'source_id', s.id, 'appointment_id', new.id),
-      job_key => 'calendar_push:' || s.id || ':' || new.id, job_key_mode => 'replace', max_attempts => 10);
-  end loop;
+  perform app_private.queue_calendar_pushes(new.org_id, new.resource_id, new.id);
   return null;
 end
 $$;
@@ -17387,6 +17395,12 @@ GRANT ALL ON FUNCTION app_private.purge_call_data(batch_size integer) TO switchb
 
 REVOKE ALL ON FUNCTION app_private.purge_request_counters() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.purge_request_counters() TO switchboard_worker;
+
+--
+-- Name: FUNCTION queue_calendar_pushes(org uuid, resource uuid, appointment uuid); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.queue_calendar_pushes(org uuid, resource uuid, appointment uuid) FROM PUBLIC;
 
 --
 -- Name: FUNCTION queue_sms(org_id uuid, kind text, contact_id uuid, appointment_id uuid, to_number text, body text); Type: ACL; Schema: app_private; Owner: switchboard_owner

@@ -21,12 +21,30 @@ begin
 end
 $$;
 
-create or replace function app_private.tg_appointments__calendar_push() returns trigger
-  language plpgsql security definer
+-- One calendar_push job per writable CalDAV source of the resource, keyed per (source,
+-- appointment) so that a burst of changes collapses into one push of the latest state.
+-- Called from the appointment triggers (this file's, and the booking fast path's).
+create or replace function app_private.queue_calendar_pushes(org uuid, resource uuid, appointment uuid) returns void
+  language plpgsql
   set search_path = pg_catalog, public
 as $$
 declare
   s record;
+begin
+  for s in select c.id from app_public.calendar_sources c
+            where c.org_id = org and c.resource_id = resource and c.write and c.enabled
+  loop
+    perform graphile_worker.add_job('calendar_push',
+      json_build_object('org_id', org, 'source_id', s.id, 'appointment_id', appointment),
+      job_key => 'calendar_push:' || s.id || ':' || appointment, job_key_mode => 'replace', max_attempts => 10);
+  end loop;
+end
+$$;
+
+create or replace function app_private.tg_appointments__calendar_push() returns trigger
+  language plpgsql security definer
+  set search_path = pg_catalog, public
+as $$
 begin
   if tg_op = 'UPDATE' and new.starts_at = old.starts_at and new.ends_at = old.ends_at and new.status = old.status then
     return null;
@@ -34,13 +52,7 @@ begin
   if tg_op = 'INSERT' and new.status <> 'booked' then
     return null;
   end if;
-  for s in select c.id from app_public.calendar_sources c
-            where c.org_id = new.org_id and c.resource_id = new.resource_id and c.write and c.enabled
-  loop
-    perform graphile_worker.add_job('calendar_push',
-      json_build_object('org_id', new.org_id, 'source_id', s.id, 'appointment_id', new.id),
-      job_key => 'calendar_push:' || s.id || ':' || new.id, job_key_mode => 'replace', max_attempts => 10);
-  end loop;
+  perform app_private.queue_calendar_pushes(new.org_id, new.resource_id, new.id);
   return null;
 end
 $$;

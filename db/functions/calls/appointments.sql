@@ -371,7 +371,6 @@ declare
   subscribed boolean;
   calendars boolean;
   reminders boolean;
-  s record;
 begin
   if new.status <> 'booked' then
     return null;
@@ -385,13 +384,7 @@ begin
            and exists (select 1 from app_public.sms_settings x where x.org_id = new.org_id and x.enabled)
     into subscribed, calendars, reminders;
   if calendars then
-    for s in select c.id from app_public.calendar_sources c
-              where c.org_id = new.org_id and c.resource_id = new.resource_id and c.write and c.enabled
-    loop
-      perform graphile_worker.add_job('calendar_push',
-        json_build_object('org_id', new.org_id, 'source_id', s.id, 'appointment_id', new.id),
-        job_key => 'calendar_push:' || s.id || ':' || new.id, job_key_mode => 'replace', max_attempts => 10);
-    end loop;
+    perform app_private.queue_calendar_pushes(new.org_id, new.resource_id, new.id);
   end if;
   if subscribed then
     perform app_private.emit_event(new.org_id, 'appointment.booked', jsonb_build_object(
