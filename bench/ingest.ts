@@ -2,6 +2,9 @@ import { createHmac, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { BenchContext, BenchResult } from '../scripts/bench.ts';
 import { type LoadResult, percentile, round, runLoad, sized } from './lib/stats.ts';
+import { cpuOfTrees } from './lib/cpu.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * ingest: signed SmartLead webhooks accepted per second through the gateway (HMAC over the
@@ -78,10 +81,27 @@ export default async function ingest(ctx: BenchContext): Promise<BenchResult> {
 
     const results: { ours: LoadResult[]; baseline: LoadResult[] } = { ours: [], baseline: [] };
     const perRound = Math.floor(total / rounds);
+    // Where each side's CPU goes, per request (this run's processes only, whatever else the
+    // machine runs): the gateway or PostgREST, PostgreSQL's backends, and this load generator.
+    const roots = {
+      gateway: stack.services.find((s) => s.name === 'gateway')?.child.pid,
+      postgrest: stack.services.find((s) => s.name === 'postgrest')?.child.pid,
+      postgres: Number(readFileSync(join(ctx.cluster.pgdata, 'postmaster.pid'), 'utf8').split('\n')[0]),
+    };
+    const cpu = { ours: {} as Record<string, number>, baseline: {} as Record<string, number> };
+    const timed = async (side: 'ours' | 'baseline', phase: () => Promise<LoadResult>) => {
+      const [before, loadBefore] = [cpuOfTrees(roots), process.cpuUsage()];
+      const result = await phase();
+      const after = cpuOfTrees(roots);
+      const load = process.cpuUsage(loadBefore);
+      for (const name of Object.keys(roots)) cpu[side][name] = (cpu[side][name] ?? 0) + after[name] - before[name];
+      cpu[side].load = (cpu[side].load ?? 0) + (load.user + load.system) / 1e6;
+      results[side].push(result);
+    };
     for (let r = 0; r < rounds; r++) {
       const bodies = Array.from({ length: perRound }, (_, i) => event(r * perRound + i));
-      results.ours.push(await runLoad(bodies.map(ours), concurrency, (s) => s === 202));
-      results.baseline.push(await runLoad(bodies.map(baseline), concurrency, (s) => s === 201));
+      await timed('ours', () => runLoad(bodies.map(ours), concurrency, (s) => s === 202));
+      await timed('baseline', () => runLoad(bodies.map(baseline), concurrency, (s) => s === 201));
       ctx.log(`round ${r + 1}/${rounds}: ours ${Math.round(results.ours[r].perSecond)}/s ${JSON.stringify(results.ours[r].statuses)}, ` +
         `baseline ${Math.round(results.baseline[r].perSecond)}/s ${JSON.stringify(results.baseline[r].statuses)}`);
     }
@@ -89,6 +109,9 @@ export default async function ingest(ctx: BenchContext): Promise<BenchResult> {
     const oursRps = sum(results.ours, (x) => x.ok + x.failed) / sum(results.ours, (x) => x.seconds);
     const baseRps = sum(results.baseline, (x) => x.ok + x.failed) / sum(results.baseline, (x) => x.seconds);
     const latencies = results.ours.flatMap((x) => x.latenciesMs).sort((a, b) => a - b);
+    const perRequest = (side: 'ours' | 'baseline') => Object.entries(cpu[side])
+      .filter(([, seconds]) => seconds > 0).map(([name, seconds]) => `${name} ${Math.round((seconds * 1e6) / (rounds * perRound))}`).join(', ');
+    ctx.log(`CPU µs per request: ours ${perRequest('ours')}; baseline ${perRequest('baseline')}`);
 
     // Nothing lost: every 2xx is a stored row, on both sides.
     const accepted = sum(results.ours, (x) => x.ok) + warmOurs.ok;

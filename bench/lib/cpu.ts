@@ -51,3 +51,45 @@ export function cpuShare(before: CpuSnapshot, after: CpuSnapshot, seconds: numbe
     .map(([name, share]) => `${name} ${Math.round(share * 100)}%`)
     .join(' · ');
 }
+
+/** Each process's parent, from /proc (Linux only; empty elsewhere). */
+function parents(): Map<number, number> {
+  const map = new Map<number, number>();
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return map;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      map.set(Number(pid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return map;
+}
+
+/**
+ * CPU seconds used so far by each named process and all its descendants (e.g. a postmaster and
+ * its backends), counting only processes alive now: unlike cpuByProgram, other work on a shared
+ * machine is not mixed in. Take it before and after a phase and subtract.
+ */
+export function cpuOfTrees(roots: Record<string, number | undefined>): Record<string, number> {
+  const snapshot = cpuByProgram();
+  const parentOf = parents();
+  const rootOf = (pid: number): string | undefined => {
+    for (let p: number | undefined = pid, depth = 0; p && depth < 20; p = parentOf.get(p), depth++) {
+      for (const [name, root] of Object.entries(roots)) if (root === p) return name;
+    }
+    return undefined;
+  };
+  const totals: Record<string, number> = Object.fromEntries(Object.keys(roots).map((name) => [name, 0]));
+  for (const [pid, { seconds }] of snapshot) {
+    const name = rootOf(pid);
+    if (name) totals[name] += seconds;
+  }
+  return totals;
+}
