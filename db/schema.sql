@@ -6230,7 +6230,10 @@ begin
 
   -- The Message-ID of a standard report is read here, with the other fields, so later
   -- statements never go back to webhook_events (a join there hashed all of the org's
-  -- events for every batch).
+  -- events for every batch). No row locks: the shard's advisory lock above already makes this
+  -- the shard's only processor, and a FOR UPDATE cost a tuple lock (a WAL record and a dirtied
+  -- page) per event, ≈ 3 % of the batch's CPU; an event is counted once whatever happens by
+  -- the unique (org_id, webhook_event_id) of email_events.
   insert into outreach_events_batch (event_id, provider, metric, external_id, campaign_name, email, category, bounce_type,
                                      occurred_at, message_id)
   select e.id, e.provider, m.metric, f.external_id, f.campaign_name,
@@ -6245,8 +6248,7 @@ begin
      and e.status in ('pending', 'failed') and e.next_attempt_at <= now()
      and (only_event is null or e.id = only_event)
    order by e.received_at
-   limit batch_size
-   for update of e skip locked;
+   limit batch_size;
   get diagnostics n = row_count;
   if n = 0 then
     return 0;
@@ -6293,9 +6295,12 @@ begin
     insert into app_public.contacts (org_id, email)
     select distinct the_org, b.email from outreach_events_batch b where b.email is not null and b.contact_id is null order by 2
     on conflict (org_id, email) do nothing;
+    -- Every row with an address, not only those still without a contact: the planner guesses
+    -- "contact_id is null" at 0.5 % of the batch and, with a new org's contacts also guessed
+    -- few, compared every such row with every contact of the org (seconds per batch).
     update outreach_events_batch b set contact_id = k.id
       from app_public.contacts k
-     where b.email is not null and b.contact_id is null and k.org_id = the_org and k.email = b.email;
+     where b.email is not null and k.org_id = the_org and k.email = b.email;
   end if;
 
   -- One email_event per inbox event: only the rows inserted now are counted.
@@ -7819,16 +7824,28 @@ ALTER FUNCTION app_private.schedule_delivery(org_id uuid, delivery_id uuid, run_
 --
 
 CREATE FUNCTION app_private.schedule_event_processing(task text, org_id uuid, shard smallint, run_at timestamp with time zone DEFAULT now(), mode text DEFAULT 'unsafe_dedupe'::text, key_suffix text DEFAULT ''::text) RETURNS void
-    LANGUAGE sql SECURITY DEFINER
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
-  select graphile_worker.add_job(
+declare
+  job_key constant text := task || ':' || org_id || ':' || shard || key_suffix;
+begin
+  if mode = 'unsafe_dedupe' then
+    perform 1 from graphile_worker._private_jobs j
+     where j.key = job_key and j.locked_at is null
+       for key share;
+    if found then
+      return;
+    end if;
+  end if;
+  perform graphile_worker.add_job(
     task,
     json_build_object('org_id', org_id, 'shard', shard),
     run_at => run_at,
-    job_key => task || ':' || org_id || ':' || shard || key_suffix,
+    job_key => job_key,
     job_key_mode => mode,
-    max_attempts => 25)
+    max_attempts => 25);
+end
 $$;
 
 ALTER FUNCTION app_private.schedule_event_processing(task text, org_id uuid, shard smallint, run_at timestamp with time zone, mode text, key_suffix text) OWNER TO switchboard_owner;
