@@ -4,7 +4,7 @@
 -- (task, org, shard), and a bad event failing the whole statement (the gateway then stores
 -- the batch one event at a time).
 begin;
-select plan(12);
+select plan(16);
 
 insert into app_public.organizations (id, name, timezone) values
   ('a9400000-0000-0000-0000-00000000000a', 'Batch A', 'UTC');
@@ -57,6 +57,31 @@ select throws_ok($$select * from app_private.ingest_webhook_events(array[(select
   '22023', null, 'arrays of different lengths are refused');
 select is((select count(*)::int from app_public.webhook_events where source_id = (select a from src) and dedupe_key in ('e', 'f', 'g', 'h')), 0,
   'nothing of a failed batch was stored');
+
+-- A shard whose job is waiting gets no new job version (add_job's revision bump was half of
+-- the inbox's SQL time), only a key-share lock that keeps graphile-worker (FOR UPDATE SKIP
+-- LOCKED) from starting it before this transaction commits.
+create temp table jobs_before as
+select j.key, j.revision from graphile_worker._private_jobs j where j.key like 'process_outreach_events:a9400000-%';
+-- Three new events for the contact of event 'a', so on its shard, which has a waiting job.
+select * from app_private.ingest_webhook_events(array_fill((select a from src), array[3]), array_fill('smartlead'::text, array[3]),
+  array['later-1', 'later-2', 'later-3'], array_fill('a@example.test'::text, array[3]), array_fill('EMAIL_SENT'::text, array[3]),
+  array_fill(now(), array[3]), array_fill('{"event_type":"EMAIL_SENT","to_email":"a@example.test"}'::text, array[3]));
+select is((select count(*)::int from graphile_worker._private_jobs j where j.key like 'process_outreach_events:a9400000-%'),
+  (select count(distinct e.shard)::int from app_public.webhook_events e where e.source_id = (select a from src)),
+  'still exactly one job per shard with events: a shard that already has a waiting job gets no second one');
+select is((select count(*)::int from graphile_worker._private_jobs j join jobs_before b using (key) where j.revision <> b.revision), 0,
+  'the waiting jobs are not rewritten (no revision bump)');
+select ok(exists (select 1 from graphile_worker._private_jobs j join jobs_before b using (key)
+                   join app_public.webhook_events e on e.dedupe_key like 'later-%' and b.key = 'process_outreach_events:' || e.org_id || ':' || e.shard
+                  where j.xmax = xid(pg_current_xact_id())),
+  'the waiting job of a shard that received an event is locked by this transaction until it commits');
+-- A job already running (locked by a worker) may have read its last batch: a new one is queued.
+update graphile_worker._private_jobs set locked_at = now(), locked_by = 'test-worker'
+ where key like 'process_outreach_events:a9400000-%';
+select * from pg_temp.batch(array['while-running']);
+select is((select count(*)::int from graphile_worker._private_jobs j where j.key like 'process_outreach_events:a9400000-%' and j.locked_at is null), 0,
+  'while the job runs, add_job''s unsafe_dedupe decides (as before: the running job keeps the key)');
 
 select * from finish();
 rollback;
