@@ -2,7 +2,8 @@ import { createHmac, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { BenchContext, BenchResult } from '../scripts/bench.ts';
 import { type LoadResult, percentile, round, runLoad, sized } from './lib/stats.ts';
-import { cpuOfTrees } from './lib/cpu.ts';
+import { cpuOfTrees, treeCpu } from './lib/cpu.ts';
+import { post } from './lib/http.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -56,15 +57,13 @@ export default async function ingest(ctx: BenchContext): Promise<BenchResult> {
     });
     const ours = (body: string) => {
       const signature = createHmac('sha256', src.secret).update(body).digest('hex');
-      return () => fetch(`${stack.gatewayUrl}/webhooks/smartlead/${src.source_id}`, {
-        method: 'POST', headers: { 'content-type': 'application/json', 'x-smartlead-signature': signature }, body,
-      }).then(async (res) => (await res.arrayBuffer(), res.status));
+      return () => post(`${stack.gatewayUrl}/webhooks/smartlead/${src.source_id}`,
+        { 'content-type': 'application/json', 'x-smartlead-signature': signature }, body);
     };
     const baseline = (body: string) => {
       const row = JSON.stringify({ provider: 'smartlead', dedupe_key: randomUUID(), payload: JSON.parse(body) });
-      return () => fetch(`${stack.postgrestUrl}/bench_raw_events`, {
-        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, prefer: 'return=minimal' }, body: row,
-      }).then(async (res) => (await res.arrayBuffer(), res.status));
+      return () => post(`${stack.postgrestUrl}/bench_raw_events`,
+        { 'content-type': 'application/json', authorization: `Bearer ${token}`, prefer: 'return=minimal' }, row);
     };
 
     // Only ingest is timed here (`metrics` times processing): the worker would otherwise drain
@@ -92,9 +91,9 @@ export default async function ingest(ctx: BenchContext): Promise<BenchResult> {
     const timed = async (side: 'ours' | 'baseline', phase: () => Promise<LoadResult>) => {
       const [before, loadBefore] = [cpuOfTrees(roots), process.cpuUsage()];
       const result = await phase();
-      const after = cpuOfTrees(roots);
+      const used = treeCpu(before, cpuOfTrees(roots));
       const load = process.cpuUsage(loadBefore);
-      for (const name of Object.keys(roots)) cpu[side][name] = (cpu[side][name] ?? 0) + after[name] - before[name];
+      for (const [name, seconds] of Object.entries(used)) cpu[side][name] = (cpu[side][name] ?? 0) + seconds;
       cpu[side].load = (cpu[side].load ?? 0) + (load.user + load.system) / 1e6;
       results[side].push(result);
     };

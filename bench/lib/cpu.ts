@@ -72,24 +72,32 @@ function parents(): Map<number, number> {
   return map;
 }
 
+/** A snapshot of the CPU seconds of each process under the named roots (e.g. a postmaster and its backends), by pid. */
+export type TreeSnapshot = Map<number, { tree: string; seconds: number }>;
+
 /**
- * CPU seconds used so far by each named process and all its descendants (e.g. a postmaster and
- * its backends), counting only processes alive now: unlike cpuByProgram, other work on a shared
- * machine is not mixed in. Take it before and after a phase and subtract.
+ * The processes of each named tree and their CPU so far: unlike cpuByProgram, other work on a
+ * shared machine is not mixed in. Compare two with treeCpu.
  */
-export function cpuOfTrees(roots: Record<string, number | undefined>): Record<string, number> {
-  const snapshot = cpuByProgram();
+export function cpuOfTrees(roots: Record<string, number | undefined>): TreeSnapshot {
   const parentOf = parents();
-  const rootOf = (pid: number): string | undefined => {
+  const treeOf = (pid: number): string | undefined => {
     for (let p: number | undefined = pid, depth = 0; p && depth < 20; p = parentOf.get(p), depth++) {
       for (const [name, root] of Object.entries(roots)) if (root === p) return name;
     }
     return undefined;
   };
-  const totals: Record<string, number> = Object.fromEntries(Object.keys(roots).map((name) => [name, 0]));
-  for (const [pid, { seconds }] of snapshot) {
-    const name = rootOf(pid);
-    if (name) totals[name] += seconds;
+  const snapshot: TreeSnapshot = new Map();
+  for (const [pid, { seconds }] of cpuByProgram()) {
+    const tree = treeOf(pid);
+    if (tree) snapshot.set(pid, { tree, seconds });
   }
-  return totals;
+  return snapshot;
+}
+
+/** CPU seconds each tree used between two snapshots (a process that exited in between is not counted). */
+export function treeCpu(before: TreeSnapshot, after: TreeSnapshot): Record<string, number> {
+  const used: Record<string, number> = {};
+  for (const [pid, { tree, seconds }] of after) used[tree] = (used[tree] ?? 0) + seconds - (before.get(pid)?.seconds ?? 0);
+  return used;
 }
