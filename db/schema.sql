@@ -1189,10 +1189,13 @@ declare
   res record;
   rid uuid;
   want tstzrange;
+  chk record;
   taken record;
-  busy tstzrange;
   local_start timestamp;
   local_end timestamp;
+  lock_key int;
+  hour bigint;
+  ignored text;
 begin
   if idempotency_key is not null then
     select * into appt from app_public.appointments a
@@ -1210,13 +1213,17 @@ begin
     raise exception 'the slot is in the past' using errcode = '22023', hint = 'in_the_past';
   end if;
   rid := coalesce(resource_id, app_private.resolve_resource(org_id, null));
-  -- The resource, its buffers, the org's time zone and whether it has business hours, in
-  -- one look-up.
-  select r.id, r.buffer_before, r.buffer_after, o.timezone,
-         exists (select 1 from app_public.resource_hours h where h.org_id = r.org_id and h.resource_id = r.id) as has_hours
+  -- The resource, its buffers and whether it has business hours, in one look-up; the org's
+  -- time zone only when it has hours (the organization row is the one every pipeline
+  -- event's foreign-key check locks, so it is not read when nothing needs it).
+  select r.id, r.buffer_before, r.buffer_after, hh.has_hours,
+         case when hh.has_hours then
+           (select o.timezone from app_public.organizations o where o.id = r.org_id) end as timezone
     into res
     from app_public.resources r
-    join app_public.organizations o on o.id = r.org_id
+   cross join lateral (
+     select exists (select 1 from app_public.resource_hours h
+                     where h.org_id = r.org_id and h.resource_id = r.id) as has_hours) hh
    where r.org_id = book_appointment.org_id and r.active
      and r.id = rid
    -- Held to commit: a calendar sync of this resource (FOR UPDATE) waits for this booking,
@@ -1225,9 +1232,12 @@ begin
   if res.id is null then
     raise exception 'resource not found' using errcode = 'PT404', hint = 'resource_not_found';
   end if;
-  if contact_id is not null and not exists (
-       select 1 from app_public.contacts c where c.org_id = book_appointment.org_id and c.id = book_appointment.contact_id) then
-    raise exception 'contact not found' using errcode = 'PT404', hint = 'contact_not_found';
+  if contact_id is not null then
+    -- (Nested, so a booking without a contact runs no statement for it.)
+    if not exists (
+         select 1 from app_public.contacts c where c.org_id = book_appointment.org_id and c.id = book_appointment.contact_id) then
+      raise exception 'contact not found' using errcode = 'PT404', hint = 'contact_not_found';
+    end if;
   end if;
   -- Business hours (as app_private.within_business_hours): inside one window of the
   -- weekday, read in the org's time zone.
@@ -1245,10 +1255,14 @@ begin
     end if;
   end if;
   want := tstzrange(book_appointment.starts_at - res.buffer_before, book_appointment.ends_at + res.buffer_after, '[)');
-  -- The per-hour advisory locks of app_private.lock_booking_range, ascending, in one statement.
-  perform pg_catalog.pg_advisory_xact_lock(hashtext(res.id::text), h::int)
-     from generate_series(floor(extract(epoch from lower(want)) / 3600)::bigint,
-                          floor((extract(epoch from upper(want)) - 0.000001) / 3600)::bigint) h;
+  -- The per-hour advisory locks of app_private.lock_booking_range, ascending. A loop of
+  -- plain expressions: PL/pgSQL evaluates them without the executor, where the one
+  -- statement over generate_series was planned again on every call (a custom plan each time).
+  lock_key := hashtext(res.id::text);
+  for hour in floor(extract(epoch from lower(want)) / 3600)::bigint
+           .. floor((extract(epoch from upper(want)) - 0.000001) / 3600)::bigint loop
+    ignored := pg_catalog.pg_advisory_xact_lock(lock_key, hour::int)::text;
+  end loop;
   if idempotency_key is not null then
     -- A concurrent retry may have committed while this one waited for the lock.
     select * into appt from app_public.appointments a
@@ -1260,12 +1274,18 @@ begin
   -- Under the lock no other booking through here can be inserting an overlapping range,
   -- so this check is exact and a loser fails before writing anything. (A raw INSERT that
   -- bypasses this function still meets the exclusion constraint: 23P01.)
-  -- (An EXISTS probe of the exclusion constraint's GiST index; the details are read only
-  -- for a loser. A generic plan of the ORDER BY … LIMIT 1 form walks the org's whole
-  -- starts_at index instead.)
-  if exists (select 1 from app_public.appointments a
-              where a.org_id = book_appointment.org_id and a.resource_id = res.id
-                and a.status <> 'cancelled' and a.blocked && want) then
+  -- The overlap (an EXISTS probe of the exclusion constraint's GiST index) and the
+  -- calendar's busy blocks in ONE statement; the taken slot's details are read only for a
+  -- loser (a generic plan of the ORDER BY … LIMIT 1 form walks the org's whole starts_at
+  -- index instead).
+  select exists (select 1 from app_public.appointments a
+                  where a.org_id = book_appointment.org_id and a.resource_id = res.id
+                    and a.status <> 'cancelled' and a.blocked && want) as taken,
+         (select x.busy from app_public.external_busy x
+           where x.org_id = book_appointment.org_id and x.resource_id = res.id and x.busy && want
+           order by lower(x.busy) limit 1) as busy
+    into chk;
+  if chk.taken then
     select a.starts_at, a.ends_at into taken
       from app_public.appointments a
      where a.org_id = book_appointment.org_id and a.resource_id = res.id
@@ -1276,42 +1296,55 @@ begin
             detail = json_build_object('resource_id', res.id,
                                        'starts_at', taken.starts_at, 'ends_at', taken.ends_at)::text;
   end if;
-  select x.busy into busy from app_public.external_busy x
-   where x.org_id = book_appointment.org_id and x.resource_id = res.id and x.busy && want
-   order by lower(x.busy) limit 1;
-  if busy is not null then
+  if chk.busy is not null then
     raise exception 'the requested slot is busy in the resource''s calendar'
       using errcode = 'PT409', hint = 'slot_taken',
-            detail = json_build_object('resource_id', res.id, 'starts_at', lower(busy), 'ends_at', upper(busy),
+            detail = json_build_object('resource_id', res.id, 'starts_at', lower(chk.busy), 'ends_at', upper(chk.busy),
                                        'source', 'calendar')::text;
   end if;
+  -- The appointment and its pipeline event in ONE statement (one plan, one executor
+  -- start-up; the triggers and foreign-key checks of both fire at its end, as before).
   if idempotency_key is null then
     -- Without a key there is nothing to conflict on: a plain insert (ON CONFLICT makes it a
     -- speculative insertion, one more WAL record and a pre-check per booking).
-    insert into app_public.appointments
-      (org_id, resource_id, contact_id, starts_at, ends_at, blocked, source, call_id, created_by)
-    values (book_appointment.org_id, res.id, book_appointment.contact_id, book_appointment.starts_at,
-            book_appointment.ends_at, want, book_appointment.source, book_appointment.call_id, actor_id)
-    returning * into appt;
+    with ins as (
+      insert into app_public.appointments
+        (org_id, resource_id, contact_id, starts_at, ends_at, blocked, source, call_id, created_by)
+      values (book_appointment.org_id, res.id, book_appointment.contact_id, book_appointment.starts_at,
+              book_appointment.ends_at, want, book_appointment.source, book_appointment.call_id, actor_id)
+      returning *
+    ), ev as (
+      insert into app_public.pipeline_events (org_id, kind, contact_id, subject_id, actor_id, data)
+      select i.org_id, 'appointment_booked', i.contact_id, i.id, actor_id,
+             jsonb_build_object('resource_id', i.resource_id, 'starts_at', i.starts_at,
+                                'ends_at', i.ends_at, 'source', i.source)
+        from ins i
+    )
+    select * into appt from ins;
   else
-    insert into app_public.appointments
-      (org_id, resource_id, contact_id, starts_at, ends_at, blocked, idempotency_key, source, call_id, created_by)
-    values (book_appointment.org_id, res.id, book_appointment.contact_id, book_appointment.starts_at,
-            book_appointment.ends_at, want, book_appointment.idempotency_key, book_appointment.source,
-            book_appointment.call_id, actor_id)
-    on conflict (org_id, idempotency_key) where idempotency_key is not null do nothing
-    returning * into appt;
+    with ins as (
+      insert into app_public.appointments
+        (org_id, resource_id, contact_id, starts_at, ends_at, blocked, idempotency_key, source, call_id, created_by)
+      values (book_appointment.org_id, res.id, book_appointment.contact_id, book_appointment.starts_at,
+              book_appointment.ends_at, want, book_appointment.idempotency_key, book_appointment.source,
+              book_appointment.call_id, actor_id)
+      on conflict (org_id, idempotency_key) where idempotency_key is not null do nothing
+      returning *
+    ), ev as (
+      insert into app_public.pipeline_events (org_id, kind, contact_id, subject_id, actor_id, data)
+      select i.org_id, 'appointment_booked', i.contact_id, i.id, actor_id,
+             jsonb_build_object('resource_id', i.resource_id, 'starts_at', i.starts_at,
+                                'ends_at', i.ends_at, 'source', i.source)
+        from ins i
+    )
+    select * into appt from ins;
     if appt.id is null then
-      -- A concurrent request with the same idempotency key won.
+      -- A concurrent request with the same idempotency key won (and wrote the event).
       select * into appt from app_public.appointments a
        where a.org_id = book_appointment.org_id and a.idempotency_key = book_appointment.idempotency_key;
       return appt;
     end if;
   end if;
-  insert into app_public.pipeline_events (org_id, kind, contact_id, subject_id, actor_id, data)
-  values (appt.org_id, 'appointment_booked', appt.contact_id, appt.id, actor_id,
-          jsonb_build_object('resource_id', appt.resource_id, 'starts_at', appt.starts_at,
-                             'ends_at', appt.ends_at, 'source', appt.source));
   return appt;
 end
 $$;

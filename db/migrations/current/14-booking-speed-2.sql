@@ -1,0 +1,9 @@
+-- Issue 23 (performance, round 2), bookings again: fewer statements per booking.
+-- Measured with pg_stat_statements (track = all), perf and pgbench replays of the booking
+-- call; see README "Benchmarks" (`booking`, issue 23). app_private.book_appointment now
+-- takes its per-hour advisory locks in a loop of plain expressions (the generate_series
+-- statement was re-planned on every call), checks overlap and calendar busy blocks in one
+-- statement, runs no statement for an absent contact, reads the org's time zone only for a
+-- resource with business hours, and writes the appointment and its pipeline event in one
+-- statement.
+--!include calls/appointments.sql
