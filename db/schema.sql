@@ -15117,13 +15117,6 @@ ALTER TABLE ONLY app_public.verification_code_map
     ADD CONSTRAINT verification_code_map_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
 
 --
--- Name: webhook_events webhook_events_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.webhook_events
-    ADD CONSTRAINT webhook_events_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
-
---
 -- Name: webhook_events webhook_events_source_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
 --
 

@@ -4,7 +4,7 @@
 -- (task, org, shard), and a bad event failing the whole statement (the gateway then stores
 -- the batch one event at a time).
 begin;
-select plan(16);
+select plan(18);
 
 insert into app_public.organizations (id, name, timezone) values
   ('a9400000-0000-0000-0000-00000000000a', 'Batch A', 'UTC');
@@ -82,6 +82,17 @@ update graphile_worker._private_jobs set locked_at = now(), locked_by = 'test-wo
 select * from pg_temp.batch(array['while-running']);
 select is((select count(*)::int from graphile_worker._private_jobs j where j.key like 'process_outreach_events:a9400000-%' and j.locked_at is null), 0,
   'while the job runs, add_job''s unsafe_dedupe decides (as before: the running job keeps the key)');
+
+-- The inbox has no foreign key of its own to organizations (it only locked the org's row for
+-- every webhook): its key to the org's source still refuses a row of another org, and
+-- deleting an org still removes its inbox through its sources.
+insert into app_public.organizations (id, name, timezone) values ('a9400000-0000-0000-0000-00000000000b', 'Batch B', 'UTC');
+select throws_ok($$insert into app_public.webhook_events (org_id, source_id, provider, dedupe_key, shard)
+                   values ('a9400000-0000-0000-0000-00000000000b', (select a from src), 'smartlead', 'other-org', 0)$$,
+  '23503', null, 'an inbox row naming another org''s source is refused');
+delete from app_public.organizations where id = 'a9400000-0000-0000-0000-00000000000a';
+select is((select count(*)::int from app_public.webhook_events where org_id = 'a9400000-0000-0000-0000-00000000000a'), 0,
+  'deleting an org deletes its inbox (through its sources)');
 
 select * from finish();
 rollback;

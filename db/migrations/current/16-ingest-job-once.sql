@@ -1,3 +1,0 @@
--- Issue 23 (ingest): a webhook whose shard already has a job waiting only takes a shared lock
--- on that job instead of add_job's row update (see schedule_event_processing). Re-runnable.
---!include ingest/inbox.sql
