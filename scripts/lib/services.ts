@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { StackConfig } from '../../lib/config.ts';
 import { projectRoot } from '../../lib/paths.ts';
@@ -12,12 +13,42 @@ export function postgrestBinary(): string {
   return join(dirname(require.resolve(`${pkg}/package.json`)), 'postgrest');
 }
 
+/**
+ * GHC runtime options for PostgREST (its binary reads GHCRTS). The build's own defaults are
+ * `-N -I0 -qg`: one capability per core. Measured for issue 23 (README, Benchmarks → rest):
+ * on two cores shared with PostgreSQL, one capability (`-N1`: no stop-the-world sync between
+ * OS threads at every minor GC, no capability hand-over around each libpq call) and a 64 MB
+ * nursery (`-A64m`: fewer minor GCs) cost PostgREST about a quarter less CPU per request.
+ * PostgREST gets half the cores (at least one): PostgreSQL needs the rest. POSTGREST_RTS
+ * overrides this ('' keeps the binary's defaults).
+ */
+export function postgrestRts(cores = availableParallelism()): string {
+  return `-N${Math.max(1, Math.floor(cores / 2))} -A64m`;
+}
+
+/**
+ * PostgREST's connection string: the authenticator's URL with `plan_cache_mode` set for its
+ * sessions only. PostgREST sends every filter value as a parameter and every page as
+ * `LIMIT $n OFFSET $m`; with an unknown LIMIT the planner's generic plan looks dearer than the
+ * custom one, so under the default `auto` PostgreSQL plans a leads page again on every request
+ * (about half of that query's CPU). Its prepared statements keep their generic plans instead.
+ * POSTGREST_PLAN_CACHE_MODE overrides it ('' leaves the server's default).
+ */
+export function postgrestDbUri(url: string, planCacheMode = process.env.POSTGREST_PLAN_CACHE_MODE ?? 'force_generic_plan'): string {
+  if (!planCacheMode) return url;
+  if (!/^[a-z_]+$/.test(planCacheMode)) throw new Error(`POSTGREST_PLAN_CACHE_MODE: not a plan_cache_mode value: ${planCacheMode}`);
+  // libpq's `options` parameter; a multi-host URI (HA) may already carry a query string.
+  return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c plan_cache_mode=${planCacheMode}`)}`;
+}
+
 /** PostgREST settings shared by npm start, the tests and (by name) docker-compose.yml. */
 export function postgrestEnv(config: StackConfig, callerEnv: NodeJS.ProcessEnv = {}): Record<string, string> {
   // PostgREST settings a caller passes explicitly (a bench's pool size, say) win over these.
   const overrides = Object.entries(callerEnv).filter((e): e is [string, string] => e[0].startsWith('PGRST_') && e[0] !== 'PGRST_PORT' && e[1] !== undefined);
+  const rts = callerEnv.POSTGREST_RTS ?? process.env.POSTGREST_RTS ?? postgrestRts();
   return {
-    PGRST_DB_URI: config.authenticatorUrl,
+    ...(rts ? { GHCRTS: rts } : {}),
+    PGRST_DB_URI: postgrestDbUri(config.authenticatorUrl, callerEnv.POSTGREST_PLAN_CACHE_MODE),
     PGRST_DB_SCHEMAS: 'app_public',
     PGRST_DB_ANON_ROLE: 'anon',
     PGRST_JWT_SECRET: config.jwtSecret,
@@ -63,7 +94,7 @@ export function postgrestReadEnv(config: StackConfig, callerEnv: NodeJS.ProcessE
   if (!config.read) throw new Error('no read replica is configured');
   return {
     ...postgrestEnv(config, callerEnv),
-    PGRST_DB_URI: config.read.authenticatorUrl,
+    PGRST_DB_URI: postgrestDbUri(config.read.authenticatorUrl, callerEnv.POSTGREST_PLAN_CACHE_MODE),
     PGRST_SERVER_PORT: String(config.read.port),
     PGRST_DB_CHANNEL_ENABLED: 'false',
     PGRST_DB_POOL_MAX_LIFETIME: process.env.PGRST_READ_POOL_MAX_LIFETIME ?? '300',
