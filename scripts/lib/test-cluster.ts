@@ -102,6 +102,18 @@ async function sweepAbandonedFormations(): Promise<void> {
  */
 export async function createTestFormation(): Promise<{ formation: HaFormation; env: Record<string, string>; config: StackConfig }> {
   await sweepAbandonedFormations();
+  // Setting up can fail for reasons outside the code under test (a free port found here taken
+  // by a parallel test before pg_autoctl binds it; once in CI, pg_autoctl's node-init exited
+  // with status 12): one more try, on new ports and in a new home.
+  try {
+    return await createTestFormationOnce();
+  } catch (error) {
+    console.error(`HA test formation could not be set up, trying once more: ${(error as Error).message}`);
+    return createTestFormationOnce();
+  }
+}
+
+async function createTestFormationOnce(): Promise<{ formation: HaFormation; env: Record<string, string>; config: StackConfig }> {
   const home = mkdtempSync(join(tmpdir(), HA_PREFIX));
   writeFileSync(join(home, OWNER_FILE), String(process.pid));
   const secret = () => randomBytes(16).toString('hex');
