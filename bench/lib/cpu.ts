@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** CPU seconds (utime + stime) used so far by each live process, by pid, with its program name. */
-export type CpuSnapshot = Map<number, { name: string; seconds: number }>;
+export type CpuSnapshot = Map<number, { name: string; seconds: number; parent: number }>;
 
 /**
  * A snapshot of every live process's CPU time (from /proc), so a bench can say where the
@@ -21,8 +21,8 @@ export function cpuByProgram(): CpuSnapshot {
       const close = stat.lastIndexOf(')');
       const name = stat.slice(stat.indexOf('(') + 1, close);
       const fields = stat.slice(close + 2).split(' ');
-      // utime and stime are fields 14 and 15 of stat; fields[] starts at field 3.
-      snapshot.set(Number(pid), { name, seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
+      // The parent is field 4 of stat, utime and stime fields 14 and 15; fields[] starts at field 3.
+      snapshot.set(Number(pid), { name, seconds: (Number(fields[11]) + Number(fields[12])) / 100, parent: Number(fields[1]) });
     } catch {
       /* the process exited meanwhile */
     }
@@ -52,26 +52,6 @@ export function cpuShare(before: CpuSnapshot, after: CpuSnapshot, seconds: numbe
     .join(' · ');
 }
 
-/** Each process's parent, from /proc (Linux only; empty elsewhere). */
-function parents(): Map<number, number> {
-  const map = new Map<number, number>();
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
-  } catch {
-    return map;
-  }
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      map.set(Number(pid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return map;
-}
-
 /** A snapshot of the CPU seconds of each process under the named roots (e.g. a postmaster and its backends), by pid. */
 export type TreeSnapshot = Map<number, { tree: string; seconds: number }>;
 
@@ -80,15 +60,15 @@ export type TreeSnapshot = Map<number, { tree: string; seconds: number }>;
  * shared machine is not mixed in. Compare two with treeCpu.
  */
 export function cpuOfTrees(roots: Record<string, number | undefined>): TreeSnapshot {
-  const parentOf = parents();
+  const processes = cpuByProgram();
   const treeOf = (pid: number): string | undefined => {
-    for (let p: number | undefined = pid, depth = 0; p && depth < 20; p = parentOf.get(p), depth++) {
+    for (let p: number | undefined = pid, depth = 0; p && depth < 20; p = processes.get(p)?.parent, depth++) {
       for (const [name, root] of Object.entries(roots)) if (root === p) return name;
     }
     return undefined;
   };
   const snapshot: TreeSnapshot = new Map();
-  for (const [pid, { seconds }] of cpuByProgram()) {
+  for (const [pid, { seconds }] of processes) {
     const tree = treeOf(pid);
     if (tree) snapshot.set(pid, { tree, seconds });
   }

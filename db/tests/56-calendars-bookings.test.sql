@@ -14,16 +14,7 @@ insert into app_public.resources (org_id, id, name, slot_minutes) values
 select isnt(app_private.create_calendar_source('a5640000-0000-0000-0000-000000000001', 'caldav', 'cal',
   'https://caldav.example.com/cal/', 'u', 'p', true, null, 'k', false), null, 'a CalDAV source marked write');
 
-create function pg_temp.error_detail(sql text) returns jsonb language plpgsql as $f$
-declare d text; h text;
-begin
-  execute sql;
-  return null;
-exception when others then
-  get stacked diagnostics d = pg_exception_detail, h = pg_exception_hint;
-  return jsonb_build_object('sqlstate', sqlstate, 'hint', h, 'detail', nullif(d, '')::jsonb);
-end
-$f$;
+\ir fixtures/error-of.sql
 
 -- 2031-03-03 is a Monday; 15:00-16:00 UTC busy (10:00-11:00 New York).
 select is(app_private.calendar_sync_apply('a5600000-0000-0000-0000-00000000000a', s.id,
@@ -36,7 +27,7 @@ select is(app_private.calendar_sync_apply('a5600000-0000-0000-0000-00000000000a'
 set local role authenticated;
 select set_config('request.jwt.claims', '{"role":"authenticated","sub":"a5610000-0000-0000-0000-000000000001","org_id":"a5600000-0000-0000-0000-00000000000a","org_role":"owner"}', true);
 
-select is(pg_temp.error_detail($$select app_public.book_appointment('2031-03-03T15:30:00Z', '2031-03-03T16:30:00Z', null, 'a5640000-0000-0000-0000-000000000001')$$),
+select is(pg_temp.error_of($$select app_public.book_appointment('2031-03-03T15:30:00Z', '2031-03-03T16:30:00Z', null, 'a5640000-0000-0000-0000-000000000001')$$),
   '{"sqlstate":"PT409","hint":"slot_taken","detail":{"resource_id":"a5640000-0000-0000-0000-000000000001","starts_at":"2031-03-03T15:00:00+00:00","ends_at":"2031-03-03T16:00:00+00:00","source":"calendar"}}'::jsonb,
   'booking into a busy block: PT409 slot_taken with the block and source "calendar"');
 select lives_ok($$select app_public.book_appointment('2031-03-03T16:00:00Z', '2031-03-03T17:00:00Z', null, 'a5640000-0000-0000-0000-000000000001')$$,
@@ -50,7 +41,7 @@ select is((select count(*)::int from app_public.check_availability('a5640000-000
 
 -- Reschedule into the block: refused the same way, the booking stays.
 select id as appt from app_public.appointments where starts_at = '2031-03-03T16:00:00Z' \gset
-select is(pg_temp.error_detail(format($$select app_public.reschedule_appointment(%L, '2031-03-03T14:30:00Z', '2031-03-03T15:30:00Z')$$, :'appt')) ->> 'hint',
+select is(pg_temp.error_of(format($$select app_public.reschedule_appointment(%L, '2031-03-03T14:30:00Z', '2031-03-03T15:30:00Z')$$, :'appt')) ->> 'hint',
   'slot_taken', 'a reschedule into a busy block is refused');
 select is((select starts_at from app_public.appointments where id = :'appt'), '2031-03-03T16:00:00Z'::timestamptz, 'and the booking stays where it was');
 select is((select sequence from app_public.appointments where id = :'appt'), 0, 'a new booking has SEQUENCE 0');

@@ -27,16 +27,7 @@ insert into app_public.external_busy (org_id, resource_id, source_id, busy, uid)
   ('a9500000-0000-0000-0000-00000000000a', 'a9540000-0000-0000-0000-000000000001', :'source',
    tstzrange('2031-01-06 16:00Z', '2031-01-06 17:00Z', '[)'), 'busy-95');
 
-create function pg_temp.error_of(sql text) returns jsonb language plpgsql as $f$
-declare d text; h text;
-begin
-  execute sql;
-  return null;
-exception when others then
-  get stacked diagnostics d = pg_exception_detail, h = pg_exception_hint;
-  return jsonb_build_object('sqlstate', sqlstate, 'hint', h, 'detail', nullif(d, '')::jsonb);
-end
-$f$;
+\ir fixtures/error-of.sql
 
 set local role authenticated;
 select set_config('request.jwt.claims', '{"role":"authenticated","sub":"a9510000-0000-0000-0000-000000000001","org_id":"a9500000-0000-0000-0000-00000000000a","org_role":"owner"}', true);

@@ -15,16 +15,7 @@ insert into app_public.resources (org_id, id, name, buffer_before, buffer_after)
   ('a9800000-0000-0000-0000-00000000000a', 'a9840000-0000-0000-0000-000000000001', 'Room 98', '10 minutes', '5 minutes'),
   ('a9800000-0000-0000-0000-00000000000a', 'a9840000-0000-0000-0000-000000000002', 'Room 98b', '0', '0');
 
-create function pg_temp.error_of(sql text) returns jsonb language plpgsql as $f$
-declare d text; h text;
-begin
-  execute sql;
-  return null;
-exception when others then
-  get stacked diagnostics d = pg_exception_detail, h = pg_exception_hint;
-  return jsonb_build_object('sqlstate', sqlstate, 'hint', h, 'detail', nullif(d, '')::jsonb);
-end
-$f$;
+\ir fixtures/error-of.sql
 
 -- A direct INSERT without a range gets it from the buffers (the insert trigger's WHEN).
 insert into app_public.appointments (org_id, id, resource_id, starts_at, ends_at) values
