@@ -114,6 +114,19 @@ describe('POST /uploads/leads/{source_id}', () => {
     expect((await upload(source.sourceId, original, headers)).status).toBe(202);
   });
 
+  it('answers 400 invalid_csv for an unclosed quote and stores nothing; the fixed file is accepted', async () => {
+    const broken = fileBody([HEADER.join(',') + '\n', 'A,B,a@b.test,,,,,,,,CSV-1,,,,,,,,,\n', '"Unclosed,B,c@d.test,,,,,,,,CSV-2,,,,,,,,,\n']);
+    const batches = async () => (await pool().query(
+      'select count(*)::int as n from app_public.lead_import_batches where org_id = $1', [org.orgId])).rows[0].n;
+    const before = await batches();
+    const res = await upload(source.sourceId, broken, signUpload(source.secret, sha256hex(broken)));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'invalid_csv', message: expect.stringContaining('not closed') });
+    expect(await batches()).toBe(before);
+    const fixed = Buffer.from(broken.toString().replace('"Unclosed', '"Closed"'));
+    expect((await upload(source.sourceId, fixed, signUpload(source.secret, sha256hex(fixed)))).status).toBe(202);
+  });
+
   it('answers 401 invalid_signature for a bad signature, a stale timestamp and an unknown source, identically', async () => {
     const small = fileBody([HEADER.join(',') + '\n', 'A,B,a@b.test,,,,,,,,SIG-1,,,,,,,,,\n']);
     const good = signUpload(source.secret, sha256hex(small));

@@ -2,10 +2,10 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parse } from 'csv-parse';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { CsvRecords } from '../csv-records.ts';
 import type { Db } from '../db.ts';
 import { ApiError } from '../errors.ts';
 import { type TokenIssuer, bearerClaims } from '../jwt.ts';
@@ -126,7 +126,7 @@ export function verifyCsvSignature(secrets: string[], timestamp: string, sha256h
   return ok;
 }
 
-/** Lead rows → COPY text lines for the upload's staging table, batched into ~64 KiB chunks. */
+/** Batches of lead records (the header first) → COPY text lines for the upload's staging table, ~64 KiB chunks. */
 class CsvToCopy extends Transform {
   rows = 0;
   private mapping: Array<number | string> | null = null;
@@ -134,17 +134,22 @@ class CsvToCopy extends Transform {
   private pendingBytes = 0;
 
   constructor() {
-    super({ writableObjectMode: true, readableObjectMode: false, writableHighWaterMark: 256 });
+    super({ writableObjectMode: true, readableObjectMode: false, writableHighWaterMark: 4 });
   }
 
-  _transform(record: string[], _enc: BufferEncoding, done: (error?: Error | null) => void): void {
+  _transform(records: string[][], _enc: BufferEncoding, done: (error?: Error | null) => void): void {
+    for (const record of records) this.add(record);
+    done();
+  }
+
+  private add(record: string[]): void {
     if (!this.mapping) {
       this.mapping = record.map((name) => {
         const n = normalizeHeader(name);
         const index = (LEAD_COLUMNS as readonly string[]).indexOf(n);
         return index >= 0 ? index : n;
       });
-      return done();
+      return;
     }
     this.rows++;
     const fields: string[] = new Array(LEAD_COLUMNS.length);
@@ -161,7 +166,6 @@ class CsvToCopy extends Transform {
     this.pending.push(line);
     this.pendingBytes += line.length;
     if (this.pendingBytes >= 65536) this.flushPending();
-    done();
   }
 
   _flush(done: (error?: Error | null) => void): void {
@@ -237,7 +241,7 @@ async function receiveLeadFile(
     });
     const watch = watchBody(tap, limits);
     watchdog = watch;
-    const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true });
+    const parser = new CsvRecords();
     const toCopy = new CsvToCopy();
     const columns = ['row_number', ...LEAD_COLUMNS, 'attributes'].join(', ');
     // The upload's own staging table, named by the database (an identifier it made).
@@ -251,7 +255,6 @@ async function receiveLeadFile(
       broken = true;
       if (error instanceof ApiError) throw error;
       const code = (error as { code?: string }).code ?? '';
-      if (code.startsWith('CSV_')) throw new ApiError(400, 'invalid_csv', `The file is not valid CSV (${code}).`);
       if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') throw new ApiError(400, 'invalid_payload', 'The upload was interrupted.');
       throw error;
     }
