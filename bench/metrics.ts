@@ -1,15 +1,18 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { BenchContext, BenchResult } from '../scripts/bench.ts';
 import { projectRoot } from '../lib/paths.ts';
+import { cpuOfTrees, treeCpu } from './lib/cpu.ts';
 import { round, sized } from './lib/stats.ts';
 
 /**
  * metrics: processing throughput. N events (90 % on ONE hot campaign, the rest over 10 cold
  * ones) are stored through the gateway's SQL ingest function, then timed from the worker's
  * start until every counter is settled and exact. Baseline, same run and cluster: one
- * `update … set n = n + 1` per event from as many connections as the worker uses.
+ * `update … set n = n + 1` per event from as many connections as the worker uses, half of
+ * them timed just before ours and half just after.
  */
 const TYPES = ['email.sent', 'email.opened', 'email.clicked'];
 const METRIC: Record<string, 'sent' | 'opened' | 'clicked'> = { 'email.sent': 'sent', 'email.opened': 'opened', 'email.clicked': 'clicked' };
@@ -43,6 +46,26 @@ export default async function metrics(ctx: BenchContext): Promise<BenchResult> {
     // such transactions could deadlock on them (single-event webhook transactions cannot).
     for (const [from, to] of chunks) await gateway.query(ingest, [src.source_id, from, to]);
 
+    // Baseline: a read-modify-write-free but per-event counter update, same connections, in
+    // two halves timed right before and right after ours, so that the machine's drift over
+    // the run (its speed varies by ±20 % from minute to minute) weighs on both sides alike.
+    await owner.query('create table bench_counter (id int primary key, n bigint not null)');
+    await owner.query('insert into bench_counter values (1, 0)');
+    const baselineHalf = async (from: number, to: number) => {
+      const t0 = performance.now();
+      await Promise.all(Array.from({ length: connections }, async (_, w) => {
+        const client = await owner.connect();
+        try {
+          for (let i = from + w; i < to; i += connections) await client.query('update bench_counter set n = n + 1 where id = 1');
+        } finally {
+          client.release();
+        }
+      }));
+      return (performance.now() - t0) / 1000;
+    };
+    ctx.log('timing the baseline, first half (one update per event) …');
+    let baseSeconds = await baselineHalf(0, Math.floor(total / 2));
+
     // Ours: from the worker's start until the counters are exact.
     ctx.log('timing the worker …');
     const started = performance.now();
@@ -50,12 +73,20 @@ export default async function metrics(ctx: BenchContext): Promise<BenchResult> {
       env: { ...process.env, ...ctx.env, WORKER_CONCURRENCY: String(connections), LOG_LEVEL: 'error' },
       stdio: 'ignore',
     });
+    // CPU per event of this run's processes only (a shared box's noise is not mixed in): the
+    // worker and PostgreSQL's backends, taken before the worker stops (its backends exit with it).
+    const roots = { worker: worker.pid, postgres: Number(readFileSync(join(ctx.cluster.pgdata, 'postmaster.pid'), 'utf8').split('\n')[0]) };
+    const cpuBefore = cpuOfTrees(roots);
+    let cpu: Record<string, number> = {};
     let counted = 0;
     try {
       for (;;) {
         const { rows: [row] } = await owner.query('select coalesce(sum(sent + opened + clicked), 0)::int as n from app_public.campaign_counters');
         counted = row.n;
-        if (counted >= total) break;
+        if (counted >= total) {
+          cpu = treeCpu(cpuBefore, cpuOfTrees(roots));
+          break;
+        }
         if (performance.now() - started > 600_000) throw new Error(`only ${counted} of ${total} counted after 10 minutes`);
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -63,29 +94,19 @@ export default async function metrics(ctx: BenchContext): Promise<BenchResult> {
       worker.kill('SIGTERM');
     }
     const oursSeconds = (performance.now() - started) / 1000;
+    const perEvent = (name: string) => Math.round(((cpu[name] ?? 0) * 1e6) / total);
+    ctx.log(`CPU µs per event: PostgreSQL ${perEvent('postgres')}, worker ${perEvent('worker')} (start-up included)`);
     const { rows } = await owner.query<{ external_id: string; sent: number; opened: number; clicked: number }>(
       'select c.external_id, k.sent::int, k.opened::int, k.clicked::int from app_public.campaign_counters k join app_public.campaigns c on c.id = k.campaign_id');
     let lost = 0;
+    ctx.log('timing the baseline, second half …');
+    baseSeconds += await baselineHalf(Math.floor(total / 2), total);
+    const { rows: [base] } = await owner.query('select n::int from bench_counter');
+    lost += Math.abs(base.n - total);
     const actual = new Map<string, number>();
     for (const r of rows) for (const m of ['sent', 'opened', 'clicked'] as const) actual.set(`${r.external_id}:${m}`, r[m]);
     for (const [key, n] of expected) lost += Math.abs((actual.get(key) ?? 0) - n);
 
-    // Baseline: a read-modify-write-free but per-event counter update, same connections.
-    ctx.log('timing the baseline (one update per event) …');
-    await owner.query('create table bench_counter (id int primary key, n bigint not null)');
-    await owner.query('insert into bench_counter values (1, 0)');
-    const baseStarted = performance.now();
-    await Promise.all(Array.from({ length: connections }, async (_, w) => {
-      const client = await owner.connect();
-      try {
-        for (let i = w; i < total; i += connections) await client.query('update bench_counter set n = n + 1 where id = 1');
-      } finally {
-        client.release();
-      }
-    }));
-    const baseSeconds = (performance.now() - baseStarted) / 1000;
-    const { rows: [base] } = await owner.query('select n::int from bench_counter');
-    lost += Math.abs(base.n - total);
 
     const ours = total / oursSeconds;
     const baseline = total / baseSeconds;

@@ -67,7 +67,7 @@ export class CsvRecords extends Transform {
     const result = this.parser.parse(input, 0, !last);
     // An error in the unfinished last row is left for the next chunk to decide (a closing
     // quote at a chunk's end may be followed by the rest of its line ending).
-    const bad = result.errors.find((e) => last || (e.row ?? 0) < result.data.length);
+    const bad = result.errors.find((e: Papa.ParseError) => last || (e.row ?? 0) < result.data.length);
     if (bad) {
       const what = bad.code === 'MissingQuotes' ? 'a quoted field is not closed' : 'a closing quote is followed by text';
       throw new ApiError(400, 'invalid_csv', `The file is not valid CSV: ${what} (record ${this.rowsParsed + (bad.row ?? 0) + 1}).`);
