@@ -9238,12 +9238,12 @@ ALTER FUNCTION app_private.tg_workspace_settings__history() OWNER TO switchboard
 --
 
 CREATE FUNCTION app_private.time_ordered_uuid() RETURNS uuid
-    LANGUAGE sql PARALLEL SAFE
+    LANGUAGE sql PARALLEL RESTRICTED
     AS $$
-  -- One random UUID's text, its first 13 hex digits replaced by the time and version 7
-  -- (its variant digit and 74 random bits kept): a third of the cost of byte surgery.
-  select (lpad(to_hex((extract(epoch from clock_timestamp()) * 1000)::bigint), 12, '0') || '7'
-          || substr(gen_random_uuid()::text, 16))::uuid
+  select encode(int8send(((date_part('epoch', clock_timestamp()) * 1000)::bigint << 16)
+                         | 28672 | (random() * 4095)::int)
+                || int8send(((random() * 2147483647)::bigint << 31) | (random() * 2147483647)::bigint
+                            | (-9223372036854775807 - 1)), 'hex')::uuid
 $$;
 
 ALTER FUNCTION app_private.time_ordered_uuid() OWNER TO switchboard_owner;

@@ -3,7 +3,7 @@
 -- delivery per run, exactly once), consent links minted by signed-in users (visibility
 -- rules), and the daily re-scoring (set-based, changed rows only).
 begin;
-select plan(42);
+select plan(43);
 
 insert into app_public.organizations (id, name, timezone) values
   ('64000000-0000-0000-0000-0000000000a1', 'Leads 64 A', 'America/New_York'),
@@ -45,6 +45,11 @@ select ok((select id from app_public.leads where mak = 'M-1' and org_id = '64000
 create temp table first_id as select app_private.time_ordered_uuid() as id;
 select pg_sleep(0.005);
 select ok(app_private.time_ordered_uuid() > (select id from first_id), 'time-ordered ids grow with time');
+select is((select count(*) filter (where u::text ~ '^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
+                                   and abs(('x' || left(replace(u::text, '-', ''), 12))::bit(48)::bigint
+                                           - (extract(epoch from clock_timestamp()) * 1000)::bigint) < 60000)
+                  + count(distinct u) from (select app_private.time_ordered_uuid() as u from generate_series(1, 10000)) x),
+  20000::bigint, 'time-ordered ids: version 7, the RFC variant, the current millisecond in front; 10,000 of them all distinct');
 
 ------------------------------------------------------------------------------------------
 -- Indexes: each one earns its place.

@@ -103,16 +103,21 @@ begin
 end
 $$;
 
--- A time-ordered UUID (the UUIDv7 layout: 48-bit Unix milliseconds, version 7, random
--- rest). New leads get these ids so the two id indexes grow at their right edge during a
--- bulk merge instead of touching a random leaf per row.
+-- A time-ordered UUID (RFC 9562's UUIDv7 layout: 48-bit Unix milliseconds, version 7, 12 +
+-- 62 random bits, variant 10). New leads get these ids so the two id indexes grow at their
+-- right edge during a bulk merge instead of touching a random leaf per row.
+-- The random bits come from random(), the backend's generator (seeded from a strong source
+-- when the backend starts), not from gen_random_uuid(): a lead id only has to be unique within
+-- its org and ordered by time (tenancy is RLS's job, never an unguessable id), and the strong
+-- source made an id cost 3.8 µs where this costs 1.1 (measured over 909,091 ids, the new leads
+-- of the import bench, all computed on the merge's one serial path).
 create or replace function app_private.time_ordered_uuid() returns uuid
-  language sql volatile parallel safe
+  language sql volatile parallel restricted
 as $$
-  -- One random UUID's text, its first 13 hex digits replaced by the time and version 7
-  -- (its variant digit and 74 random bits kept): a third of the cost of byte surgery.
-  select (lpad(to_hex((extract(epoch from clock_timestamp()) * 1000)::bigint), 12, '0') || '7'
-          || substr(gen_random_uuid()::text, 16))::uuid
+  select encode(int8send(((date_part('epoch', clock_timestamp()) * 1000)::bigint << 16)
+                         | 28672 | (random() * 4095)::int)
+                || int8send(((random() * 2147483647)::bigint << 31) | (random() * 2147483647)::bigint
+                            | (-9223372036854775807 - 1)), 'hex')::uuid
 $$;
 
 
