@@ -1,7 +1,7 @@
 -- Lead imports: validation and rejects, normalisation, triple-key dedupe, the merge rules
 -- one by one, idempotence, scoring bounds, verification-code map re-derivation.
 begin;
-select plan(43);
+select plan(44);
 
 insert into app_public.organizations (id, name) values ('60000000-0000-0000-0000-0000000000a1', 'Leads merge org');
 
@@ -157,6 +157,19 @@ values ('60000000-0000-0000-0000-0000000000a1', 'default', 'V2', 'valid');
 select ok((pg_temp.lead('a')).email_verified and (pg_temp.lead('a')).lead_score >= 20, 'a valid code verifies the email and lifts the score');
 update app_public.verification_code_map set verdict = 'risky' where org_id = '60000000-0000-0000-0000-0000000000a1' and code = 'V2';
 select is((pg_temp.lead('a')).email_verified, false, 'changing the map re-derives the flag');
+
+-- Within one batch: each field takes its newest row's non-null value (row 10 is newer than
+-- row 9: the order is numeric, not textual), and attributes merge key by key in row order.
+select pg_temp.merge(now(), $$[
+  {"row_number": 9, "mak": "M-NEW", "first_name": "Old", "last_name": "Kept", "estimated_equity": "$5", "attributes": {"k": "w", "a": 1, "b": 1}},
+  {"row_number": 10, "mak": "m-new", "first_name": "New", "attributes": {"b": 2}},
+  {"row_number": 11, "mak": " M-NEW ", "attributes": {"k": "w2"}}
+]$$);
+select results_eq(
+  $$select first_name, last_name, estimated_equity::text, attributes::text from app_public.leads
+     where org_id = '60000000-0000-0000-0000-0000000000a1' and mak = 'M-NEW'$$,
+  $$values ('New', 'Kept', '5.00', '{"a": 1, "b": 2, "k": "w2"}')$$,
+  'within a batch: the newest non-null value of each field, attributes merged key by key');
 
 select * from finish();
 rollback;

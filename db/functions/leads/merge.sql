@@ -24,16 +24,12 @@ as $$
   select hashtextextended('switchboard.leads:' || org_id::text, 0)
 $$;
 
--- jsonb objects merged left to right (later keys win); NULLs skipped.
-create or replace function app_private.jsonb_merge_all(objects jsonb[]) returns jsonb
-  language sql immutable parallel safe
-as $$
-  select coalesce((select jsonb_object_agg(k, v)
-                     from (select e.key as k, (array_agg(e.value order by o.i desc))[1] as v
-                             from unnest(objects) with ordinality o(obj, i),
-                                  lateral jsonb_each(case when jsonb_typeof(o.obj) = 'object' then o.obj else '{}' end) e
-                            group by e.key) x), '{}'::jsonb)
-$$;
+-- jsonb objects merged in the aggregate's order (later keys win), as `||` does. An aggregate
+-- over the built-in jsonb_concat, where jsonb_merge_all(jsonb[]) was a SQL function with a
+-- subquery (never inlined, an executor run per call): the groups' attributes of the import
+-- bench took 3.6 s with it and 0.5 s with this (88,500 groups of two, the same objects).
+drop function if exists app_private.jsonb_merge_all(jsonb[]);
+create or replace aggregate app_private.jsonb_merge_agg(jsonb) (sfunc = pg_catalog.jsonb_concat, stype = jsonb, initcond = '{}');
 
 -- Absorb leads that a batch showed to be one property (matched by different keys) into
 -- the chosen target: pg_temp.lm_losers (loser_id, target_id, round). One set-based round
@@ -374,7 +370,7 @@ begin
   --    holds just (row, group) for the propagation.
   drop table if exists pg_temp.lm_dupdata;
   create temporary table lm_dupdata on commit drop as
-  select r.*
+  select r.*, lpad(r.row_number::text, 10, '0') as row_key
     from pg_temp.lm r
    where r.m1 is not null or r.m2 is not null or r.m3 is not null
       or r.mak_n in (select x.mak_n from pg_temp.lm x where x.mak_n is not null group by 1 having count(*) > 1)
@@ -436,35 +432,41 @@ begin
 
   drop table if exists pg_temp.lm_units;
 
+  -- A group's value of each field is its newest row's non-null one: the max of
+  -- [row_key, value] arrays (row_key is the row number as ten digits, so the arrays compare by
+  -- it), not array_agg(value order by row_number desc): PostgreSQL 15 sorts every ordered
+  -- aggregate of every group on its own, 19 sorts per group (measured on 177,000 rows in
+  -- groups of two: 1.1–1.4 s against 2.0–2.9 s, the same values).
   create temporary table lm_units on commit drop as
   select t.target_id,
          case when t.target_id is null then min(d.grp) end as new_grp,
          count(*) as n_rows,
          max(r.row_number) as last_row,
-         (array_agg(r.first_name order by r.row_number desc) filter (where r.first_name is not null))[1] as first_name,
-         (array_agg(r.last_name order by r.row_number desc) filter (where r.last_name is not null))[1] as last_name,
-         (array_agg(r.email_n order by r.row_number desc) filter (where r.email_n is not null))[1] as email,
-         (array_agg(r.phone_n order by r.row_number desc) filter (where r.phone_n is not null))[1] as phone,
-         (array_agg(r.property_address order by r.row_number desc) filter (where r.property_address is not null))[1] as property_address,
-         (array_agg(r.property_city order by r.row_number desc) filter (where r.property_city is not null))[1] as property_city,
-         (array_agg(r.property_state order by r.row_number desc) filter (where r.property_state is not null))[1] as property_state,
-         (array_agg(r.zip_n order by r.row_number desc) filter (where r.zip_n is not null))[1] as property_zip,
-         (array_agg(r.fips_n order by r.row_number desc) filter (where r.fips_n is not null and r.apn_n is not null))[1] as county_fips,
-         (array_agg(r.apn order by r.row_number desc) filter (where r.fips_n is not null and r.apn_n is not null))[1] as apn,
-         (array_agg(r.apn_n order by r.row_number desc) filter (where r.fips_n is not null and r.apn_n is not null))[1] as apn_normalized,
-         (array_agg(r.mak_n order by r.row_number desc) filter (where r.mak_n is not null))[1] as mak,
-         (array_agg(r.addr_n order by r.row_number desc) filter (where r.addr_hash is not null))[1] as address_normalized,
-         (array_agg(r.addr_hash order by r.row_number desc) filter (where r.addr_hash is not null))[1] as addr_hash,
-         (array_agg(r.mailing_address order by r.row_number desc) filter (where r.mailing_address is not null))[1] as mailing_address,
-         (array_agg(r.mailing_city order by r.row_number desc) filter (where r.mailing_city is not null))[1] as mailing_city,
-         (array_agg(r.mailing_state order by r.row_number desc) filter (where r.mailing_state is not null))[1] as mailing_state,
-         (array_agg(r.mailing_zip_n order by r.row_number desc) filter (where r.mailing_zip_n is not null))[1] as mailing_zip,
-         (array_agg(r.equity_n order by r.row_number desc) filter (where r.equity_n is not null))[1] as estimated_equity,
+         (max(array[r.row_key, r.first_name]) filter (where r.first_name is not null))[2] as first_name,
+         (max(array[r.row_key, r.last_name]) filter (where r.last_name is not null))[2] as last_name,
+         ((max(array[r.row_key, r.email_n::text]) filter (where r.email_n is not null))[2])::public.citext as email,
+         (max(array[r.row_key, r.phone_n]) filter (where r.phone_n is not null))[2] as phone,
+         (max(array[r.row_key, r.property_address]) filter (where r.property_address is not null))[2] as property_address,
+         (max(array[r.row_key, r.property_city]) filter (where r.property_city is not null))[2] as property_city,
+         (max(array[r.row_key, r.property_state]) filter (where r.property_state is not null))[2] as property_state,
+         (max(array[r.row_key, r.zip_n]) filter (where r.zip_n is not null))[2] as property_zip,
+         (max(array[r.row_key, r.fips_n]) filter (where r.fips_n is not null and r.apn_n is not null))[2] as county_fips,
+         (max(array[r.row_key, r.apn]) filter (where r.fips_n is not null and r.apn_n is not null))[2] as apn,
+         (max(array[r.row_key, r.apn_n]) filter (where r.fips_n is not null and r.apn_n is not null))[2] as apn_normalized,
+         (max(array[r.row_key, r.mak_n]) filter (where r.mak_n is not null))[2] as mak,
+         (max(array[r.row_key, r.addr_n]) filter (where r.addr_hash is not null))[2] as address_normalized,
+         decode((max(array[r.row_key, encode(r.addr_hash, 'hex')]) filter (where r.addr_hash is not null))[2], 'hex') as addr_hash,
+         (max(array[r.row_key, r.mailing_address]) filter (where r.mailing_address is not null))[2] as mailing_address,
+         (max(array[r.row_key, r.mailing_city]) filter (where r.mailing_city is not null))[2] as mailing_city,
+         (max(array[r.row_key, r.mailing_state]) filter (where r.mailing_state is not null))[2] as mailing_state,
+         (max(array[r.row_key, r.mailing_zip_n]) filter (where r.mailing_zip_n is not null))[2] as mailing_zip,
+         ((max(array[r.row_key, r.equity_n::text]) filter (where r.equity_n is not null))[2])::numeric as estimated_equity,
          bool_or(r.owner_occupied_n) as owner_occupied,
          coalesce(array_agg(distinct r.email_code) filter (where r.email_code is not null), '{}') as email_codes,
          coalesce(array_agg(distinct r.phone_code) filter (where r.phone_code is not null), '{}') as phone_codes,
-         case when count(*) = 1 then (array_agg(r.attributes))[1]
-              else app_private.jsonb_merge_all(array_agg(r.attributes order by r.row_number)) end as attributes
+         -- (Anything but an object, which the upload never stages, is skipped.)
+         app_private.jsonb_merge_agg(case when jsonb_typeof(r.attributes) = 'object' then r.attributes else '{}' end
+                                     order by r.row_number) as attributes
     from pg_temp.lm_dup d
     join pg_temp.lm_dupdata r on r.row_number = d.row_number
     left join pg_temp.lm_target t on t.grp = d.grp
