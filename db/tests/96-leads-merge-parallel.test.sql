@@ -4,7 +4,7 @@
 -- merges the batch exactly once. (Here every step runs in one session; the kill of a real
 -- worker mid-merge is gateway/test/uploads-parallel.test.ts.)
 begin;
-select plan(24);
+select plan(26);
 
 insert into app_public.organizations (id, name) values ('96000000-0000-0000-0000-0000000000a1', 'Parallel merge org');
 insert into app_public.users (id, email) values ('96000000-0000-0000-0000-000000000001', 'owner96@example.test');
@@ -78,9 +78,16 @@ select is((select first_name from app_public.leads where org_id = '96000000-0000
 select throws_ok(format('select app_private.merge_lead_batch_publish(%L, %L)', (select id from big2), (select r ->> 'attempt' from att)),
                  '55000', null, 'the publish refuses a batch whose chunks are not all in');
 
+-- The batch's unlogged work tables (its normalised rows, grouped rows, duplicates, matches).
+create function pg_temp.work_tables(batch uuid) returns bigint
+  language sql as $$
+  select count(*) from pg_tables
+   where schemaname = 'app_private' and tablename ~ ('^lead_(merge|new|dup|upd|los)_' || replace(batch::text, '-', '') || '$') $$;
+
 -- The attempt fails: its leads are discarded; a straggling chunk of it inserts nothing.
 select is(app_private.discard_lead_batch_attempt((select id from big2)) > 0, true, 'discard deletes the attempt''s leads');
 select is(pg_temp.stored(), 41, 'nothing of the failed attempt is stored');
+select is(pg_temp.work_tables((select id from big2)), 0::bigint, 'nor any of its work tables');
 select throws_ok(format('select app_private.merge_lead_batch_chunk(%L, %L, 2)', (select id from big2), (select r ->> 'attempt' from att)),
                  '55000', null, 'a straggling chunk of a discarded attempt is refused');
 select is(pg_temp.stored(), 41, 'and inserted nothing');
@@ -97,6 +104,7 @@ select is(app_private.merge_lead_batch_publish((select id from big2), (select (r
           '{"status": "merged", "rows_merged": 44, "rows_rejected": 0, "leads_created": 41, "leads_updated": 1, "leads_absorbed": 0, "chunks": 2}'::jsonb,
           'the publish merges: 41 created, 1 updated');
 select is(pg_temp.visible(), 82, 'after the publish every lead is visible at once, exactly once');
+select is(pg_temp.work_tables((select id from big2)), 0::bigint, 'the publish drops the batch''s work tables');
 select is((select count(*)::int from (select mak from app_public.leads where org_id = '96000000-0000-0000-0000-0000000000a1'
                                         group by mak having count(*) > 1) d), 0, 'no duplicate leads');
 select is((select first_name from app_public.leads where org_id = '96000000-0000-0000-0000-0000000000a1' and mak = 'P-0'),

@@ -3,9 +3,9 @@
 -- merge on one connection (a session advisory lock: no other merge of the org can start, and
 -- the lock goes away with the connection if the worker dies) and runs:
 --   1. merge_lead_batch_prepare(batch, chunks) — the merge's steps 1–4 (normalise, reject,
---      match, group), then the new leads into an unlogged table of the batch, numbered into
---      `chunks` ranges; the batch is registered in app_private.lead_import_pending under a
---      fresh attempt id. Commits.
+--      match, group); the new leads stay in unlogged tables of the batch (its work table and
+--      the groups' merged rows), to be inserted in `chunks` ranges of row numbers; the batch
+--      is registered in app_private.lead_import_pending under a fresh attempt id. Commits.
 --   2. merge_lead_batch_chunk(batch, attempt, k) for every k, each on its own connection and
 --      transaction, at once: inserts chunk k into app_public.leads. The rows carry
 --      first_batch_id = the batch, and every reader of leads treats the leads of a pending
@@ -66,6 +66,8 @@ begin
     execute format('drop table if exists app_private.%I', 'lead_new_' || replace(id::text, '-', ''));
     execute format('drop table if exists app_private.%I', 'lead_upd_' || replace(id::text, '-', ''));
     execute format('drop table if exists app_private.%I', 'lead_los_' || replace(id::text, '-', ''));
+    execute format('drop table if exists app_private.%I', 'lead_merge_' || replace(id::text, '-', ''));
+    execute format('drop table if exists app_private.%I', 'lead_dup_' || replace(id::text, '-', ''));
   end loop;
   return n;
 end
@@ -101,7 +103,10 @@ as $$
 $$;
 
 -- Step 2: one chunk of the new leads, in its own transaction. Returns the leads inserted (0
--- when this chunk of this attempt was inserted already).
+-- when this chunk of this attempt was inserted already). Chunk k takes the k-th of `chunks`
+-- equal ranges of the batch's row numbers: the rows that are leads on their own, read from the
+-- prepare's work table (lead_merge_*, not in lead_dup_*), and the groups' merged rows
+-- (lead_new_*, by their first row).
 create or replace function app_private.merge_lead_batch_chunk(batch_id uuid, attempt uuid, chunk int)
   returns int
   language plpgsql volatile security definer
@@ -111,6 +116,11 @@ declare
   p app_private.lead_import_pending;
   b app_public.lead_import_batches;
   n int;
+  suffix text;
+  email_ok text[];
+  lo int;
+  hi int;
+  span int;
 begin
   select * into p from app_private.lead_import_pending x
    where x.batch_id = merge_lead_batch_chunk.batch_id and x.attempt = merge_lead_batch_chunk.attempt
@@ -129,21 +139,46 @@ begin
     return 0;
   end if;
   select * into b from app_public.lead_import_batches x where x.org_id = p.org_id and x.id = p.batch_id;
+  select coalesce(array_agg(upper(m.code)), '{}') into email_ok
+    from app_public.verification_code_map m
+   where m.org_id = b.org_id and m.provider = b.verification_provider and m.verdict = 'valid';
+  suffix := replace(p.batch_id::text, '-', '');
+  execute format('select min(w.row_number), max(w.row_number) from app_private.%I w', 'lead_merge_' || suffix) into lo, hi;
+  span := (hi - lo) / p.chunks + 1;
+  lo := lo + (chunk - 1) * span;
   execute format($q$
     insert into app_public.leads (
       id, org_id, first_name, last_name, email, phone, property_address, property_city, property_state, property_zip,
       county_fips, apn, apn_normalized, mak, address_normalized, addr_hash, mailing_address, mailing_city, mailing_state,
       mailing_zip, estimated_equity, owner_occupied, email_verification_codes, phone_verification_codes,
       verification_provider, email_verified, phone_verified, lead_score, attributes, data_as_of, first_batch_id, last_batch_id)
-    select n.id, $1, n.first_name, n.last_name, n.email, n.phone, n.property_address, n.property_city, n.property_state,
-           n.property_zip, n.county_fips, n.apn, n.apn_normalized, n.mak, n.address_normalized, n.addr_hash,
-           n.mailing_address, n.mailing_city, n.mailing_state, n.mailing_zip, n.estimated_equity, n.owner_occupied,
-           n.email_codes, n.phone_codes, $2, n.email_verified, n.phone_verified, n.lead_score, n.attributes,
-           $3, $4, $4
-      from app_private.%I n
-     where n.chunk = $5
-  $q$, 'lead_new_' || replace(p.batch_id::text, '-', ''))
-  using p.org_id, b.verification_provider, b.received_at, p.batch_id, merge_lead_batch_chunk.chunk;
+    select u.id, $1, u.first_name, u.last_name, u.email, u.phone, u.property_address, u.property_city, u.property_state,
+           u.property_zip, u.county_fips, u.apn, u.apn_normalized, u.mak, u.address_normalized, u.addr_hash,
+           u.mailing_address, u.mailing_city, u.mailing_state, u.mailing_zip, u.estimated_equity, u.owner_occupied,
+           u.email_codes, u.phone_codes, $2, u.email_codes && $6, u.phone_codes && $6,
+           app_private.lead_score(u.email_codes && $6, u.phone_codes && $6, u.estimated_equity, u.owner_occupied, now() - $3),
+           u.attributes, $3, $4, $4
+      from (
+        select n.id, n.first_name, n.last_name, n.email, n.phone, n.property_address, n.property_city, n.property_state,
+               n.property_zip, n.county_fips, n.apn, n.apn_normalized, n.mak, n.address_normalized, n.addr_hash,
+               n.mailing_address, n.mailing_city, n.mailing_state, n.mailing_zip, n.estimated_equity, n.owner_occupied,
+               n.email_codes, n.phone_codes, n.attributes
+          from app_private.%1$I n
+         where n.row_number >= $5 and n.row_number < $5 + $7
+        union all
+        select r.new_id, r.first_name, r.last_name, r.email_n, r.phone_n, r.property_address, r.property_city, r.property_state,
+               r.zip_n, case when r.apn_n is not null then r.fips_n end, case when r.apn_n is not null then r.apn end, r.apn_n,
+               r.mak_n, case when r.addr_hash is not null then r.addr_n end, r.addr_hash,
+               r.mailing_address, r.mailing_city, r.mailing_state, r.mailing_zip_n, r.equity_n, r.owner_occupied_n,
+               case when r.email_code is not null then array[r.email_code] else '{}' end,
+               case when r.phone_code is not null then array[r.phone_code] else '{}' end,
+               r.attributes
+          from app_private.%2$I r
+         where r.row_number >= $5 and r.row_number < $5 + $7
+           and not exists (select 1 from app_private.%3$I d where d.row_number = r.row_number)
+      ) u
+  $q$, 'lead_new_' || suffix, 'lead_merge_' || suffix, 'lead_dup_' || suffix)
+  using p.org_id, b.verification_provider, b.received_at, p.batch_id, lo, email_ok, span;
   get diagnostics n = row_count;
   update app_private.lead_import_chunks c set rows_inserted = n, done_at = clock_timestamp()
    where c.org_id = p.org_id and c.batch_id = p.batch_id and c.chunk = merge_lead_batch_chunk.chunk;
@@ -217,6 +252,8 @@ begin
   execute format('drop table app_private.%I', 'lead_new_' || suffix);
   execute format('drop table app_private.%I', 'lead_upd_' || suffix);
   execute format('drop table app_private.%I', 'lead_los_' || suffix);
+  execute format('drop table app_private.%I', 'lead_merge_' || suffix);
+  execute format('drop table app_private.%I', 'lead_dup_' || suffix);
   staged := app_private.lead_upload_table(b.id);
   if to_regclass(format('app_private.%I', staged)) is not null then
     execute format('drop table app_private.%I', staged);
