@@ -23,7 +23,7 @@ export class CsvRecords extends Transform {
   private parser: InstanceType<typeof Papa.Parser> | null = null;
   private tail = '';
   private first = true;
-  /** 1-based line of the first row of `tail`, for error messages. */
+  /** Records parsed so far (the header included), for error messages. */
   private rowsParsed = 0;
 
   constructor() {
