@@ -7,7 +7,7 @@ const RETRYABLE = new Set(['40P01', '40001', '55P03']);
 
 /** Batches of at least this many rows insert their new leads from several connections. */
 const PARALLEL_MIN_ROWS = Number(process.env.LEAD_MERGE_PARALLEL_MIN_ROWS ?? 100_000);
-/** How many connections insert a large batch's new leads (1 = the one-transaction merge). */
+/** How many connections insert a large batch's leads of one row each, beside one for its groups (1 = the one-transaction merge). */
 const CHUNKS = Number(process.env.LEAD_MERGE_CHUNKS ?? 2);
 
 type Payload = { batch_id: string; chunks?: number };
@@ -17,8 +17,8 @@ type Payload = { batch_id: string; chunks?: number };
  * transaction (app_private.merge_lead_batch, serialised per org by an advisory lock). A
  * larger one (or a payload with `chunks`) is merged in parallel, all-or-nothing as users
  * see it (db/functions/leads/merge_parallel.sql): under the org's lock held by this job's
- * connection, prepare → its new leads inserted by `chunks` transactions at once, hidden →
- * one publish transaction un-hides them. Anything failing in between deletes the hidden
+ * connection, prepare → its groups formed and its new leads inserted by `chunks` + 1
+ * transactions at once, hidden → one publish transaction un-hides them. Anything failing in between deletes the hidden
  * leads before the error goes on to graphile-worker's retry. A deadlock or serialization
  * failure is retried here with jitter; after the last attempt the batch is marked failed.
  */
@@ -77,12 +77,15 @@ async function merge(batchId: string, asked: number | undefined, helpers: JobHel
   });
 }
 
-/** Every chunk on a connection of its own (not the worker's pool: it would starve other jobs). */
+/**
+ * Chunk 0 (the batch's groups) and chunks 1 … `chunks` (the rows that are leads on their own),
+ * every one on a connection of its own (not the worker's pool: it would starve other jobs).
+ */
 async function insertChunks(batchId: string, attemptId: string, chunks: number): Promise<void> {
-  const pool: pg.Pool = createPool(resolveConfig().workerUrl, { max: chunks });
+  const pool: pg.Pool = createPool(resolveConfig().workerUrl, { max: chunks + 1 });
   try {
-    const results = await Promise.allSettled(Array.from({ length: chunks }, (_, i) =>
-      pool.query('select app_private.merge_lead_batch_chunk($1, $2, $3)', [batchId, attemptId, i + 1])));
+    const results = await Promise.allSettled(Array.from({ length: chunks + 1 }, (_, i) =>
+      pool.query('select app_private.merge_lead_batch_chunk($1, $2, $3)', [batchId, attemptId, i])));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   } finally {

@@ -55,7 +55,7 @@ select is((select count(*) filter (where u::text ~ '^[0-9a-f]{8}-[0-9a-f]{4}-7[0
 -- Indexes: each one earns its place.
 select set_eq($$select indexname::text from pg_indexes where schemaname = 'app_public' and tablename = 'leads'$$,
   array['leads_pkey', 'leads_org_id_mak_key', 'leads_org_id_fips_apn_key', 'leads_org_id_addr_hash_key',
-        'leads_org_id_assigned_to_idx', 'leads_org_id_queued_score_idx', 'leads_org_id_email_hash_idx',
+        'leads_org_id_assigned_to_idx', 'leads_org_id_queued_score_idx', 'leads_email_hash_idx',
         'leads_org_id_score_idx'],
   'leads: the key (also the target of every foreign key, which carries org_id), three NULL-safe unique keys, the policy column, the feeder path, the email lookup, the dashboard page by score');
 select set_eq($$select indexname::text from pg_indexes where schemaname = 'app_private' and tablename = 'contactable_lead_set'$$,

@@ -4,7 +4,7 @@
 -- merges the batch exactly once. (Here every step runs in one session; the kill of a real
 -- worker mid-merge is gateway/test/uploads-parallel.test.ts.)
 begin;
-select plan(26);
+select plan(27);
 
 insert into app_public.organizations (id, name) values ('96000000-0000-0000-0000-0000000000a1', 'Parallel merge org');
 insert into app_public.users (id, email) values ('96000000-0000-0000-0000-000000000001', 'owner96@example.test');
@@ -64,7 +64,8 @@ create temp table big2 as select pg_temp.batch((
   || $$[{"row_number": 44, "mak": "P-0", "first_name": "Newest"}]$$) as id;
 create temp table att as select app_private.merge_lead_batch_prepare((select id from big2), 2, 0) as r;
 select is((select r ->> 'status' from att), 'prepared', 'a large batch is prepared');
-select is((select (r ->> 'leads_new')::int from att), 41, '41 new leads wait for their chunks');
+select is((select (r ->> 'leads_single')::int || '+' || (r ->> 'rows_grouped') from att), '39+5',
+          '39 rows are new leads on their own; 5 take part in groups (Q-1 and Q-2 twice each, P-0 matching a lead)');
 select is((select status from app_public.lead_import_batches where id = (select id from big2)), 'merging', 'the batch is merging');
 
 select cmp_ok(app_private.merge_lead_batch_chunk((select id from big2), (select (r ->> 'attempt')::uuid from att), 1), '>', 0,
@@ -82,7 +83,7 @@ select throws_ok(format('select app_private.merge_lead_batch_publish(%L, %L)', (
 create function pg_temp.work_tables(batch uuid) returns bigint
   language sql as $$
   select count(*) from pg_tables
-   where schemaname = 'app_private' and tablename ~ ('^lead_(merge|new|dup|upd|los)_' || replace(batch::text, '-', '') || '$') $$;
+   where schemaname = 'app_private' and tablename ~ ('^lead_(merge|new|dup|grp|upd|los)_' || replace(batch::text, '-', '') || '$') $$;
 
 -- The attempt fails: its leads are discarded; a straggling chunk of it inserts nothing.
 select is(app_private.discard_lead_batch_attempt((select id from big2)) > 0, true, 'discard deletes the attempt''s leads');
@@ -95,9 +96,11 @@ select is(pg_temp.stored(), 41, 'and inserted nothing');
 -- The next attempt merges the batch exactly once.
 create temp table att2 as select app_private.merge_lead_batch_prepare((select id from big2), 2, 0) as r;
 select isnt((select r ->> 'attempt' from att2), (select r ->> 'attempt' from att), 'a new attempt');
+select is(app_private.merge_lead_batch_chunk((select id from big2), (select (r ->> 'attempt')::uuid from att2), 0), 2,
+          'chunk 0 forms the groups and inserts their two new leads (Q-1, Q-2)');
 select is(app_private.merge_lead_batch_chunk((select id from big2), (select (r ->> 'attempt')::uuid from att2), 1)
-          + app_private.merge_lead_batch_chunk((select id from big2), (select (r ->> 'attempt')::uuid from att2), 2), 41,
-          'its two chunks insert the 41 new leads');
+          + app_private.merge_lead_batch_chunk((select id from big2), (select (r ->> 'attempt')::uuid from att2), 2), 39,
+          'chunks 1 and 2 insert the 39 leads of one row each');
 select is(pg_temp.visible(), 41, 'still hidden before the publish');
 select is(app_private.merge_lead_batch_publish((select id from big2), (select (r ->> 'attempt')::uuid from att2))
             - 'ms' - 'batch_id' - 'passes',

@@ -189,6 +189,114 @@ begin
 end
 $$;
 
+-- Steps 3–4 of a merge over the rows that take part in groups (pg_temp.lm_dupdata: the
+-- rows with a repeated key or a match, whole): connected components (label propagation
+-- until stable) into pg_temp.lm_dup, each group's target lead and the leads it absorbs
+-- (pg_temp.lm_target, pg_temp.lm_losers) and one unit per group (pg_temp.lm_units). Returns
+-- the passes it took. Shared by the one-transaction merge and chunk 0 of a parallel one.
+create or replace function app_private.merge_lead_groups() returns int
+  language plpgsql volatile
+  set search_path = pg_catalog, public
+as $$
+declare
+  passes int := 0;
+  changed int;
+begin
+  drop table if exists pg_temp.lm_dup;
+  create temporary table lm_dup on commit drop as
+  select r.row_number, r.row_number as grp from pg_temp.lm_dupdata r;
+  create index on pg_temp.lm_dup (row_number);
+  analyze pg_temp.lm_dupdata;
+  analyze pg_temp.lm_dup;
+  drop table if exists pg_temp.lm_edge;
+  create temporary table lm_edge on commit drop as
+  select d.row_number, k.node
+    from pg_temp.lm_dup d
+    join pg_temp.lm_dupdata r on r.row_number = d.row_number
+   cross join lateral (values ('m' || r.mak_n), ('a' || r.fips_n || '/' || r.apn_n), ('h' || encode(r.addr_hash, 'hex')),
+                              ('l' || r.m1), ('l' || r.m2), ('l' || r.m3)) k(node)
+   where k.node is not null;
+  loop
+    passes := passes + 1;
+    with nl as (
+      select e.node, min(d.grp) as g from pg_temp.lm_edge e join pg_temp.lm_dup d on d.row_number = e.row_number group by e.node
+    ), rl as (
+      select e.row_number, min(nl.g) as g from pg_temp.lm_edge e join nl on nl.node = e.node group by e.row_number
+    )
+    update pg_temp.lm_dup d set grp = rl.g from rl where rl.row_number = d.row_number and rl.g < d.grp;
+    get diagnostics changed = row_count;
+    exit when changed = 0 or passes > 100;
+  end loop;
+  -- Rows outside lm_dup are groups of one without a match: they become new leads as they
+  -- are (5b), skipping the aggregation below.
+
+  -- 4. A group's target: its best matched lead (a MAK match before an APN match before an
+  --    address match, then the oldest id). Other leads the group matched are the same
+  --    property seen through different keys: they are absorbed into the target.
+  drop table if exists pg_temp.lm_leadmatch;
+  create temporary table lm_leadmatch on commit drop as
+  select distinct d.grp, m.lead_id, m.rank
+    from pg_temp.lm_dup d
+    join pg_temp.lm_dupdata r on r.row_number = d.row_number
+   cross join lateral (values (r.m1, 1), (r.m2, 2), (r.m3, 3)) m(lead_id, rank)
+   where m.lead_id is not null;
+  drop table if exists pg_temp.lm_target;
+  create temporary table lm_target on commit drop as
+  select m.grp, (array_agg(m.lead_id order by m.rank, m.lead_id))[1] as target_id
+    from pg_temp.lm_leadmatch m
+   group by m.grp;
+  drop table if exists pg_temp.lm_losers;
+  create temporary table lm_losers on commit drop as
+  select distinct m.lead_id as loser_id, t.target_id,
+         dense_rank() over (partition by t.target_id order by m.lead_id) as round
+    from pg_temp.lm_leadmatch m
+    join pg_temp.lm_target t on t.grp = m.grp
+   where m.lead_id <> t.target_id;
+  drop table if exists pg_temp.lm_units;
+
+  -- A group's value of each field is its newest row's non-null one: the max of
+  -- [row_key, value] arrays (row_key is the row number as ten digits, so the arrays compare by
+  -- it), not array_agg(value order by row_number desc): PostgreSQL 15 sorts every ordered
+  -- aggregate of every group on its own, 19 sorts per group (measured on 177,000 rows in
+  -- groups of two: 1.1–1.4 s against 2.0–2.9 s, the same values).
+  create temporary table lm_units on commit drop as
+  select t.target_id,
+         case when t.target_id is null then min(d.grp) end as new_grp,
+         count(*) as n_rows,
+         max(r.row_number) as last_row,
+         (max(array[r.row_key, r.first_name]) filter (where r.first_name is not null))[2] as first_name,
+         (max(array[r.row_key, r.last_name]) filter (where r.last_name is not null))[2] as last_name,
+         ((max(array[r.row_key, r.email_n::text]) filter (where r.email_n is not null))[2])::public.citext as email,
+         (max(array[r.row_key, r.phone_n]) filter (where r.phone_n is not null))[2] as phone,
+         (max(array[r.row_key, r.property_address]) filter (where r.property_address is not null))[2] as property_address,
+         (max(array[r.row_key, r.property_city]) filter (where r.property_city is not null))[2] as property_city,
+         (max(array[r.row_key, r.property_state]) filter (where r.property_state is not null))[2] as property_state,
+         (max(array[r.row_key, r.zip_n]) filter (where r.zip_n is not null))[2] as property_zip,
+         (max(array[r.row_key, r.fips_n]) filter (where r.fips_n is not null and r.apn_n is not null))[2] as county_fips,
+         (max(array[r.row_key, r.apn]) filter (where r.fips_n is not null and r.apn_n is not null))[2] as apn,
+         (max(array[r.row_key, r.apn_n]) filter (where r.fips_n is not null and r.apn_n is not null))[2] as apn_normalized,
+         (max(array[r.row_key, r.mak_n]) filter (where r.mak_n is not null))[2] as mak,
+         (max(array[r.row_key, r.addr_n]) filter (where r.addr_hash is not null))[2] as address_normalized,
+         decode((max(array[r.row_key, encode(r.addr_hash, 'hex')]) filter (where r.addr_hash is not null))[2], 'hex') as addr_hash,
+         (max(array[r.row_key, r.mailing_address]) filter (where r.mailing_address is not null))[2] as mailing_address,
+         (max(array[r.row_key, r.mailing_city]) filter (where r.mailing_city is not null))[2] as mailing_city,
+         (max(array[r.row_key, r.mailing_state]) filter (where r.mailing_state is not null))[2] as mailing_state,
+         (max(array[r.row_key, r.mailing_zip_n]) filter (where r.mailing_zip_n is not null))[2] as mailing_zip,
+         ((max(array[r.row_key, r.equity_n::text]) filter (where r.equity_n is not null))[2])::numeric as estimated_equity,
+         bool_or(r.owner_occupied_n) as owner_occupied,
+         coalesce(array_agg(distinct r.email_code) filter (where r.email_code is not null), '{}') as email_codes,
+         coalesce(array_agg(distinct r.phone_code) filter (where r.phone_code is not null), '{}') as phone_codes,
+         -- (Anything but an object, which the upload never stages, is skipped.)
+         app_private.jsonb_merge_agg(case when jsonb_typeof(r.attributes) = 'object' then r.attributes else '{}' end
+                                     order by r.row_number) as attributes
+    from pg_temp.lm_dup d
+    join pg_temp.lm_dupdata r on r.row_number = d.row_number
+    left join pg_temp.lm_target t on t.grp = d.grp
+   group by t.target_id, case when t.target_id is null then d.grp end;
+  return passes;
+end
+$$;
+
 create or replace function app_private.merge_lead_batch(batch_id uuid)
   returns jsonb
   language plpgsql volatile security definer
@@ -210,7 +318,6 @@ declare
   n_updated int;
   n_created int;
   passes int := 0;
-  changed int;
   email_ok text[];
   n_absorbed int := 0;
   work text;
@@ -218,9 +325,11 @@ declare
   -- Above one, the new leads are inserted by that many transactions at once (see
   -- merge_lead_batch_prepare): this call only prepares them.
   chunks int := greatest(1, coalesce(nullif(current_setting('switchboard.lead_merge_chunks', true), '')::int, 1));
-  new_table text;
   attempt uuid;
   n_new int;
+  n_grouped int;
+  suffix text;
+  dupdata text;
 begin
   -- Room for the batch's temporary tables in memory (the default 8 MB spills a large batch
   -- to files read back several times). Only possible before the session's first temporary
@@ -374,148 +483,38 @@ begin
   --    The rows taking part are copied whole (lm_dupdata) in the scan that finds them, so
   --    the steps below join that small table instead of hashing all of lm again; lm_dup
   --    holds just (row, group) for the propagation.
+  --    A parallel merge keeps them in an unlogged table of the batch (lead_grp_*): its
+  --    groups are formed by chunk 0 while chunks 1… insert the rows that are leads on their
+  --    own (merge_parallel.sql).
   drop table if exists pg_temp.lm_dupdata;
-  create temporary table lm_dupdata on commit drop as
+  dupdata := $q$
   select r.*, lpad(r.row_number::text, 10, '0') as row_key
     from pg_temp.lm r
    where r.m1 is not null or r.m2 is not null or r.m3 is not null
       or r.mak_n in (select x.mak_n from pg_temp.lm x where x.mak_n is not null group by 1 having count(*) > 1)
       or (r.fips_n, r.apn_n) in (select x.fips_n, x.apn_n from pg_temp.lm x where x.apn_n is not null group by 1, 2 having count(*) > 1)
-      or r.addr_hash in (select x.addr_hash from pg_temp.lm x where x.addr_hash is not null group by 1 having count(*) > 1);
-  drop table if exists pg_temp.lm_dup;
-  create temporary table lm_dup on commit drop as
-  select r.row_number, r.row_number as grp from pg_temp.lm_dupdata r;
-  create index on pg_temp.lm_dup (row_number);
-  analyze pg_temp.lm_dupdata;
-  analyze pg_temp.lm_dup;
-  drop table if exists pg_temp.lm_edge;
-  create temporary table lm_edge on commit drop as
-  select d.row_number, k.node
-    from pg_temp.lm_dup d
-    join pg_temp.lm_dupdata r on r.row_number = d.row_number
-   cross join lateral (values ('m' || r.mak_n), ('a' || r.fips_n || '/' || r.apn_n), ('h' || encode(r.addr_hash, 'hex')),
-                              ('l' || r.m1), ('l' || r.m2), ('l' || r.m3)) k(node)
-   where k.node is not null;
-  loop
-    passes := passes + 1;
-    with nl as (
-      select e.node, min(d.grp) as g from pg_temp.lm_edge e join pg_temp.lm_dup d on d.row_number = e.row_number group by e.node
-    ), rl as (
-      select e.row_number, min(nl.g) as g from pg_temp.lm_edge e join nl on nl.node = e.node group by e.row_number
-    )
-    update pg_temp.lm_dup d set grp = rl.g from rl where rl.row_number = d.row_number and rl.g < d.grp;
-    get diagnostics changed = row_count;
-    exit when changed = 0 or passes > 100;
-  end loop;
-  -- Rows outside lm_dup are groups of one without a match: they become new leads as they
-  -- are (5b), skipping the aggregation below.
-
-  -- 4. A group's target: its best matched lead (a MAK match before an APN match before an
-  --    address match, then the oldest id). Other leads the group matched are the same
-  --    property seen through different keys: they are absorbed into the target.
-  drop table if exists pg_temp.lm_leadmatch;
-  create temporary table lm_leadmatch on commit drop as
-  select distinct d.grp, m.lead_id, m.rank
-    from pg_temp.lm_dup d
-    join pg_temp.lm_dupdata r on r.row_number = d.row_number
-   cross join lateral (values (r.m1, 1), (r.m2, 2), (r.m3, 3)) m(lead_id, rank)
-   where m.lead_id is not null;
-  drop table if exists pg_temp.lm_target;
-  create temporary table lm_target on commit drop as
-  select m.grp, (array_agg(m.lead_id order by m.rank, m.lead_id))[1] as target_id
-    from pg_temp.lm_leadmatch m
-   group by m.grp;
-  drop table if exists pg_temp.lm_losers;
-  create temporary table lm_losers on commit drop as
-  select distinct m.lead_id as loser_id, t.target_id,
-         dense_rank() over (partition by t.target_id order by m.lead_id) as round
-    from pg_temp.lm_leadmatch m
-    join pg_temp.lm_target t on t.grp = m.grp
-   where m.lead_id <> t.target_id;
-  if chunks = 1 and exists (select 1 from pg_temp.lm_losers) then
-    n_absorbed := app_private.absorb_leads(b.org_id);
-  end if;
-
-  drop table if exists pg_temp.lm_units;
-
-  -- A group's value of each field is its newest row's non-null one: the max of
-  -- [row_key, value] arrays (row_key is the row number as ten digits, so the arrays compare by
-  -- it), not array_agg(value order by row_number desc): PostgreSQL 15 sorts every ordered
-  -- aggregate of every group on its own, 19 sorts per group (measured on 177,000 rows in
-  -- groups of two: 1.1–1.4 s against 2.0–2.9 s, the same values).
-  create temporary table lm_units on commit drop as
-  select t.target_id,
-         case when t.target_id is null then min(d.grp) end as new_grp,
-         count(*) as n_rows,
-         max(r.row_number) as last_row,
-         (max(array[r.row_key, r.first_name]) filter (where r.first_name is not null))[2] as first_name,
-         (max(array[r.row_key, r.last_name]) filter (where r.last_name is not null))[2] as last_name,
-         ((max(array[r.row_key, r.email_n::text]) filter (where r.email_n is not null))[2])::public.citext as email,
-         (max(array[r.row_key, r.phone_n]) filter (where r.phone_n is not null))[2] as phone,
-         (max(array[r.row_key, r.property_address]) filter (where r.property_address is not null))[2] as property_address,
-         (max(array[r.row_key, r.property_city]) filter (where r.property_city is not null))[2] as property_city,
-         (max(array[r.row_key, r.property_state]) filter (where r.property_state is not null))[2] as property_state,
-         (max(array[r.row_key, r.zip_n]) filter (where r.zip_n is not null))[2] as property_zip,
-         (max(array[r.row_key, r.fips_n]) filter (where r.fips_n is not null and r.apn_n is not null))[2] as county_fips,
-         (max(array[r.row_key, r.apn]) filter (where r.fips_n is not null and r.apn_n is not null))[2] as apn,
-         (max(array[r.row_key, r.apn_n]) filter (where r.fips_n is not null and r.apn_n is not null))[2] as apn_normalized,
-         (max(array[r.row_key, r.mak_n]) filter (where r.mak_n is not null))[2] as mak,
-         (max(array[r.row_key, r.addr_n]) filter (where r.addr_hash is not null))[2] as address_normalized,
-         decode((max(array[r.row_key, encode(r.addr_hash, 'hex')]) filter (where r.addr_hash is not null))[2], 'hex') as addr_hash,
-         (max(array[r.row_key, r.mailing_address]) filter (where r.mailing_address is not null))[2] as mailing_address,
-         (max(array[r.row_key, r.mailing_city]) filter (where r.mailing_city is not null))[2] as mailing_city,
-         (max(array[r.row_key, r.mailing_state]) filter (where r.mailing_state is not null))[2] as mailing_state,
-         (max(array[r.row_key, r.mailing_zip_n]) filter (where r.mailing_zip_n is not null))[2] as mailing_zip,
-         ((max(array[r.row_key, r.equity_n::text]) filter (where r.equity_n is not null))[2])::numeric as estimated_equity,
-         bool_or(r.owner_occupied_n) as owner_occupied,
-         coalesce(array_agg(distinct r.email_code) filter (where r.email_code is not null), '{}') as email_codes,
-         coalesce(array_agg(distinct r.phone_code) filter (where r.phone_code is not null), '{}') as phone_codes,
-         -- (Anything but an object, which the upload never stages, is skipped.)
-         app_private.jsonb_merge_agg(case when jsonb_typeof(r.attributes) = 'object' then r.attributes else '{}' end
-                                     order by r.row_number) as attributes
-    from pg_temp.lm_dup d
-    join pg_temp.lm_dupdata r on r.row_number = d.row_number
-    left join pg_temp.lm_target t on t.grp = d.grp
-   group by t.target_id, case when t.target_id is null then d.grp end;
-
-
-  -- 5. A parallel merge (chunks > 1) stops here. Its new leads stay where they are: a row that
-  --    is a lead on its own stays in the work table (with the id it got there) and a group's
-  --    merged row goes to an unlogged table of the batch; chunk k inserts the k-th range of row
-  --    numbers of both (merge_lead_batch_chunk), so each inserting transaction grows the id
-  --    indexes at a place of its own. (Writing every new lead once more into one table
-  --    for the chunks took 7–10 s of the prepare's one connection for 909,091 leads.) Matched
-  --    leads and absorbed ones wait for the publish step, which applies them in the
-  --    transaction that un-hides the batch's new leads (merge_lead_batch_publish).
+      or r.addr_hash in (select x.addr_hash from pg_temp.lm x where x.addr_hash is not null group by 1 having count(*) > 1)$q$;
   if chunks > 1 then
-    new_table := 'lead_new_' || replace(b.id::text, '-', '');
-    execute format('drop table if exists app_private.%I', new_table);
-    execute format($q$create unlogged table app_private.%1$I as
-  select app_private.time_ordered_uuid() as id, u.first_name, u.last_name, u.email, u.phone, u.property_address, u.property_city, u.property_state,
-         u.property_zip, u.county_fips, u.apn, u.apn_normalized, u.mak, u.address_normalized, u.addr_hash,
-         u.mailing_address, u.mailing_city, u.mailing_state, u.mailing_zip, u.estimated_equity, u.owner_occupied,
-         u.email_codes, u.phone_codes, u.attributes, u.new_grp as row_number
-    from pg_temp.lm_units u
-   where u.target_id is null
-  $q$, new_table);
-    get diagnostics n_new = row_count;
-    execute format('drop table if exists app_private.%I', 'lead_dup_' || replace(b.id::text, '-', ''));
-    execute format('create unlogged table app_private.%I as select d.row_number from pg_temp.lm_dup d',
-                   'lead_dup_' || replace(b.id::text, '-', ''));
-    n_new := n_new + n_valid - (select count(*) from pg_temp.lm_dup);
-    execute format('drop table if exists app_private.%I', 'lead_upd_' || replace(b.id::text, '-', ''));
-    execute format('create unlogged table app_private.%I as select * from pg_temp.lm_units where target_id is not null',
-                   'lead_upd_' || replace(b.id::text, '-', ''));
-    execute format('drop table if exists app_private.%I', 'lead_los_' || replace(b.id::text, '-', ''));
-    execute format('create unlogged table app_private.%I as select * from pg_temp.lm_losers',
-                   'lead_los_' || replace(b.id::text, '-', ''));
+    suffix := replace(b.id::text, '-', '');
+    execute format('drop table if exists app_private.%I', 'lead_grp_' || suffix);
+    execute format('create unlogged table app_private.%I as %s', 'lead_grp_' || suffix, dupdata);
+    get diagnostics n_grouped = row_count;
+    execute format('drop table if exists app_private.%I', 'lead_dup_' || suffix);
+    execute format('create unlogged table app_private.%I as select g.row_number from app_private.%I g',
+                   'lead_dup_' || suffix, 'lead_grp_' || suffix);
     drop view pg_temp.lm;
     attempt := gen_random_uuid();
-    insert into app_private.lead_import_pending (org_id, batch_id, attempt, chunks, rows_new, rows_merged, rows_rejected, passes, started_at)
-    values (b.org_id, b.id, attempt, chunks, n_new, n_valid, n_rejected, passes, t0);
-    return jsonb_build_object('batch_id', b.id, 'status', 'prepared', 'attempt', attempt, 'chunks', chunks, 'leads_new', n_new,
-                              'rows_merged', n_valid, 'rows_rejected', n_rejected, 'passes', passes,
+    n_new := n_valid - n_grouped;
+    insert into app_private.lead_import_pending (org_id, batch_id, attempt, chunks, rows_new, rows_merged, rows_rejected, started_at)
+    values (b.org_id, b.id, attempt, chunks, n_new, n_valid, n_rejected, t0);
+    return jsonb_build_object('batch_id', b.id, 'status', 'prepared', 'attempt', attempt, 'chunks', chunks, 'leads_single', n_new,
+                              'rows_grouped', n_grouped, 'rows_merged', n_valid, 'rows_rejected', n_rejected,
                               'ms', round(extract(epoch from clock_timestamp() - t0) * 1000));
+  end if;
+  execute 'create temporary table lm_dupdata on commit drop as ' || dupdata;
+  passes := app_private.merge_lead_groups();
+  if exists (select 1 from pg_temp.lm_losers) then
+    n_absorbed := app_private.absorb_leads(b.org_id);
   end if;
 
   n_updated := app_private.merge_lead_update_matched(b, email_ok);
