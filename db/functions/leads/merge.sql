@@ -314,6 +314,7 @@ declare
   b app_public.lead_import_batches;
   t0 timestamptz := clock_timestamp();
   n_rejected int;
+  n_rows int;
   n_valid int;
   n_updated int;
   n_created int;
@@ -379,6 +380,8 @@ begin
   execute format('drop table if exists app_private.%I', work);
   execute format($q$create unlogged table app_private.%1$I as
   select r.*,
+         -- An APN without a valid FIPS is no key (apn_raw_n only explains the reject).
+         case when r.fips_n is not null then r.apn_raw_n end as apn_n,
          -- The address key needs a street line and a ZIP.
          case when r.addr_n is not null and r.zip_n is not null
               then sha224(convert_to(r.addr_n || '|' || left(r.zip_n, 5), 'UTF8')) end as addr_hash,
@@ -388,7 +391,7 @@ begin
          -- transaction grows the id indexes at a place of its own).
          %3$s as new_id,
          case
-           when r.mak_n is null and (r.fips_n is null or r.apn_n is null) and (r.addr_n is null or r.zip_n is null)
+           when r.mak_n is null and (r.fips_n is null or r.apn_raw_n is null) and (r.addr_n is null or r.zip_n is null)
              then case
                when r.apn_raw_n is not null and r.county_fips is not null and r.fips_n is null then 'invalid county_fips'
                when r.addr_n is not null and r.property_zip is not null and r.zip_n is null then 'invalid property_zip'
@@ -420,8 +423,6 @@ begin
              nullif(btrim(s.county_fips), '') as county_fips,
              app_private.normalize_fips(s.county_fips) as fips_n,
              nullif(btrim(s.apn), '') as apn,
-             -- An APN without a valid FIPS is no key (apn_raw_n only explains the reject).
-             case when app_private.normalize_fips(s.county_fips) is not null then app_private.normalize_apn(s.apn) end as apn_n,
              app_private.normalize_apn(s.apn) as apn_raw_n,
              app_private.normalize_mak(s.mak) as mak_n,
              nullif(btrim(s.mailing_address), '') as mailing_address,
@@ -444,6 +445,7 @@ begin
   $q$, work, case when staged is not null then format('app_private.%I s', staged)
                   else format('app_private.lead_staging s where s.batch_id = %L', b.id) end,
      case when chunks > 1 then 'app_private.time_ordered_uuid()' else 'null::uuid' end);
+  get diagnostics n_rows = row_count;
   execute format('create temporary view lm as select * from app_private.%I', work);
 
 
@@ -459,8 +461,8 @@ begin
   on conflict do nothing;
   get diagnostics n_rejected = row_count;
   delete from pg_temp.lm r where r.reason is not null;
-
-  select count(*) into n_valid from pg_temp.lm;
+  get diagnostics n_valid = row_count;
+  n_valid := n_rows - n_valid;
   execute format('create index on app_private.%I (row_number)', work);
   execute format('analyze app_private.%I', work);
 

@@ -57,7 +57,7 @@ begin
     return null;
   end if;
   foreach token in array string_to_array(
-      btrim(regexp_replace(regexp_replace(upper(address), '#', ' # ', 'g'), '[^A-Z0-9#]+', ' ', 'g')), ' ') loop
+      btrim(regexp_replace(replace(upper(address), '#', ' # '), '[^A-Z0-9#]+', ' ', 'g')), ' ') loop
     result := case when result is null then '' else result || ' ' end
               || coalesce(app_private.usps_abbreviations() ->> token, token);
   end loop;
