@@ -5093,21 +5093,13 @@ begin
   --    groups are formed by chunk 0 while chunks 1… insert the rows that are leads on their
   --    own (merge_parallel.sql).
   drop table if exists pg_temp.lm_dupdata;
-  --    The repeated keys come from one scan with three grouping sets (4.1 → 2.9 s for the
-  --    bench file's 1,000,000 rows, against a scan and an aggregate per key).
   dupdata := $q$
-  with repeated as (
-    select x.mak_n, x.fips_n, x.apn_n, x.addr_hash
-      from pg_temp.lm x
-     group by grouping sets ((x.mak_n), (x.fips_n, x.apn_n), (x.addr_hash))
-    having count(*) > 1
-  )
   select r.*, lpad(r.row_number::text, 10, '0') as row_key
     from pg_temp.lm r
    where r.m1 is not null or r.m2 is not null or r.m3 is not null
-      or r.mak_n in (select k.mak_n from repeated k where k.mak_n is not null)
-      or (r.fips_n, r.apn_n) in (select k.fips_n, k.apn_n from repeated k where k.apn_n is not null)
-      or r.addr_hash in (select k.addr_hash from repeated k where k.addr_hash is not null)$q$;
+      or r.mak_n in (select x.mak_n from pg_temp.lm x where x.mak_n is not null group by 1 having count(*) > 1)
+      or (r.fips_n, r.apn_n) in (select x.fips_n, x.apn_n from pg_temp.lm x where x.apn_n is not null group by 1, 2 having count(*) > 1)
+      or r.addr_hash in (select x.addr_hash from pg_temp.lm x where x.addr_hash is not null group by 1 having count(*) > 1)$q$;
   if chunks > 1 then
     suffix := replace(b.id::text, '-', '');
     execute format('drop table if exists app_private.%I', 'lead_grp_' || suffix);
