@@ -3088,6 +3088,7 @@ begin
    where l.org_id = discard_pending_lead_batches.org_id and l.first_batch_id = any (gone);
   get diagnostics n = row_count;
   foreach id in array gone loop
+    -- (lead_new_*: the groups' rows of an attempt prepared before chunk 0 formed them.)
     execute format('drop table if exists app_private.%I', 'lead_new_' || replace(id::text, '-', ''));
     execute format('drop table if exists app_private.%I', 'lead_upd_' || replace(id::text, '-', ''));
     execute format('drop table if exists app_private.%I', 'lead_los_' || replace(id::text, '-', ''));
