@@ -5325,7 +5325,12 @@ begin
   exception when invalid_parameter_value then
     null;
   end;
-  drop view if exists pg_temp.lm_dupdata;
+  -- (A table of this name is left when a one-transaction merge ran in this same transaction.)
+  begin
+    drop view if exists pg_temp.lm_dupdata;
+  exception when wrong_object_type then
+    drop table pg_temp.lm_dupdata;
+  end;
   execute format('create temporary view lm_dupdata as select * from app_private.%I', 'lead_grp_' || suffix);
   passes := app_private.merge_lead_groups();
   insert into app_public.leads (

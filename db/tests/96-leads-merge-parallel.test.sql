@@ -4,7 +4,7 @@
 -- merges the batch exactly once. (Here every step runs in one session; the kill of a real
 -- worker mid-merge is gateway/test/uploads-parallel.test.ts.)
 begin;
-select plan(27);
+select plan(28);
 
 insert into app_public.organizations (id, name) values ('96000000-0000-0000-0000-0000000000a1', 'Parallel merge org');
 insert into app_public.users (id, email) values ('96000000-0000-0000-0000-000000000001', 'owner96@example.test');
@@ -106,6 +106,9 @@ select is(app_private.merge_lead_batch_publish((select id from big2), (select (r
             - 'ms' - 'batch_id' - 'passes',
           '{"status": "merged", "rows_merged": 44, "rows_rejected": 0, "leads_created": 41, "leads_updated": 1, "leads_absorbed": 0, "chunks": 2}'::jsonb,
           'the publish merges: 41 created, 1 updated');
+select is((select (data ->> 'passes')::int from app_public.pipeline_events
+             where subject_id = (select id from big2) and kind = 'merged'), 2,
+          'the merged event records the passes chunk 0 took (the groups settle in one pass, a second finds no change)');
 select is(pg_temp.visible(), 82, 'after the publish every lead is visible at once, exactly once');
 select is(pg_temp.work_tables((select id from big2)), 0::bigint, 'the publish drops the batch''s work tables');
 select is((select count(*)::int from (select mak from app_public.leads where org_id = '96000000-0000-0000-0000-0000000000a1'
