@@ -5064,10 +5064,12 @@ begin
     from pg_temp.lm r
    where r.reason is not null
   on conflict do nothing;
-  get diagnostics n_rejected = row_count;
+  -- The rows rejected are the rows deleted here: after an interrupted parallel merge the
+  -- retry finds the reject rows its first attempt committed (ON CONFLICT), and the batch must
+  -- still count them.
   delete from pg_temp.lm r where r.reason is not null;
-  get diagnostics n_valid = row_count;
-  n_valid := n_rows - n_valid;
+  get diagnostics n_rejected = row_count;
+  n_valid := n_rows - n_rejected;
   execute format('create index on app_private.%I (row_number)', work);
   execute format('analyze app_private.%I', work);
 
@@ -5119,6 +5121,7 @@ begin
                               'ms', round(extract(epoch from clock_timestamp() - t0) * 1000));
   end if;
   execute 'create temporary table lm_dupdata on commit drop as ' || dupdata;
+  analyze pg_temp.lm_dupdata;
   passes := app_private.merge_lead_groups();
   if exists (select 1 from pg_temp.lm_losers) then
     n_absorbed := app_private.absorb_leads(b.org_id);
@@ -5331,6 +5334,7 @@ begin
   exception when wrong_object_type then
     drop table pg_temp.lm_dupdata;
   end;
+  execute format('analyze app_private.%I', 'lead_grp_' || suffix);
   execute format('create temporary view lm_dupdata as select * from app_private.%I', 'lead_grp_' || suffix);
   passes := app_private.merge_lead_groups();
   insert into app_public.leads (
@@ -5503,7 +5507,6 @@ begin
   create temporary table lm_dup on commit drop as
   select r.row_number, r.row_number as grp from pg_temp.lm_dupdata r;
   create index on pg_temp.lm_dup (row_number);
-  analyze pg_temp.lm_dupdata;
   analyze pg_temp.lm_dup;
   drop table if exists pg_temp.lm_edge;
   create temporary table lm_edge on commit drop as

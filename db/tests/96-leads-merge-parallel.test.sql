@@ -61,7 +61,7 @@ create temp table big2 as select pg_temp.batch((
   select jsonb_agg(jsonb_build_object('row_number', i + 1, 'mak', 'Q-' || (case when i > 40 then i - 40 else i end),
                                       'first_name', 'Q' || i, 'email', 'q' || i || '@example.test'))
     from generate_series(0, 42) i)
-  || $$[{"row_number": 44, "mak": "P-0", "first_name": "Newest"}]$$) as id;
+  || $$[{"row_number": 44, "mak": "P-0", "first_name": "Newest"}, {"row_number": 45, "first_name": "No key"}]$$) as id;
 create temp table att as select app_private.merge_lead_batch_prepare((select id from big2), 2, 0) as r;
 select is((select r ->> 'status' from att), 'prepared', 'a large batch is prepared');
 select is((select (r ->> 'leads_single')::int || '+' || (r ->> 'rows_grouped') from att), '39+5',
@@ -104,8 +104,8 @@ select is(app_private.merge_lead_batch_chunk((select id from big2), (select (r -
 select is(pg_temp.visible(), 41, 'still hidden before the publish');
 select is(app_private.merge_lead_batch_publish((select id from big2), (select (r ->> 'attempt')::uuid from att2))
             - 'ms' - 'batch_id' - 'passes',
-          '{"status": "merged", "rows_merged": 44, "rows_rejected": 0, "leads_created": 41, "leads_updated": 1, "leads_absorbed": 0, "chunks": 2}'::jsonb,
-          'the publish merges: 41 created, 1 updated');
+          '{"status": "merged", "rows_merged": 44, "rows_rejected": 1, "leads_created": 41, "leads_updated": 1, "leads_absorbed": 0, "chunks": 2}'::jsonb,
+          'the publish merges: 41 created, 1 updated, and counts the row without a key that the failed attempt already logged');
 select is((select (data ->> 'passes')::int from app_public.pipeline_events
              where subject_id = (select id from big2) and kind = 'merged'), 2,
           'the merged event records the passes chunk 0 took (the groups settle in one pass, a second finds no change)');

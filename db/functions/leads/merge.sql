@@ -189,8 +189,8 @@ begin
 end
 $$;
 
--- Steps 3–4 of a merge over the rows that take part in groups (pg_temp.lm_dupdata: the
--- rows with a repeated key or a match, whole): connected components (label propagation
+-- Steps 3–4 of a merge over the rows that take part in groups (pg_temp.lm_dupdata, analysed:
+-- the rows with a repeated key or a match, whole): connected components (label propagation
 -- until stable) into pg_temp.lm_dup, each group's target lead and the leads it absorbs
 -- (pg_temp.lm_target, pg_temp.lm_losers) and one unit per group (pg_temp.lm_units). Returns
 -- the passes it took. Shared by the one-transaction merge and chunk 0 of a parallel one.
@@ -206,7 +206,6 @@ begin
   create temporary table lm_dup on commit drop as
   select r.row_number, r.row_number as grp from pg_temp.lm_dupdata r;
   create index on pg_temp.lm_dup (row_number);
-  analyze pg_temp.lm_dupdata;
   analyze pg_temp.lm_dup;
   drop table if exists pg_temp.lm_edge;
   create temporary table lm_edge on commit drop as
@@ -459,10 +458,12 @@ begin
     from pg_temp.lm r
    where r.reason is not null
   on conflict do nothing;
-  get diagnostics n_rejected = row_count;
+  -- The rows rejected are the rows deleted here: after an interrupted parallel merge the
+  -- retry finds the reject rows its first attempt committed (ON CONFLICT), and the batch must
+  -- still count them.
   delete from pg_temp.lm r where r.reason is not null;
-  get diagnostics n_valid = row_count;
-  n_valid := n_rows - n_valid;
+  get diagnostics n_rejected = row_count;
+  n_valid := n_rows - n_rejected;
   execute format('create index on app_private.%I (row_number)', work);
   execute format('analyze app_private.%I', work);
 
@@ -514,6 +515,7 @@ begin
                               'ms', round(extract(epoch from clock_timestamp() - t0) * 1000));
   end if;
   execute 'create temporary table lm_dupdata on commit drop as ' || dupdata;
+  analyze pg_temp.lm_dupdata;
   passes := app_private.merge_lead_groups();
   if exists (select 1 from pg_temp.lm_losers) then
     n_absorbed := app_private.absorb_leads(b.org_id);

@@ -218,6 +218,7 @@ begin
   exception when wrong_object_type then
     drop table pg_temp.lm_dupdata;
   end;
+  execute format('analyze app_private.%I', 'lead_grp_' || suffix);
   execute format('create temporary view lm_dupdata as select * from app_private.%I', 'lead_grp_' || suffix);
   passes := app_private.merge_lead_groups();
   insert into app_public.leads (
