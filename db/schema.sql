@@ -5328,14 +5328,8 @@ begin
   exception when invalid_parameter_value then
     null;
   end;
-  -- (A table of this name is left when a one-transaction merge ran in this same transaction.)
-  begin
-    drop view if exists pg_temp.lm_dupdata;
-  exception when wrong_object_type then
-    drop table pg_temp.lm_dupdata;
-  end;
   execute format('analyze app_private.%I', 'lead_grp_' || suffix);
-  execute format('create temporary view lm_dupdata as select * from app_private.%I', 'lead_grp_' || suffix);
+  perform app_private.temp_view_of('lm_dupdata', 'lead_grp_' || suffix);
   passes := app_private.merge_lead_groups();
   insert into app_public.leads (
     id, org_id, first_name, last_name, email, phone, property_address, property_city, property_state, property_zip,
@@ -5437,19 +5431,8 @@ begin
    where m.org_id = b.org_id and m.provider = b.verification_provider and m.verdict = 'valid';
 
   suffix := replace(b.id::text, '-', '');
-  -- (Tables of these names are left when the prepare ran in this same transaction.)
-  begin
-    drop table if exists pg_temp.lm_losers;
-  exception when wrong_object_type then
-    drop view pg_temp.lm_losers;
-  end;
-  begin
-    drop table if exists pg_temp.lm_units;
-  exception when wrong_object_type then
-    drop view pg_temp.lm_units;
-  end;
-  execute format('create temporary view lm_losers as select * from app_private.%I', 'lead_los_' || suffix);
-  execute format('create temporary view lm_units as select * from app_private.%I', 'lead_upd_' || suffix);
+  perform app_private.temp_view_of('lm_losers', 'lead_los_' || suffix);
+  perform app_private.temp_view_of('lm_units', 'lead_upd_' || suffix);
   if exists (select 1 from pg_temp.lm_losers) then
     n_absorbed := app_private.absorb_leads(b.org_id);
   end if;
@@ -8613,6 +8596,26 @@ CREATE FUNCTION app_private.system_health_for_current_org() RETURNS TABLE(org_id
 $$;
 
 ALTER FUNCTION app_private.system_health_for_current_org() OWNER TO switchboard_owner;
+
+--
+-- Name: temp_view_of(text, text); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.temp_view_of(name text, batch_table text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+begin
+  begin
+    execute format('drop view if exists pg_temp.%I', name);
+  exception when wrong_object_type then
+    execute format('drop table pg_temp.%I', name);
+  end;
+  execute format('create temporary view %I as select * from app_private.%I', name, batch_table);
+end
+$$;
+
+ALTER FUNCTION app_private.temp_view_of(name text, batch_table text) OWNER TO switchboard_owner;
 
 --
 -- Name: tg__audit(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -18009,6 +18012,12 @@ REVOKE ALL ON FUNCTION app_private.sync_appointment_reminders(appt app_public.ap
 
 REVOKE ALL ON FUNCTION app_private.system_health_for_current_org() FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.system_health_for_current_org() TO authenticated;
+
+--
+-- Name: FUNCTION temp_view_of(name text, batch_table text); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.temp_view_of(name text, batch_table text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg__audit(); Type: ACL; Schema: app_private; Owner: switchboard_owner

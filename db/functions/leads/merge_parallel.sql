@@ -192,6 +192,25 @@ begin
 end
 $$;
 
+-- The merge's steps read their working sets by temporary names (pg_temp.lm_units …); a
+-- parallel merge's steps, in transactions of their own, find them in unlogged tables of the
+-- batch. This points the temporary name at such a table, in place of whatever holds the name
+-- in this session: a temporary table left by a merge earlier in the same transaction, or an
+-- older view.
+create or replace function app_private.temp_view_of(name text, batch_table text) returns void
+  language plpgsql volatile
+  set search_path = pg_catalog, public
+as $$
+begin
+  begin
+    execute format('drop view if exists pg_temp.%I', name);
+  exception when wrong_object_type then
+    execute format('drop table pg_temp.%I', name);
+  end;
+  execute format('create temporary view %I as select * from app_private.%I', name, batch_table);
+end
+$$;
+
 -- Chunk 0 of a parallel merge: the batch's groups (steps 3b–4 of merge_lead_batch over the
 -- rows the prepare set aside in lead_grp_*), their new leads inserted here, and the matched
 -- and absorbed leads left in unlogged tables of the batch (lead_upd_*, lead_los_*) for the
@@ -212,14 +231,8 @@ begin
   exception when invalid_parameter_value then
     null;
   end;
-  -- (A table of this name is left when a one-transaction merge ran in this same transaction.)
-  begin
-    drop view if exists pg_temp.lm_dupdata;
-  exception when wrong_object_type then
-    drop table pg_temp.lm_dupdata;
-  end;
   execute format('analyze app_private.%I', 'lead_grp_' || suffix);
-  execute format('create temporary view lm_dupdata as select * from app_private.%I', 'lead_grp_' || suffix);
+  perform app_private.temp_view_of('lm_dupdata', 'lead_grp_' || suffix);
   passes := app_private.merge_lead_groups();
   insert into app_public.leads (
     id, org_id, first_name, last_name, email, phone, property_address, property_city, property_state, property_zip,
@@ -298,19 +311,8 @@ begin
    where m.org_id = b.org_id and m.provider = b.verification_provider and m.verdict = 'valid';
 
   suffix := replace(b.id::text, '-', '');
-  -- (Tables of these names are left when the prepare ran in this same transaction.)
-  begin
-    drop table if exists pg_temp.lm_losers;
-  exception when wrong_object_type then
-    drop view pg_temp.lm_losers;
-  end;
-  begin
-    drop table if exists pg_temp.lm_units;
-  exception when wrong_object_type then
-    drop view pg_temp.lm_units;
-  end;
-  execute format('create temporary view lm_losers as select * from app_private.%I', 'lead_los_' || suffix);
-  execute format('create temporary view lm_units as select * from app_private.%I', 'lead_upd_' || suffix);
+  perform app_private.temp_view_of('lm_losers', 'lead_los_' || suffix);
+  perform app_private.temp_view_of('lm_units', 'lead_upd_' || suffix);
   if exists (select 1 from pg_temp.lm_losers) then
     n_absorbed := app_private.absorb_leads(b.org_id);
   end if;

@@ -20,6 +20,7 @@ create index if not exists leads_email_hash_idx on app_public.leads using hash (
 alter table app_private.lead_import_chunks add column if not exists passes int;
 revoke all on function app_private.merge_lead_groups() from public;
 revoke all on function app_private.merge_lead_batch_groups(app_public.lead_import_batches, text[]) from public;
+revoke all on function app_private.temp_view_of(text, text) from public;
 
 -- The address normaliser without one of its two regular expressions (a literal '#' is a
 -- replace()).
