@@ -111,12 +111,22 @@ export default async function rest(ctx: BenchContext): Promise<BenchResult> {
     }))));
 
     let peakConnections = 0;
+    // Where the sessions spend the run (`state:wait event`, `cpu` when not waiting): many
+    // `idle in transaction:Client/ClientRead` means PostgreSQL waits for PostgREST.
+    const states = new Map<string, number>();
+    let samples = 0;
     // A superuser sees every session in pg_stat_activity.
     const watcher = new pg.Client({ connectionString: rootUrl });
     await watcher.connect();
     const sampler = setInterval(async () => {
-      const { rows } = await watcher.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and backend_type = 'client backend'").catch(() => ({ rows: [{ n: 0 }] }));
-      peakConnections = Math.max(peakConnections, rows[0].n);
+      const { rows } = await watcher.query<{ state: string; n: number }>(
+        `select coalesce(state, '?') || ':' || coalesce(wait_event_type || '/' || wait_event, 'cpu') as state, count(*)::int as n
+           from pg_stat_activity
+          where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid()
+          group by 1`).catch(() => ({ rows: [] }));
+      peakConnections = Math.max(peakConnections, rows.reduce((sum, r) => sum + r.n, 0) + 1);
+      for (const r of rows) states.set(r.state, (states.get(r.state) ?? 0) + r.n);
+      samples++;
     }, 250);
 
     // Half the users read as `authenticated` (RLS), half as the bypassing twin, at the same
@@ -137,6 +147,7 @@ export default async function rest(ctx: BenchContext): Promise<BenchResult> {
     clearInterval(progress);
     await watcher.end();
     ctx.log(`CPU (share of one core): ${cpu}`);
+    ctx.log(`sessions (mean count): ${[...states].sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} ${round(n / Math.max(1, samples))}`).join(' · ')}`);
     const total = rls.requests + bypass.requests;
     const errors = rls.errors + bypass.errors;
 
