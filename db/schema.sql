@@ -12115,7 +12115,7 @@ ALTER TABLE app_public.delivery_messages OWNER TO switchboard_owner;
 
 CREATE TABLE app_public.email_events (
     org_id uuid NOT NULL,
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    id uuid DEFAULT app_private.time_ordered_uuid() NOT NULL,
     webhook_event_id uuid NOT NULL,
     campaign_id uuid,
     contact_id uuid,
@@ -12729,7 +12729,7 @@ ALTER TABLE app_public.verification_code_map OWNER TO switchboard_owner;
 
 CREATE TABLE app_public.webhook_events (
     org_id uuid NOT NULL,
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    id uuid DEFAULT app_private.time_ordered_uuid() NOT NULL,
     source_id uuid NOT NULL,
     provider text NOT NULL,
     dedupe_key text NOT NULL,
