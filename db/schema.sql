@@ -8898,6 +8898,40 @@ $$;
 ALTER FUNCTION app_private.tg_campaign_connections__validate() OWNER TO switchboard_owner;
 
 --
+-- Name: tg_campaigns__delete_email_events(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.tg_campaigns__delete_email_events() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+begin
+  delete from app_public.email_events e using gone_campaigns g where e.org_id = g.org_id and e.campaign_id = g.id;
+  return null;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_campaigns__delete_email_events() OWNER TO switchboard_owner;
+
+--
+-- Name: tg_contacts__unlink_email_events(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.tg_contacts__unlink_email_events() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+begin
+  update app_public.email_events e set contact_id = null
+    from gone_contacts g
+   where e.contact_id = g.id and e.org_id = g.org_id;
+  return null;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_contacts__unlink_email_events() OWNER TO switchboard_owner;
+
+--
 -- Name: tg_delivery_endpoints__reenable(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -8923,6 +8957,27 @@ $$;
 ALTER FUNCTION app_private.tg_delivery_endpoints__reenable() OWNER TO switchboard_owner;
 
 --
+-- Name: tg_email_event_targets__key_fixed(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.tg_email_event_targets__key_fixed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+begin
+  if exists (select 1 from app_public.email_events e
+              where e.org_id = old.org_id
+                and case tg_table_name when 'campaigns' then e.campaign_id else e.contact_id end = old.id) then
+    raise exception 'update on table "%" violates foreign key on table "email_events"', tg_table_name
+      using errcode = 'foreign_key_violation';
+  end if;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_email_event_targets__key_fixed() OWNER TO switchboard_owner;
+
+--
 -- Name: tg_email_events__emit_reply(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
 --
 
@@ -8941,6 +8996,69 @@ end
 $$;
 
 ALTER FUNCTION app_private.tg_email_events__emit_reply() OWNER TO switchboard_owner;
+
+--
+-- Name: tg_email_events__references(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.tg_email_events__references() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+declare
+  missing record;
+begin
+  perform 1 from app_public.organizations o
+   where o.id in (select n.org_id from new_events n)
+     for key share of o;
+  perform 1 from app_public.campaigns c
+   where (c.org_id, c.id) in (select n.org_id, n.campaign_id from new_events n where n.campaign_id is not null)
+     for key share of c;
+  perform 1 from app_public.contacts c
+   where (c.org_id, c.id) in (select n.org_id, n.contact_id from new_events n where n.contact_id is not null)
+     for key share of c;
+  -- Read again after the locks: a row deleted while this waited for its lock is gone now.
+  select x.constraint_name, x.detail into missing
+    from (select 'email_events_org_id_fkey' as constraint_name,
+                 format('Key (org_id)=(%s) is not present in table "organizations".', n.org_id) as detail
+            from (select distinct org_id from new_events) n
+           where not exists (select 1 from app_public.organizations o where o.id = n.org_id)
+          union all
+          select 'email_events_campaign_id_fkey',
+                 format('Key (org_id, campaign_id)=(%s, %s) is not present in table "campaigns".', n.org_id, n.campaign_id)
+            from (select distinct org_id, campaign_id from new_events where campaign_id is not null) n
+           where not exists (select 1 from app_public.campaigns c where c.org_id = n.org_id and c.id = n.campaign_id)
+          union all
+          select 'email_events_contact_id_fkey',
+                 format('Key (org_id, contact_id)=(%s, %s) is not present in table "contacts".', n.org_id, n.contact_id)
+            from (select distinct org_id, contact_id from new_events where contact_id is not null) n
+           where not exists (select 1 from app_public.contacts c where c.org_id = n.org_id and c.id = n.contact_id)) x
+   limit 1;
+  if found then
+    raise exception 'insert on table "email_events" violates foreign key "%"', missing.constraint_name
+      using errcode = 'foreign_key_violation', detail = missing.detail,
+            table = 'email_events', schema = 'app_public', constraint = missing.constraint_name;
+  end if;
+  return null;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_email_events__references() OWNER TO switchboard_owner;
+
+--
+-- Name: tg_email_events__references_fixed(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.tg_email_events__references_fixed() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+begin
+  raise exception 'an email event does not move to another org, campaign or contact' using errcode = 'foreign_key_violation';
+end
+$$;
+
+ALTER FUNCTION app_private.tg_email_events__references_fixed() OWNER TO switchboard_owner;
 
 --
 -- Name: tg_feature_flags__history(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -9097,6 +9215,22 @@ end
 $$;
 
 ALTER FUNCTION app_private.tg_organizations__create_settings() OWNER TO switchboard_owner;
+
+--
+-- Name: tg_organizations__delete_email_events(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
+--
+
+CREATE FUNCTION app_private.tg_organizations__delete_email_events() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+begin
+  delete from app_public.email_events e using gone_orgs g where e.org_id = g.id;
+  return null;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_organizations__delete_email_events() OWNER TO switchboard_owner;
 
 --
 -- Name: tg_organizations__delete_leads(); Type: FUNCTION; Schema: app_private; Owner: switchboard_owner
@@ -14206,6 +14340,30 @@ CREATE TRIGGER tg_campaign_connections__validate BEFORE INSERT OR UPDATE ON app_
 CREATE TRIGGER tg_campaigns__audit AFTER INSERT OR DELETE OR UPDATE ON app_public.campaigns FOR EACH ROW EXECUTE FUNCTION app_private.tg__audit();
 
 --
+-- Name: campaigns tg_campaigns__delete_email_events; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_campaigns__delete_email_events AFTER DELETE ON app_public.campaigns REFERENCING OLD TABLE AS gone_campaigns FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_campaigns__delete_email_events();
+
+--
+-- Name: campaigns tg_campaigns__email_events_key_fixed; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_campaigns__email_events_key_fixed BEFORE UPDATE OF org_id, id ON app_public.campaigns FOR EACH ROW WHEN (((new.org_id IS DISTINCT FROM old.org_id) OR (new.id IS DISTINCT FROM old.id))) EXECUTE FUNCTION app_private.tg_email_event_targets__key_fixed();
+
+--
+-- Name: contacts tg_contacts__email_events_key_fixed; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_contacts__email_events_key_fixed BEFORE UPDATE OF org_id, id ON app_public.contacts FOR EACH ROW WHEN (((new.org_id IS DISTINCT FROM old.org_id) OR (new.id IS DISTINCT FROM old.id))) EXECUTE FUNCTION app_private.tg_email_event_targets__key_fixed();
+
+--
+-- Name: contacts tg_contacts__unlink_email_events; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_contacts__unlink_email_events AFTER DELETE ON app_public.contacts REFERENCING OLD TABLE AS gone_contacts FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_contacts__unlink_email_events();
+
+--
 -- Name: delivery_endpoints tg_delivery_endpoints__audit; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
 --
 
@@ -14222,6 +14380,18 @@ CREATE TRIGGER tg_delivery_endpoints__reenable BEFORE UPDATE ON app_public.deliv
 --
 
 CREATE TRIGGER tg_email_events__emit_reply AFTER INSERT ON app_public.email_events FOR EACH ROW WHEN ((new.kind = 'replied'::text)) EXECUTE FUNCTION app_private.tg_email_events__emit_reply();
+
+--
+-- Name: email_events tg_email_events__references; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_email_events__references AFTER INSERT ON app_public.email_events REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_email_events__references();
+
+--
+-- Name: email_events tg_email_events__references_fixed; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_email_events__references_fixed BEFORE UPDATE OF org_id, campaign_id, contact_id ON app_public.email_events FOR EACH ROW WHEN (((new.org_id IS DISTINCT FROM old.org_id) OR (new.campaign_id IS DISTINCT FROM old.campaign_id) OR ((new.contact_id IS DISTINCT FROM old.contact_id) AND (new.contact_id IS NOT NULL)))) EXECUTE FUNCTION app_private.tg_email_events__references_fixed();
 
 --
 -- Name: feature_flag_overrides tg_feature_flag_overrides__audit; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
@@ -14294,6 +14464,12 @@ CREATE TRIGGER tg_organizations__audit AFTER INSERT OR DELETE OR UPDATE ON app_p
 --
 
 CREATE TRIGGER tg_organizations__create_settings AFTER INSERT ON app_public.organizations FOR EACH ROW EXECUTE FUNCTION app_private.tg_organizations__create_settings();
+
+--
+-- Name: organizations tg_organizations__delete_email_events; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
+--
+
+CREATE TRIGGER tg_organizations__delete_email_events AFTER DELETE ON app_public.organizations REFERENCING OLD TABLE AS gone_orgs FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_organizations__delete_email_events();
 
 --
 -- Name: organizations tg_organizations__delete_leads; Type: TRIGGER; Schema: app_public; Owner: switchboard_owner
@@ -14857,27 +15033,6 @@ ALTER TABLE ONLY app_public.delivery_endpoints
 
 ALTER TABLE ONLY app_public.delivery_messages
     ADD CONSTRAINT delivery_messages_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
-
---
--- Name: email_events email_events_campaign_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.email_events
-    ADD CONSTRAINT email_events_campaign_id_fkey FOREIGN KEY (org_id, campaign_id) REFERENCES app_public.campaigns(org_id, id) ON DELETE CASCADE;
-
---
--- Name: email_events email_events_contact_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.email_events
-    ADD CONSTRAINT email_events_contact_id_fkey FOREIGN KEY (org_id, contact_id) REFERENCES app_public.contacts(org_id, id) ON DELETE SET NULL (contact_id);
-
---
--- Name: email_events email_events_org_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
---
-
-ALTER TABLE ONLY app_public.email_events
-    ADD CONSTRAINT email_events_org_id_fkey FOREIGN KEY (org_id) REFERENCES app_public.organizations(id) ON DELETE CASCADE;
 
 --
 -- Name: emails emails_account_id_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: switchboard_owner
@@ -18092,16 +18247,46 @@ REVOKE ALL ON FUNCTION app_private.tg_calls__search_summary() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_private.tg_campaign_connections__validate() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_campaigns__delete_email_events(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_campaigns__delete_email_events() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_contacts__unlink_email_events(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_contacts__unlink_email_events() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_delivery_endpoints__reenable(); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_delivery_endpoints__reenable() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_email_event_targets__key_fixed(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_email_event_targets__key_fixed() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_email_events__emit_reply(); Type: ACL; Schema: app_private; Owner: switchboard_owner
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_email_events__emit_reply() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_email_events__references(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_email_events__references() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_email_events__references_fixed(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_email_events__references_fixed() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_feature_flags__history(); Type: ACL; Schema: app_private; Owner: switchboard_owner
@@ -18150,6 +18335,12 @@ REVOKE ALL ON FUNCTION app_private.tg_memberships__keep_an_owner() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_organizations__create_settings() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_organizations__delete_email_events(); Type: ACL; Schema: app_private; Owner: switchboard_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_organizations__delete_email_events() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_organizations__delete_leads(); Type: ACL; Schema: app_private; Owner: switchboard_owner
